@@ -1,0 +1,97 @@
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <string_view>
+
+#include <vulkan/vulkan.hpp>
+
+namespace vw {
+
+/// Base of every exception the library throws: a message and the source location of the
+/// library call (or `check`) that failed. `what()` returns the message followed by
+/// " [file:line]". Copyable, nothrow to query.
+class Exception : public std::exception {
+public:
+    /// Creates an exception; `location` defaults to the caller's location.
+    explicit Exception(std::string message,
+                       std::source_location location = std::source_location::current());
+
+    /// The message with the location appended.
+    [[nodiscard]] const char *what() const noexcept override;
+    /// The message alone.
+    [[nodiscard]] const std::string &message() const noexcept;
+    /// Where the error was raised.
+    [[nodiscard]] const std::source_location &location() const noexcept;
+
+private:
+    std::string m_message;
+    std::string m_what;
+    std::source_location m_location;
+};
+
+/// A Vulkan (or VMA) call returned an error code.
+class VulkanException : public Exception {
+public:
+    /// `operation` names the call that failed; the message includes the result's name.
+    VulkanException(vk::Result result, std::string_view operation,
+                    std::source_location location = std::source_location::current());
+
+    /// The Vulkan result code that was returned.
+    [[nodiscard]] vk::Result result() const noexcept;
+
+protected:
+    /// For derived errors that compose their own message.
+    VulkanException(vk::Result result, std::string message, std::source_location location);
+
+private:
+    vk::Result m_result;
+};
+
+/// A device or host memory allocation failed. Carries the size requested, and the heap and
+/// its budget when they are known. Derives from VulkanException: `result()` is
+/// eErrorOutOfDeviceMemory or eErrorOutOfHostMemory.
+class OutOfMemoryError : public VulkanException {
+public:
+    OutOfMemoryError(vk::Result result, std::string_view operation,
+                     std::optional<std::uint64_t> requested_bytes = std::nullopt,
+                     std::optional<std::uint32_t> heap_index = std::nullopt,
+                     std::optional<std::uint64_t> heap_budget_bytes = std::nullopt,
+                     std::source_location location = std::source_location::current());
+
+    /// Bytes asked for, when known.
+    [[nodiscard]] std::optional<std::uint64_t> requested_bytes() const noexcept;
+    /// Index of the memory heap the allocation was meant for, when known.
+    [[nodiscard]] std::optional<std::uint32_t> heap_index() const noexcept;
+    /// That heap's budget in bytes at the time of the failure, when known.
+    [[nodiscard]] std::optional<std::uint64_t> heap_budget_bytes() const noexcept;
+
+private:
+    std::optional<std::uint64_t> m_requested_bytes;
+    std::optional<std::uint32_t> m_heap_index;
+    std::optional<std::uint64_t> m_heap_budget_bytes;
+};
+
+/// The caller broke a documented precondition: a zero size, an overflowing count, an access
+/// past the end, a builder missing a required field or given an invalid value, a format the
+/// device cannot use for the requested usage. Nothing was changed by the failed call.
+class LogicError : public Exception {
+public:
+    using Exception::Exception;
+};
+
+/// Throws unless `result` is a success code (eSuccess or any positive code such as
+/// eIncomplete, which callers handle themselves). Out-of-memory results throw
+/// OutOfMemoryError, everything else VulkanException; `operation` names the failed call and
+/// the exception carries the caller's location.
+void check(vk::Result result, std::string_view operation,
+           std::source_location location = std::source_location::current());
+
+/// Same as above for a C API result (Vulkan or VMA).
+void check(VkResult result, std::string_view operation,
+           std::source_location location = std::source_location::current());
+
+} // namespace vw

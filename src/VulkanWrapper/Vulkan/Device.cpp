@@ -1,0 +1,107 @@
+#include "VulkanWrapper/Vulkan/Device.h"
+
+#include <algorithm>
+#include <set>
+
+#include "DeviceConfig.h"
+#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Vulkan/Instance.h"
+
+namespace vw {
+
+Device::Device(Config config)
+    : m_instance(std::move(config.instance))
+    , m_physical_device(std::move(config.physical_device))
+    , m_api_version(config.api_version)
+    , m_extensions(std::move(config.extensions))
+    , m_buffer_device_address(false) {
+    const vk::PhysicalDevice physical = m_physical_device.handle();
+
+    detail::FeatureChain supported(m_api_version, m_extensions);
+    physical.getFeatures2(&supported.head());
+    detail::FeatureChain enabled(m_api_version, m_extensions);
+    for (const auto &feature : config.features) {
+        if (auto *field = enabled.field(feature)) *field = VK_TRUE;
+    }
+    *enabled.timeline_semaphore() = VK_TRUE;
+    *enabled.synchronization2() = VK_TRUE;
+    if (const auto *bda = supported.buffer_device_address(); bda != nullptr && *bda) {
+        *enabled.buffer_device_address() = VK_TRUE;
+        m_buffer_device_address = true;
+    }
+
+    const auto &families = config.families;
+    std::set<std::uint32_t> unique_families = {families.main, families.compute, families.transfer};
+    if (families.graphics) unique_families.insert(*families.graphics);
+    const float priority = 1.0F;
+    std::vector<vk::DeviceQueueCreateInfo> queue_infos;
+    for (const auto family : unique_families) queue_infos.push_back({{}, family, 1, &priority});
+
+    std::vector<const char *> extension_names;
+    for (const auto &name : m_extensions) extension_names.push_back(name.c_str());
+
+    const vk::DeviceCreateInfo create_info({}, queue_infos, {}, extension_names, nullptr,
+                                           &enabled.head());
+    vk::Device device;
+    check(physical.createDevice(&create_info, nullptr, &device), "vkCreateDevice");
+    m_device = vk::UniqueDevice(device, vk::ObjectDestroy<vk::NoParent, vk::DispatchLoaderStatic>(nullptr));
+    m_dispatcher.init(m_instance->handle(), vkGetInstanceProcAddr, device, vkGetDeviceProcAddr);
+
+    const auto &properties = m_physical_device.queue_families();
+    for (const auto family : unique_families) {
+        m_queues.push_back(std::make_unique<Queue>(device.getQueue(family, 0), family,
+                                                   properties[family].queueFlags, m_dispatcher));
+    }
+    const auto queue_of = [this](std::uint32_t family) {
+        return std::find_if(m_queues.begin(), m_queues.end(),
+                            [family](const auto &q) { return q->family_index() == family; })
+            ->get();
+    };
+    m_compute = queue_of(families.compute);
+    m_transfer = queue_of(families.transfer);
+    if (families.graphics) m_graphics = queue_of(*families.graphics);
+}
+
+Device::~Device() = default;
+
+vk::Device Device::handle() const noexcept { return *m_device; }
+
+const PhysicalDevice &Device::physical_device() const noexcept { return m_physical_device; }
+
+const std::shared_ptr<Instance> &Device::instance() const noexcept { return m_instance; }
+
+std::uint32_t Device::api_version() const noexcept { return m_api_version; }
+
+bool Device::has_graphics_queue() const noexcept { return m_graphics != nullptr; }
+
+Queue &Device::graphics_queue() const {
+    if (m_graphics == nullptr) {
+        throw LogicError("Device::graphics_queue: " + std::string(m_physical_device.name()) +
+                         " has no graphics queue family");
+    }
+    return *m_graphics;
+}
+
+Queue &Device::compute_queue() const noexcept { return *m_compute; }
+
+Queue &Device::transfer_queue() const noexcept { return *m_transfer; }
+
+std::vector<Queue *> Device::queues() const {
+    std::vector<Queue *> result;
+    for (const auto &queue : m_queues) result.push_back(queue.get());
+    return result;
+}
+
+bool Device::has_extension(std::string_view name) const noexcept {
+    return std::binary_search(m_extensions.begin(), m_extensions.end(), name);
+}
+
+const std::vector<std::string> &Device::extensions() const noexcept { return m_extensions; }
+
+bool Device::buffer_device_address_enabled() const noexcept { return m_buffer_device_address; }
+
+void Device::wait_idle() const { check(vkDeviceWaitIdle(*m_device), "vkDeviceWaitIdle"); }
+
+const vk::DispatchLoaderDynamic &Device::dispatcher() const noexcept { return m_dispatcher; }
+
+} // namespace vw

@@ -41,6 +41,16 @@ std::uint64_t VulkanTest::validation_errors_so_far() const {
     return instance->validation_error_count() - m_baseline;
 }
 
+void AllocatorTest::SetUp() {
+    VulkanTest::SetUp();
+    allocator = AllocatorBuilder(instance, device).build();
+}
+
+void AllocatorTest::TearDown() {
+    allocator.reset();
+    VulkanTest::TearDown();
+}
+
 ScopedEnv::ScopedEnv(const char *name, const char *value)
     : m_name(name) {
     if (const char *previous = std::getenv(name)) m_previous = previous;

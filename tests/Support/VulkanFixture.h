@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 
@@ -36,6 +37,15 @@ protected:
 private:
     std::uint64_t m_baseline = 0;
     bool m_expect_errors = false;
+};
+
+/// A VulkanTest with a fresh allocator on the shared device, so that statistics start at zero.
+class AllocatorTest : public VulkanTest {
+protected:
+    void SetUp() override;
+    void TearDown() override;
+
+    std::shared_ptr<Allocator> allocator;
 };
 
 /// Sets an environment variable for the lifetime of the object, then restores it.

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <vulkan/vulkan.hpp>
+
+namespace vw {
+
+class Device;
+class Image;
+
+/// A view of an Image, created by ImageViewBuilder. Move-only (a moved-from view is empty).
+/// Keeps the device alive; the image must outlive the view.
+class ImageView {
+public:
+    /// Adopts `view` of `image` on `device` (used by ImageViewBuilder).
+    ImageView(std::shared_ptr<Device> device, vk::ImageView view, vk::Image image,
+              vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range);
+    ImageView(ImageView &&) noexcept = default;
+    ImageView &operator=(ImageView &&) noexcept = default;
+    ~ImageView();
+
+    /// The vk::ImageView (null when empty).
+    [[nodiscard]] vk::ImageView handle() const noexcept { return *m_view; }
+    /// The image it views.
+    [[nodiscard]] vk::Image image() const noexcept { return m_image; }
+    [[nodiscard]] vk::ImageViewType type() const noexcept { return m_type; }
+    [[nodiscard]] vk::Format format() const noexcept { return m_format; }
+    [[nodiscard]] const vk::ImageSubresourceRange &subresource_range() const noexcept {
+        return m_range;
+    }
+
+private:
+    std::shared_ptr<Device> m_device;
+    vk::UniqueImageView m_view;
+    vk::Image m_image;
+    vk::ImageViewType m_type;
+    vk::Format m_format;
+    vk::ImageSubresourceRange m_range;
+};
+
+/// Builds an ImageView. Required: the device and the image. Defaults: the image's format,
+/// its whole subresource range, and the view type matching the image (2D, 2D array when it
+/// has several layers, 3D...).
+class ImageViewBuilder {
+public:
+    /// The device (required; must be the image's).
+    ImageViewBuilder &setDevice(std::shared_ptr<Device> device);
+    /// The image to view (required); it must outlive the view.
+    ImageViewBuilder &setImage(const Image &image);
+    /// The view type; default from the image.
+    ImageViewBuilder &setViewType(vk::ImageViewType type);
+    /// The view format; default the image's.
+    ImageViewBuilder &setFormat(vk::Format format);
+    /// The mip levels and layers seen; default the image's full range.
+    ImageViewBuilder &setSubresourceRange(const vk::ImageSubresourceRange &range);
+
+    /// Validates and creates the view. LogicError naming the field (missing device or image,
+    /// a range outside the image, a view type that does not fit the image, an image without
+    /// a usage that views can be made for); VulkanException if creation fails.
+    [[nodiscard]] std::unique_ptr<ImageView> build() const;
+
+private:
+    std::shared_ptr<Device> m_device;
+    const Image *m_image = nullptr;
+    std::optional<vk::ImageViewType> m_type;
+    std::optional<vk::Format> m_format;
+    std::optional<vk::ImageSubresourceRange> m_range;
+};
+
+} // namespace vw

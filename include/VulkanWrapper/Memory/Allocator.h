@@ -1,0 +1,136 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <source_location>
+#include <string_view>
+#include <string>
+
+#include <vk_mem_alloc.h>
+#include <vulkan/vulkan.hpp>
+
+#include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Memory/Statistics.h"
+#include "VulkanWrapper/Utils/Error.h"
+
+namespace vw {
+
+class Device;
+class Instance;
+
+/// One device's memory allocator, built on the Vulkan Memory Allocator (VMA). Thread-safe:
+/// any number of threads may allocate and free at once (VMA's own locking). Owned through
+/// std::shared_ptr; holds its Device (and so its Instance) alive, and every buffer and image
+/// holds it alive, so destruction order is never the caller's problem.
+///
+/// Memory policy: device-local buffers use VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE and are never
+/// mapped; host-visible buffers are persistently mapped, in sequential-write memory by default
+/// or host-cached memory for random access (readback). Large resources get dedicated
+/// allocations, small ones share blocks. By default an allocation that would exceed its heap's
+/// budget fails with OutOfMemoryError.
+class Allocator : public std::enable_shared_from_this<Allocator> {
+public:
+    struct Config;
+    /// Use AllocatorBuilder::build().
+    explicit Allocator(const Config &config);
+    ~Allocator();
+    Allocator(const Allocator &) = delete;
+    Allocator &operator=(const Allocator &) = delete;
+
+    /// The VmaAllocator, for direct VMA calls (statistics, JSON dumps...). Owned by this object.
+    [[nodiscard]] VmaAllocator handle() const noexcept;
+    /// The device the memory belongs to.
+    [[nodiscard]] const std::shared_ptr<Device> &device() const noexcept;
+    /// True when allocations may exceed the heap budget (AllocatorBuilder::allowOverSubscription).
+    [[nodiscard]] bool allows_over_subscription() const noexcept;
+
+    /// Allocates a typed buffer of `count` elements, e.g.
+    /// `allocator->allocate<Buffer<Vertex, false, VertexBufferUsage>>(1000)`.
+    /// LogicError for a zero count, `count * sizeof(T)` overflowing, or a size beyond the
+    /// device's limits; OutOfMemoryError (size, heap, budget) when memory or budget runs out;
+    /// VulkanException for other failures. Nothing is left behind on failure.
+    template <typename BufferType>
+    [[nodiscard]] std::unique_ptr<BufferType> allocate(std::size_t count) {
+        using T = typename BufferType::type;
+        if (count == 0) throw LogicError("Allocator::allocate: the element count is zero");
+        if (count > std::numeric_limits<vk::DeviceSize>::max() / sizeof(T)) {
+            throw LogicError("Allocator::allocate: " + std::to_string(count) + " elements of " +
+                             std::to_string(sizeof(T)) + " bytes overflow the size type");
+        }
+        return std::make_unique<BufferType>(allocate_buffer(
+            static_cast<vk::DeviceSize>(count) * sizeof(T), BufferType::flags,
+            BufferType::host_access_kind));
+    }
+
+    /// Allocates an untyped buffer whose size and usage are known only at run time.
+    /// `access` HostAccess::None gives device-local memory. Errors as for allocate().
+    [[nodiscard]] BufferBase allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
+                                             HostAccess access);
+
+    /// A snapshot of the memory in use: in total, per heap (with budget and usage) and per
+    /// memory type. Thread-safe; throws nothing but std::bad_alloc.
+    [[nodiscard]] AllocatorStatistics statistics() const;
+
+    /// Builds the OutOfMemoryError for a failed request of `size_bytes` (when known) in
+    /// `memory_type` (UINT32_MAX when unknown), with the heap and its current budget.
+    [[nodiscard]] OutOfMemoryError out_of_memory(vk::Result result, std::string_view operation,
+                                                 std::optional<vk::DeviceSize> size_bytes,
+                                                 std::uint32_t memory_type,
+                                                 std::source_location location) const;
+
+    /// When over-subscription is off and `allocation` (just made for `size_bytes`) holds
+    /// dedicated memory that took its heap past the budget, the OutOfMemoryError to throw
+    /// after freeing it; std::nullopt otherwise. VMA's within-budget flag covers new blocks
+    /// but not dedicated memory chosen by its size heuristic; this closes that gap.
+    [[nodiscard]] std::optional<OutOfMemoryError> over_budget(VmaAllocation allocation,
+                                                              vk::DeviceSize size_bytes,
+                                                              std::string_view operation,
+                                                              std::source_location location) const;
+
+private:
+    std::shared_ptr<Device> m_device;
+    bool m_over_subscription;
+    VmaAllocator m_allocator = nullptr;
+};
+
+/// Builds an Allocator. Required: the instance and the device (setters or the two-argument
+/// constructor). build() validates every field before any Vulkan call.
+class AllocatorBuilder {
+public:
+    AllocatorBuilder() = default;
+    /// Same as AllocatorBuilder().setInstance(instance).setDevice(device).
+    AllocatorBuilder(std::shared_ptr<Instance> instance, std::shared_ptr<Device> device);
+
+    /// The instance the device was created from (required).
+    AllocatorBuilder &setInstance(std::shared_ptr<Instance> instance);
+    /// The device to allocate on (required).
+    AllocatorBuilder &setDevice(std::shared_ptr<Device> device);
+    /// Size of the blocks small resources are sub-allocated from; default 256 MiB (VMA's).
+    /// Resources larger than half a block get dedicated memory.
+    AllocatorBuilder &setPreferredBlockSize(vk::DeviceSize bytes);
+    /// Lets allocations exceed the heap's budget (the driver may then page memory out or
+    /// fail); by default they fail with OutOfMemoryError instead.
+    AllocatorBuilder &allowOverSubscription(bool allow = true);
+
+    /// Creates the allocator. LogicError naming the field when the instance or device is
+    /// missing, the device belongs to another instance, or the block size is zero;
+    /// VulkanException if VMA fails.
+    [[nodiscard]] std::shared_ptr<Allocator> build() const;
+
+private:
+    std::shared_ptr<Instance> m_instance;
+    std::shared_ptr<Device> m_device;
+    vk::DeviceSize m_block_size = 0;
+    bool m_over_subscription = false;
+    friend class Allocator;
+};
+
+struct Allocator::Config {
+    const AllocatorBuilder &builder;
+};
+
+} // namespace vw

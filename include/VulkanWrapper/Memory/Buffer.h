@@ -1,0 +1,192 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#include <vk_mem_alloc.h>
+#include <vulkan/vulkan.hpp>
+
+#include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Utils/Error.h"
+
+namespace vw {
+
+class Allocator;
+
+/// How the host reaches a buffer's memory.
+enum class HostAccess : std::uint8_t {
+    /// Not mapped: device-local memory (VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE).
+    None,
+    /// Persistently mapped, written sequentially (memcpy): staging, uniforms. May land in
+    /// write-combined memory, slow to read.
+    SequentialWrite,
+    /// Persistently mapped, read and written at random: readback. Lands in host-cached memory.
+    Random,
+};
+
+/// An untyped buffer and its memory, created by Allocator::allocate_buffer() (or through a
+/// typed Buffer). Move-only; a moved-from buffer is empty (null handle, size 0). Destroying it
+/// frees the buffer and its memory; it keeps its Allocator alive. Like a standard container:
+/// one writer at a time, any number of readers.
+class BufferBase {
+public:
+    /// An empty buffer.
+    BufferBase() noexcept = default;
+    /// Adopts `buffer` and `allocation` (created by `allocator` with the given properties).
+    /// Used by Allocator; `mapped` is the persistent mapping of host-visible memory.
+    BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
+               VmaAllocation allocation, vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
+               HostAccess host_access, void *mapped) noexcept;
+    BufferBase(BufferBase &&other) noexcept;
+    BufferBase &operator=(BufferBase &&other) noexcept;
+    BufferBase(const BufferBase &) = delete;
+    BufferBase &operator=(const BufferBase &) = delete;
+    ~BufferBase();
+
+    /// The vk::Buffer (null when empty).
+    [[nodiscard]] vk::Buffer handle() const noexcept { return m_buffer; }
+    /// Size in bytes.
+    [[nodiscard]] vk::DeviceSize size_bytes() const noexcept { return m_size_bytes; }
+    /// The usage flags the buffer was created with.
+    [[nodiscard]] VkBufferUsageFlags usage() const noexcept { return m_usage; }
+    /// How the host reaches it; HostAccess::None for device-local buffers.
+    [[nodiscard]] HostAccess host_access() const noexcept { return m_host_access; }
+    /// True when the memory is mapped for the host.
+    [[nodiscard]] bool is_host_visible() const noexcept { return m_mapped != nullptr; }
+    /// True when the buffer holds nothing (default-constructed or moved from).
+    [[nodiscard]] bool empty() const noexcept { return m_buffer == VK_NULL_HANDLE; }
+    /// The VMA allocation backing the buffer.
+    [[nodiscard]] VmaAllocation allocation() const noexcept { return m_allocation; }
+    /// The allocator that owns the memory.
+    [[nodiscard]] const std::shared_ptr<const Allocator> &allocator() const noexcept {
+        return m_allocator;
+    }
+
+    /// Index of the memory type the buffer landed in. LogicError when empty.
+    [[nodiscard]] std::uint32_t memory_type_index() const;
+    /// Property flags of that memory type. LogicError when empty.
+    [[nodiscard]] vk::MemoryPropertyFlags memory_properties() const;
+    /// True when the buffer has a VkDeviceMemory of its own rather than a range of a block.
+    [[nodiscard]] bool is_dedicated() const;
+    /// The buffer's GPU address. LogicError unless created with ShaderDeviceAddressUsage on a
+    /// device with bufferDeviceAddress.
+    [[nodiscard]] vk::DeviceAddress device_address() const;
+
+    /// Copies `bytes` into the buffer at byte `offset`, flushing non-coherent memory.
+    /// LogicError (nothing written) if the buffer is not host-visible or the range does not fit.
+    void write_bytes(std::span<const std::byte> bytes, vk::DeviceSize offset);
+    /// Copies `out.size()` bytes from byte `offset` into `out`, invalidating non-coherent
+    /// memory first. LogicError if not host-visible or the range does not fit.
+    void read_bytes(std::span<std::byte> out, vk::DeviceSize offset) const;
+
+private:
+    void release() noexcept;
+    void check_range(vk::DeviceSize offset, vk::DeviceSize size, const char *operation) const;
+
+    std::shared_ptr<const Allocator> m_allocator;
+    VkBuffer m_buffer = VK_NULL_HANDLE;
+    VmaAllocation m_allocation = nullptr;
+    vk::DeviceSize m_size_bytes = 0;
+    VkBufferUsageFlags m_usage = 0;
+    HostAccess m_host_access = HostAccess::None;
+    std::byte *m_mapped = nullptr;
+};
+
+/// A buffer of `T` with its usage fixed at compile time. `HostVisible = false`: device-local,
+/// never mapped. `HostVisible = true`: persistently mapped, with `write` and `read_as_vector`;
+/// `Access` chooses sequential-write memory (default) or host-cached memory for readback.
+/// Calling `write` or `read_as_vector` on a device-local buffer does not compile.
+/// Created by Allocator::allocate<Buffer<...>>(count).
+template <typename T, bool HostVisible, VkBufferUsageFlags Usage,
+          HostAccess Access = HostVisible ? HostAccess::SequentialWrite : HostAccess::None>
+class Buffer : public BufferBase {
+    static_assert(std::is_trivially_copyable_v<T>, "Buffer<T>: T must be trivially copyable");
+    static_assert(!std::is_const_v<T> && !std::is_volatile_v<T>);
+    static_assert(Usage != 0, "Buffer: the usage must not be empty");
+    static_assert(HostVisible == (Access != HostAccess::None),
+                  "Buffer: a host-visible buffer needs SequentialWrite or Random access, a "
+                  "device-local one HostAccess::None");
+
+public:
+    using type = T;
+    static constexpr bool host_visible = HostVisible;
+    static constexpr VkBufferUsageFlags flags = Usage;
+    static constexpr HostAccess host_access_kind = Access;
+
+    /// True when every bit of `usage` is part of this buffer type's usage.
+    [[nodiscard]] static consteval bool does_support(VkBufferUsageFlags usage) {
+        return (Usage & usage) == usage;
+    }
+
+    /// An empty buffer.
+    Buffer() noexcept = default;
+    /// Takes over an untyped buffer. LogicError (and `base` is left as it was) unless its
+    /// usage includes Usage, its host access is Access, and its size is a multiple of sizeof(T).
+    explicit Buffer(BufferBase &&base)
+        : BufferBase(validated(std::move(base))) {}
+
+    /// Number of elements.
+    [[nodiscard]] std::size_t size() const noexcept {
+        return static_cast<std::size_t>(size_bytes() / sizeof(T));
+    }
+
+    /// Writes `data` starting at element `offset`. LogicError, nothing written, if it does not fit.
+    void write(std::span<const T> data, std::size_t offset)
+        requires HostVisible
+    {
+        check_elements(offset, data.size(), "Buffer::write");
+        write_bytes(std::as_bytes(data), offset * sizeof(T));
+    }
+
+    /// Writes one element at index `offset`. LogicError, nothing written, if out of range.
+    void write(const T &element, std::size_t offset)
+        requires HostVisible
+    {
+        write(std::span<const T>(&element, 1), offset);
+    }
+
+    /// Reads `count` elements starting at element `offset`. LogicError if out of range.
+    [[nodiscard]] std::vector<T> read_as_vector(std::size_t offset, std::size_t count) const
+        requires HostVisible
+    {
+        check_elements(offset, count, "Buffer::read_as_vector");
+        std::vector<T> result(count);
+        read_bytes(std::as_writable_bytes(std::span(result)), offset * sizeof(T));
+        return result;
+    }
+
+private:
+    void check_elements(std::size_t offset, std::size_t count, const char *operation) const {
+        const std::size_t elements = size();
+        if (offset > elements || count > elements - offset) {
+            throw LogicError(std::string(operation) + ": elements [" + std::to_string(offset) +
+                             ", " + std::to_string(offset) + " + " + std::to_string(count) +
+                             ") exceed the buffer's " + std::to_string(elements) + " elements");
+        }
+    }
+
+    static BufferBase &&validated(BufferBase &&base) {
+        if ((base.usage() & Usage) != Usage) {
+            throw LogicError("Buffer: the buffer's usage lacks bits of the buffer type's usage");
+        }
+        if (base.host_access() != Access) {
+            throw LogicError("Buffer: the buffer's host access differs from the buffer type's");
+        }
+        if (base.size_bytes() % sizeof(T) != 0) {
+            throw LogicError("Buffer: the buffer's size is not a multiple of sizeof(T)");
+        }
+        return std::move(base);
+    }
+};
+
+/// A host-cached buffer for reading data back from the device.
+template <typename T>
+using ReadbackBuffer = Buffer<T, true, StagingBufferUsage, HostAccess::Random>;
+
+} // namespace vw

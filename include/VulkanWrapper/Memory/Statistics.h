@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <vulkan/vulkan.hpp>
+
+namespace vw {
+
+/// Counts and bytes for a set of memory (one heap, one memory type, or all of it).
+/// Blocks are VkDeviceMemory objects; allocations are what was handed out from them.
+/// A dedicated allocation is one block holding one allocation.
+struct MemoryStatistics {
+    std::uint32_t block_count = 0;
+    std::uint32_t allocation_count = 0;
+    vk::DeviceSize block_bytes = 0;
+    vk::DeviceSize allocation_bytes = 0;
+};
+
+/// One memory heap: its size and flags, what the allocator holds in it, and the budget.
+struct HeapStatistics {
+    std::uint32_t heap_index = 0;
+    vk::DeviceSize heap_size = 0;
+    vk::MemoryHeapFlags flags;
+    MemoryStatistics memory;
+    /// Bytes this process may use in the heap, and bytes in use (by every allocator of the
+    /// process when VK_EXT_memory_budget reports it).
+    vk::DeviceSize budget_bytes = 0;
+    vk::DeviceSize usage_bytes = 0;
+    /// True when the device has no VK_EXT_memory_budget: budget is 80% of the heap size and
+    /// usage is what this allocator holds.
+    bool budget_is_estimate = true;
+};
+
+/// One memory type: its flags, its heap and what the allocator holds in it.
+struct MemoryTypeStatistics {
+    std::uint32_t type_index = 0;
+    std::uint32_t heap_index = 0;
+    vk::MemoryPropertyFlags flags;
+    MemoryStatistics memory;
+};
+
+/// A snapshot of the allocator: in total, per heap and per memory type.
+struct AllocatorStatistics {
+    MemoryStatistics total;
+    std::vector<HeapStatistics> heaps;
+    std::vector<MemoryTypeStatistics> memory_types;
+};
+
+} // namespace vw

@@ -1,0 +1,266 @@
+#include "VulkanWrapper/Image/Image.h"
+
+#include <algorithm>
+#include <bit>
+#include <utility>
+
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+
+namespace vw {
+
+namespace {
+
+std::string extent_string(const vk::Extent3D &extent) {
+    return std::to_string(extent.width) + "x" + std::to_string(extent.height) + "x" +
+           std::to_string(extent.depth);
+}
+
+std::uint32_t max_mip_levels(const vk::Extent3D &extent) {
+    const std::uint32_t largest = std::max({extent.width, extent.height, extent.depth});
+    return static_cast<std::uint32_t>(std::bit_width(largest));
+}
+
+// The bytes an image needs, read from a throwaway image: only used to report a failed request.
+std::optional<vk::DeviceSize> image_size(const Device &device, const VkImageCreateInfo &info) {
+    VkImage image = VK_NULL_HANDLE;
+    if (vkCreateImage(device.handle(), &info, nullptr, &image) != VK_SUCCESS) return std::nullopt;
+    VkMemoryRequirements requirements{};
+    vkGetImageMemoryRequirements(device.handle(), image, &requirements);
+    vkDestroyImage(device.handle(), image, nullptr);
+    return requirements.size;
+}
+
+} // namespace
+
+vk::ImageAspectFlags aspect_of(vk::Format format) noexcept {
+    using A = vk::ImageAspectFlagBits;
+    switch (format) {
+    case vk::Format::eD16Unorm:
+    case vk::Format::eX8D24UnormPack32:
+    case vk::Format::eD32Sfloat: return A::eDepth;
+    case vk::Format::eS8Uint: return A::eStencil;
+    case vk::Format::eD16UnormS8Uint:
+    case vk::Format::eD24UnormS8Uint:
+    case vk::Format::eD32SfloatS8Uint: return A::eDepth | A::eStencil;
+    default: return A::eColor;
+    }
+}
+
+Image::Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAllocation allocation,
+             const Description &description) noexcept
+    : m_allocator(std::move(allocator))
+    , m_image(image)
+    , m_allocation(allocation)
+    , m_description(description) {}
+
+Image::Image(Image &&other) noexcept
+    : m_allocator(std::move(other.m_allocator))
+    , m_image(std::exchange(other.m_image, VK_NULL_HANDLE))
+    , m_allocation(std::exchange(other.m_allocation, nullptr))
+    , m_description(std::exchange(other.m_description, Description{})) {}
+
+Image &Image::operator=(Image &&other) noexcept {
+    if (this != &other) {
+        release();
+        m_allocator = std::move(other.m_allocator);
+        m_image = std::exchange(other.m_image, VK_NULL_HANDLE);
+        m_allocation = std::exchange(other.m_allocation, nullptr);
+        m_description = std::exchange(other.m_description, Description{});
+    }
+    return *this;
+}
+
+Image::~Image() { release(); }
+
+void Image::release() noexcept {
+    if (m_image != VK_NULL_HANDLE) vmaDestroyImage(m_allocator->handle(), m_image, m_allocation);
+    m_image = VK_NULL_HANDLE;
+    m_allocation = nullptr;
+    m_allocator.reset();
+}
+
+vk::ImageAspectFlags Image::aspect() const noexcept { return aspect_of(m_description.format); }
+
+vk::ImageSubresourceRange Image::full_range() const noexcept {
+    return {aspect(), 0, m_description.mip_levels, 0, m_description.array_layers};
+}
+
+vk::Extent3D Image::mip_extent(MipLevel level) const noexcept {
+    const auto shrink = [level](std::uint32_t side) {
+        const std::uint32_t shift = value_of(level);
+        return shift >= 32 ? 1U : std::max(side >> shift, 1U);
+    };
+    return {shrink(m_description.extent.width), shrink(m_description.extent.height),
+            shrink(m_description.extent.depth)};
+}
+
+std::uint32_t Image::memory_type_index() const {
+    if (empty()) throw LogicError("Image::memory_type_index: the image is empty");
+    VmaAllocationInfo info{};
+    vmaGetAllocationInfo(m_allocator->handle(), m_allocation, &info);
+    return info.memoryType;
+}
+
+ImageBuilder &ImageBuilder::setDevice(std::shared_ptr<Device> device) {
+    m_device = std::move(device);
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setAllocator(std::shared_ptr<Allocator> allocator) {
+    m_allocator = std::move(allocator);
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setFormat(vk::Format format) {
+    m_format = format;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setExtent(Width width, Height height) {
+    m_extent = vk::Extent3D(value_of(width), value_of(height), 1);
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setExtent(Width width, Height height, Depth depth) {
+    m_extent = vk::Extent3D(value_of(width), value_of(height), value_of(depth));
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setDepth(Depth depth) {
+    if (!m_extent) m_extent = vk::Extent3D(0, 0, 1);
+    m_extent->depth = value_of(depth);
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setMipLevels(std::uint32_t levels) {
+    m_mip_levels = levels;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setArrayLayers(std::uint32_t layers) {
+    m_array_layers = layers;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setImageType(vk::ImageType type) {
+    m_type = type;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setTiling(vk::ImageTiling tiling) {
+    m_tiling = tiling;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setSamples(vk::SampleCountFlagBits samples) {
+    m_samples = samples;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setUsage(vk::ImageUsageFlags usage) {
+    m_usage = usage;
+    return *this;
+}
+
+std::unique_ptr<Image> ImageBuilder::build() const {
+    if (!m_device) throw LogicError("ImageBuilder: device is missing (setDevice)");
+    if (!m_allocator) throw LogicError("ImageBuilder: allocator is missing (setAllocator)");
+    if (m_allocator->device() != m_device) {
+        throw LogicError("ImageBuilder: the allocator belongs to another device");
+    }
+    if (m_format == vk::Format::eUndefined) throw LogicError("ImageBuilder: format is missing (setFormat)");
+    if (!m_extent) throw LogicError("ImageBuilder: extent is missing (setExtent)");
+    if (!m_usage) throw LogicError("ImageBuilder: usage is missing (setUsage)");
+    const vk::Extent3D extent = *m_extent;
+    if (extent.width == 0 || extent.height == 0 || extent.depth == 0) {
+        throw LogicError("ImageBuilder: extent " + extent_string(extent) + " has a zero side");
+    }
+    const vk::ImageType type =
+        m_type.value_or(extent.depth > 1 ? vk::ImageType::e3D : vk::ImageType::e2D);
+    if (type != vk::ImageType::e3D && extent.depth != 1) {
+        throw LogicError("ImageBuilder: a " + vk::to_string(type) + " image needs depth 1, got " +
+                         extent_string(extent));
+    }
+    if (type == vk::ImageType::e1D && extent.height != 1) {
+        throw LogicError("ImageBuilder: a 1D image needs height 1, got " + extent_string(extent));
+    }
+    if (m_mip_levels == 0 || m_mip_levels > max_mip_levels(extent)) {
+        throw LogicError("ImageBuilder: mipLevels " + std::to_string(m_mip_levels) +
+                         " is outside 1.." + std::to_string(max_mip_levels(extent)) +
+                         " for extent " + extent_string(extent));
+    }
+    if (m_array_layers == 0) throw LogicError("ImageBuilder: arrayLayers is zero");
+    if (type == vk::ImageType::e3D && m_array_layers != 1) {
+        throw LogicError("ImageBuilder: a 3D image must have one array layer");
+    }
+
+    const std::string what = "format " + vk::to_string(m_format) + " with usage " +
+                             vk::to_string(m_usage) + " (" + vk::to_string(type) + ", " +
+                             vk::to_string(m_tiling) + " tiling)";
+    const std::string device_name(m_device->physical_device().name());
+    vk::ImageFormatProperties properties;
+    const vk::Result supported = m_device->physical_device().handle().getImageFormatProperties(
+        m_format, type, m_tiling, m_usage, {}, &properties);
+    if (supported == vk::Result::eErrorFormatNotSupported) {
+        throw LogicError("ImageBuilder: " + what + " is not supported by " + device_name);
+    }
+    check(supported, "vkGetPhysicalDeviceImageFormatProperties");
+    const auto &max = properties.maxExtent;
+    if (extent.width > max.width || extent.height > max.height || extent.depth > max.depth) {
+        throw LogicError("ImageBuilder: extent " + extent_string(extent) + " exceeds " +
+                         extent_string(max) + ", the largest " + device_name + " allows for " + what);
+    }
+    if (m_mip_levels > properties.maxMipLevels) {
+        throw LogicError("ImageBuilder: mipLevels " + std::to_string(m_mip_levels) + " exceeds " +
+                         std::to_string(properties.maxMipLevels) + " for " + what);
+    }
+    if (m_array_layers > properties.maxArrayLayers) {
+        throw LogicError("ImageBuilder: arrayLayers " + std::to_string(m_array_layers) +
+                         " exceeds " + std::to_string(properties.maxArrayLayers) + " for " + what);
+    }
+    if (!(properties.sampleCounts & m_samples)) {
+        throw LogicError("ImageBuilder: " + vk::to_string(m_samples) + " samples are not supported for " + what);
+    }
+    if (m_samples != vk::SampleCountFlagBits::e1 &&
+        (type != vk::ImageType::e2D || m_mip_levels != 1 || m_tiling != vk::ImageTiling::eOptimal)) {
+        throw LogicError("ImageBuilder: multisampled images must be 2D, optimal tiling, one mip level");
+    }
+
+    Image::Description description{type, m_format, extent, m_mip_levels, m_array_layers,
+                                   m_samples, m_tiling, m_usage};
+    const VkImageCreateInfo image_info = vk::ImageCreateInfo(
+        {}, type, m_format, extent, m_mip_levels, m_array_layers, m_samples, m_tiling, m_usage,
+        vk::SharingMode::eExclusive, {}, vk::ImageLayout::eUndefined);
+    VmaAllocationCreateInfo allocation_info{};
+    allocation_info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
+    if (!m_allocator->allows_over_subscription()) {
+        allocation_info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
+    }
+    VkImage image = VK_NULL_HANDLE;
+    VmaAllocation allocation = nullptr;
+    const VkResult result = vmaCreateImage(m_allocator->handle(), &image_info, &allocation_info,
+                                           &image, &allocation, nullptr);
+    if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) {
+        std::uint32_t memory_type = UINT32_MAX;
+        if (vmaFindMemoryTypeIndexForImageInfo(m_allocator->handle(), &image_info,
+                                               &allocation_info, &memory_type) != VK_SUCCESS) {
+            memory_type = UINT32_MAX;
+        }
+        throw m_allocator->out_of_memory(static_cast<vk::Result>(result), "vmaCreateImage",
+                                         image_size(*m_device, image_info), memory_type,
+                                         std::source_location::current());
+    }
+    check(result, "vmaCreateImage");
+    VmaAllocationInfo info{};
+    vmaGetAllocationInfo(m_allocator->handle(), allocation, &info);
+    if (auto error = m_allocator->over_budget(allocation, info.size, "vmaCreateImage",
+                                              std::source_location::current())) {
+        vmaDestroyImage(m_allocator->handle(), image, allocation);
+        throw *error;
+    }
+    return std::make_unique<Image>(m_allocator, image, allocation, description);
+}
+
+} // namespace vw

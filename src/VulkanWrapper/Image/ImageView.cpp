@@ -1,0 +1,111 @@
+#include "VulkanWrapper/Image/ImageView.h"
+
+#include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+
+namespace vw {
+
+namespace {
+
+vk::ImageViewType default_view_type(const Image &image, std::uint32_t layers) {
+    switch (image.type()) {
+    case vk::ImageType::e1D: return layers > 1 ? vk::ImageViewType::e1DArray : vk::ImageViewType::e1D;
+    case vk::ImageType::e3D: return vk::ImageViewType::e3D;
+    default: return layers > 1 ? vk::ImageViewType::e2DArray : vk::ImageViewType::e2D;
+    }
+}
+
+bool fits(vk::ImageViewType view, vk::ImageType image) {
+    switch (view) {
+    case vk::ImageViewType::e1D:
+    case vk::ImageViewType::e1DArray: return image == vk::ImageType::e1D;
+    case vk::ImageViewType::e3D: return image == vk::ImageType::e3D;
+    default: return image == vk::ImageType::e2D;
+    }
+}
+
+} // namespace
+
+ImageView::ImageView(std::shared_ptr<Device> device, vk::ImageView view, vk::Image image,
+                     vk::ImageViewType type, vk::Format format,
+                     const vk::ImageSubresourceRange &range)
+    : m_device(std::move(device))
+    , m_view(view, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr))
+    , m_image(image)
+    , m_type(type)
+    , m_format(format)
+    , m_range(range) {}
+
+ImageView::~ImageView() = default;
+
+ImageViewBuilder &ImageViewBuilder::setDevice(std::shared_ptr<Device> device) {
+    m_device = std::move(device);
+    return *this;
+}
+
+ImageViewBuilder &ImageViewBuilder::setImage(const Image &image) {
+    m_image = &image;
+    return *this;
+}
+
+ImageViewBuilder &ImageViewBuilder::setViewType(vk::ImageViewType type) {
+    m_type = type;
+    return *this;
+}
+
+ImageViewBuilder &ImageViewBuilder::setFormat(vk::Format format) {
+    m_format = format;
+    return *this;
+}
+
+ImageViewBuilder &ImageViewBuilder::setSubresourceRange(const vk::ImageSubresourceRange &range) {
+    m_range = range;
+    return *this;
+}
+
+std::unique_ptr<ImageView> ImageViewBuilder::build() const {
+    if (!m_device) throw LogicError("ImageViewBuilder: device is missing (setDevice)");
+    if (m_image == nullptr || m_image->empty()) {
+        throw LogicError("ImageViewBuilder: image is missing (setImage)");
+    }
+    const Image &image = *m_image;
+    if (image.allocator()->device() != m_device) {
+        throw LogicError("ImageViewBuilder: the image belongs to another device");
+    }
+    const vk::ImageUsageFlags viewable =
+        vk::ImageUsageFlagBits::eSampled | vk::ImageUsageFlagBits::eStorage |
+        vk::ImageUsageFlagBits::eColorAttachment | vk::ImageUsageFlagBits::eDepthStencilAttachment |
+        vk::ImageUsageFlagBits::eInputAttachment | vk::ImageUsageFlagBits::eTransientAttachment;
+    if (!(image.usage() & viewable)) {
+        throw LogicError("ImageViewBuilder: the image's usage " + vk::to_string(image.usage()) +
+                         " allows no views (sampled, storage or attachment needed)");
+    }
+    const vk::ImageSubresourceRange range = m_range.value_or(image.full_range());
+    if (range.levelCount == 0 || range.layerCount == 0 ||
+        range.baseMipLevel >= image.mip_levels() ||
+        range.levelCount > image.mip_levels() - range.baseMipLevel ||
+        range.baseArrayLayer >= image.array_layers() ||
+        range.layerCount > image.array_layers() - range.baseArrayLayer) {
+        throw LogicError("ImageViewBuilder: the subresource range lies outside the image's " +
+                         std::to_string(image.mip_levels()) + " mip levels and " +
+                         std::to_string(image.array_layers()) + " layers");
+    }
+    if (!range.aspectMask || (range.aspectMask & ~image.aspect())) {
+        throw LogicError("ImageViewBuilder: aspect " + vk::to_string(range.aspectMask) +
+                         " is not part of the image's " + vk::to_string(image.aspect()));
+    }
+    const vk::ImageViewType type = m_type.value_or(default_view_type(image, range.layerCount));
+    if (!fits(type, image.type())) {
+        throw LogicError("ImageViewBuilder: view type " + vk::to_string(type) +
+                         " does not fit a " + vk::to_string(image.type()) + " image");
+    }
+    const vk::Format format = m_format.value_or(image.format());
+    const vk::ImageViewCreateInfo info({}, image.handle(), type, format, {}, range);
+    vk::ImageView view;
+    check(m_device->handle().createImageView(&info, nullptr, &view), "vkCreateImageView");
+    return std::make_unique<ImageView>(m_device, view, image.handle(), type, format, range);
+}
+
+} // namespace vw

@@ -1,0 +1,219 @@
+#include "VulkanWrapper/Memory/Allocator.h"
+
+#include <array>
+
+#include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/Instance.h"
+
+namespace vw {
+
+namespace {
+
+MemoryStatistics to_memory_statistics(const VmaStatistics &s) {
+    return {s.blockCount, s.allocationCount, s.blockBytes, s.allocationBytes};
+}
+
+bool is_out_of_memory(VkResult result) {
+    return result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY;
+}
+
+} // namespace
+
+Allocator::Allocator(const Config &config)
+    : m_device(config.builder.m_device)
+    , m_over_subscription(config.builder.m_over_subscription) {
+    const Instance &instance = *m_device->instance();
+
+    VmaVulkanFunctions functions{};
+    functions.vkGetInstanceProcAddr = vkGetInstanceProcAddr;
+    functions.vkGetDeviceProcAddr = vkGetDeviceProcAddr;
+
+    VmaAllocatorCreateInfo info{};
+    info.physicalDevice = m_device->physical_device().handle();
+    info.device = m_device->handle();
+    info.instance = instance.handle();
+    info.vulkanApiVersion = m_device->api_version();
+    info.pVulkanFunctions = &functions;
+    info.preferredLargeHeapBlockSize = config.builder.m_block_size;
+    if (m_device->has_extension(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME)) {
+        info.flags |= VMA_ALLOCATOR_CREATE_EXT_MEMORY_BUDGET_BIT;
+    }
+    if (m_device->buffer_device_address_enabled()) {
+        info.flags |= VMA_ALLOCATOR_CREATE_BUFFER_DEVICE_ADDRESS_BIT;
+    }
+    check(vmaCreateAllocator(&info, &m_allocator), "vmaCreateAllocator");
+}
+
+Allocator::~Allocator() { vmaDestroyAllocator(m_allocator); }
+
+VmaAllocator Allocator::handle() const noexcept { return m_allocator; }
+
+const std::shared_ptr<Device> &Allocator::device() const noexcept { return m_device; }
+
+bool Allocator::allows_over_subscription() const noexcept { return m_over_subscription; }
+
+BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
+                                      HostAccess access) {
+    if (size_bytes == 0) throw LogicError("Allocator::allocate_buffer: the size is zero");
+    if (usage == 0) throw LogicError("Allocator::allocate_buffer: the usage is empty");
+    if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
+        access != HostAccess::Random) {
+        throw LogicError("Allocator::allocate_buffer: host access is not a HostAccess value");
+    }
+    if ((usage & VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT) != 0 &&
+        !m_device->buffer_device_address_enabled()) {
+        throw LogicError("Allocator::allocate_buffer: ShaderDeviceAddressUsage needs the "
+                         "bufferDeviceAddress feature, which " +
+                         std::string(m_device->physical_device().name()) + " lacks");
+    }
+    const auto &limits = m_device->physical_device().memory_limits();
+    if (limits.max_buffer_size && size_bytes > *limits.max_buffer_size) {
+        throw LogicError("Allocator::allocate_buffer: " + std::to_string(size_bytes) +
+                         " bytes exceed the device's maxBufferSize of " +
+                         std::to_string(*limits.max_buffer_size));
+    }
+
+    VkBufferCreateInfo buffer_info{};
+    buffer_info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+    buffer_info.size = size_bytes;
+    buffer_info.usage = usage;
+    buffer_info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+
+    VmaAllocationCreateInfo allocation_info{};
+    switch (access) {
+    case HostAccess::None: allocation_info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE; break;
+    case HostAccess::SequentialWrite:
+        allocation_info.usage = VMA_MEMORY_USAGE_AUTO;
+        allocation_info.flags =
+            VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
+        break;
+    case HostAccess::Random:
+        allocation_info.usage = VMA_MEMORY_USAGE_AUTO;
+        allocation_info.flags =
+            VMA_ALLOCATION_CREATE_HOST_ACCESS_RANDOM_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
+        break;
+    }
+    if (!m_over_subscription) allocation_info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
+
+    VkBuffer buffer = VK_NULL_HANDLE;
+    VmaAllocation allocation = nullptr;
+    VmaAllocationInfo info{};
+    const VkResult result =
+        vmaCreateBuffer(m_allocator, &buffer_info, &allocation_info, &buffer, &allocation, &info);
+    if (is_out_of_memory(result)) {
+        std::uint32_t memory_type = UINT32_MAX;
+        const VkResult found = vmaFindMemoryTypeIndexForBufferInfo(m_allocator, &buffer_info,
+                                                                   &allocation_info, &memory_type);
+        if (found != VK_SUCCESS) memory_type = UINT32_MAX;
+        throw out_of_memory(static_cast<vk::Result>(result), "vmaCreateBuffer", size_bytes,
+                            memory_type, std::source_location::current());
+    }
+    check(result, "vmaCreateBuffer");
+    if (auto error = over_budget(allocation, size_bytes, "vmaCreateBuffer",
+                                 std::source_location::current())) {
+        vmaDestroyBuffer(m_allocator, buffer, allocation);
+        throw *error;
+    }
+    return BufferBase(shared_from_this(), buffer, allocation, size_bytes, usage, access,
+                      access == HostAccess::None ? nullptr : info.pMappedData);
+}
+
+OutOfMemoryError Allocator::out_of_memory(vk::Result result, std::string_view operation,
+                                          std::optional<vk::DeviceSize> size_bytes,
+                                          std::uint32_t memory_type,
+                                          std::source_location location) const {
+    const auto &memory = m_device->physical_device().memory_properties();
+    if (memory_type >= memory.memoryTypeCount) {
+        return OutOfMemoryError(result, operation, size_bytes, std::nullopt, std::nullopt, location);
+    }
+    const std::uint32_t heap = memory.memoryTypes[memory_type].heapIndex;
+    std::array<VmaBudget, VK_MAX_MEMORY_HEAPS> budgets{};
+    vmaGetHeapBudgets(m_allocator, budgets.data());
+    return OutOfMemoryError(result, operation, size_bytes, heap, budgets[heap].budget, location);
+}
+
+std::optional<OutOfMemoryError> Allocator::over_budget(VmaAllocation allocation,
+                                                      vk::DeviceSize size_bytes,
+                                                      std::string_view operation,
+                                                      std::source_location location) const {
+    if (m_over_subscription) return std::nullopt;
+    VmaAllocationInfo2 info{};
+    vmaGetAllocationInfo2(m_allocator, allocation, &info);
+    if (info.dedicatedMemory == VK_FALSE) return std::nullopt;
+    const auto &memory = m_device->physical_device().memory_properties();
+    const std::uint32_t heap = memory.memoryTypes[info.allocationInfo.memoryType].heapIndex;
+    std::array<VmaBudget, VK_MAX_MEMORY_HEAPS> budgets{};
+    vmaGetHeapBudgets(m_allocator, budgets.data());
+    if (budgets[heap].usage <= budgets[heap].budget) return std::nullopt;
+    return out_of_memory(vk::Result::eErrorOutOfDeviceMemory, operation, size_bytes,
+                         info.allocationInfo.memoryType, location);
+}
+
+AllocatorStatistics Allocator::statistics() const {
+    VmaTotalStatistics raw{};
+    vmaCalculateStatistics(m_allocator, &raw);
+    std::array<VmaBudget, VK_MAX_MEMORY_HEAPS> budgets{};
+    vmaGetHeapBudgets(m_allocator, budgets.data());
+
+    const auto &memory = m_device->physical_device().memory_properties();
+    const bool estimate = !m_device->has_extension(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+    AllocatorStatistics result;
+    result.total = to_memory_statistics(raw.total.statistics);
+    for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
+        HeapStatistics heap;
+        heap.heap_index = i;
+        heap.heap_size = memory.memoryHeaps[i].size;
+        heap.flags = memory.memoryHeaps[i].flags;
+        heap.memory = to_memory_statistics(raw.memoryHeap[i].statistics);
+        heap.budget_bytes = budgets[i].budget;
+        heap.usage_bytes = budgets[i].usage;
+        heap.budget_is_estimate = estimate;
+        result.heaps.push_back(heap);
+    }
+    for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
+        MemoryTypeStatistics type;
+        type.type_index = i;
+        type.heap_index = memory.memoryTypes[i].heapIndex;
+        type.flags = memory.memoryTypes[i].propertyFlags;
+        type.memory = to_memory_statistics(raw.memoryType[i].statistics);
+        result.memory_types.push_back(type);
+    }
+    return result;
+}
+
+AllocatorBuilder::AllocatorBuilder(std::shared_ptr<Instance> instance, std::shared_ptr<Device> device)
+    : m_instance(std::move(instance))
+    , m_device(std::move(device)) {}
+
+AllocatorBuilder &AllocatorBuilder::setInstance(std::shared_ptr<Instance> instance) {
+    m_instance = std::move(instance);
+    return *this;
+}
+
+AllocatorBuilder &AllocatorBuilder::setDevice(std::shared_ptr<Device> device) {
+    m_device = std::move(device);
+    return *this;
+}
+
+AllocatorBuilder &AllocatorBuilder::setPreferredBlockSize(vk::DeviceSize bytes) {
+    if (bytes == 0) throw LogicError("AllocatorBuilder::setPreferredBlockSize: the size is zero");
+    m_block_size = bytes;
+    return *this;
+}
+
+AllocatorBuilder &AllocatorBuilder::allowOverSubscription(bool allow) {
+    m_over_subscription = allow;
+    return *this;
+}
+
+std::shared_ptr<Allocator> AllocatorBuilder::build() const {
+    if (!m_instance) throw LogicError("AllocatorBuilder: instance is missing (setInstance)");
+    if (!m_device) throw LogicError("AllocatorBuilder: device is missing (setDevice)");
+    if (m_device->instance() != m_instance) {
+        throw LogicError("AllocatorBuilder: the device was created from another instance than "
+                         "the one given to setInstance");
+    }
+    return std::make_shared<Allocator>(Allocator::Config{*this});
+}
+
+} // namespace vw

@@ -1,0 +1,117 @@
+#include "VulkanWrapper/Memory/Buffer.h"
+
+#include <utility>
+
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+
+namespace vw {
+
+BufferBase::BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
+                       VmaAllocation allocation, vk::DeviceSize size_bytes,
+                       VkBufferUsageFlags usage, HostAccess host_access, void *mapped) noexcept
+    : m_allocator(std::move(allocator))
+    , m_buffer(buffer)
+    , m_allocation(allocation)
+    , m_size_bytes(size_bytes)
+    , m_usage(usage)
+    , m_host_access(host_access)
+    , m_mapped(static_cast<std::byte *>(mapped)) {}
+
+BufferBase::BufferBase(BufferBase &&other) noexcept
+    : m_allocator(std::move(other.m_allocator))
+    , m_buffer(std::exchange(other.m_buffer, VK_NULL_HANDLE))
+    , m_allocation(std::exchange(other.m_allocation, nullptr))
+    , m_size_bytes(std::exchange(other.m_size_bytes, 0))
+    , m_usage(std::exchange(other.m_usage, 0))
+    , m_host_access(std::exchange(other.m_host_access, HostAccess::None))
+    , m_mapped(std::exchange(other.m_mapped, nullptr)) {}
+
+BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
+    if (this != &other) {
+        release();
+        m_allocator = std::move(other.m_allocator);
+        m_buffer = std::exchange(other.m_buffer, VK_NULL_HANDLE);
+        m_allocation = std::exchange(other.m_allocation, nullptr);
+        m_size_bytes = std::exchange(other.m_size_bytes, 0);
+        m_usage = std::exchange(other.m_usage, 0);
+        m_host_access = std::exchange(other.m_host_access, HostAccess::None);
+        m_mapped = std::exchange(other.m_mapped, nullptr);
+    }
+    return *this;
+}
+
+BufferBase::~BufferBase() { release(); }
+
+void BufferBase::release() noexcept {
+    if (m_buffer != VK_NULL_HANDLE) vmaDestroyBuffer(m_allocator->handle(), m_buffer, m_allocation);
+    m_buffer = VK_NULL_HANDLE;
+    m_allocation = nullptr;
+    m_allocator.reset();
+}
+
+std::uint32_t BufferBase::memory_type_index() const {
+    if (empty()) throw LogicError("BufferBase::memory_type_index: the buffer is empty");
+    VmaAllocationInfo info{};
+    vmaGetAllocationInfo(m_allocator->handle(), m_allocation, &info);
+    return info.memoryType;
+}
+
+vk::MemoryPropertyFlags BufferBase::memory_properties() const {
+    if (empty()) throw LogicError("BufferBase::memory_properties: the buffer is empty");
+    VkMemoryPropertyFlags flags = 0;
+    vmaGetAllocationMemoryProperties(m_allocator->handle(), m_allocation, &flags);
+    return vk::MemoryPropertyFlags(flags);
+}
+
+bool BufferBase::is_dedicated() const {
+    if (empty()) throw LogicError("BufferBase::is_dedicated: the buffer is empty");
+    VmaAllocationInfo2 info{};
+    vmaGetAllocationInfo2(m_allocator->handle(), m_allocation, &info);
+    return info.dedicatedMemory == VK_TRUE;
+}
+
+vk::DeviceAddress BufferBase::device_address() const {
+    if (empty()) throw LogicError("BufferBase::device_address: the buffer is empty");
+    if ((m_usage & VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT) == 0) {
+        throw LogicError("BufferBase::device_address: the buffer was not created with "
+                         "ShaderDeviceAddressUsage");
+    }
+    const Device &device = *m_allocator->device();
+    if (!device.buffer_device_address_enabled()) {
+        throw LogicError("BufferBase::device_address: the device lacks bufferDeviceAddress");
+    }
+    const vk::BufferDeviceAddressInfo info(m_buffer);
+    return device.handle().getBufferAddress(&info, device.dispatcher());
+}
+
+void BufferBase::check_range(vk::DeviceSize offset, vk::DeviceSize size,
+                             const char *operation) const {
+    if (m_mapped == nullptr) {
+        throw LogicError(std::string(operation) +
+                         (empty() ? ": the buffer is empty" : ": the buffer is not host-visible"));
+    }
+    if (offset > m_size_bytes || size > m_size_bytes - offset) {
+        throw LogicError(std::string(operation) + ": bytes [" + std::to_string(offset) + ", " +
+                         std::to_string(offset) + " + " + std::to_string(size) +
+                         ") exceed the buffer's " + std::to_string(m_size_bytes) + " bytes");
+    }
+}
+
+void BufferBase::write_bytes(std::span<const std::byte> bytes, vk::DeviceSize offset) {
+    check_range(offset, bytes.size(), "BufferBase::write_bytes");
+    if (bytes.empty()) return;
+    std::memcpy(m_mapped + offset, bytes.data(), bytes.size());
+    check(vmaFlushAllocation(m_allocator->handle(), m_allocation, offset, bytes.size()),
+          "vmaFlushAllocation");
+}
+
+void BufferBase::read_bytes(std::span<std::byte> out, vk::DeviceSize offset) const {
+    check_range(offset, out.size(), "BufferBase::read_bytes");
+    if (out.empty()) return;
+    check(vmaInvalidateAllocation(m_allocator->handle(), m_allocation, offset, out.size()),
+          "vmaInvalidateAllocation");
+    std::memcpy(out.data(), m_mapped + offset, out.size());
+}
+
+} // namespace vw

@@ -164,6 +164,20 @@ TEST_F(AllocatorTests, BufferKindsLandInTheIntendedMemoryTypes) {
                                     vk::MemoryPropertyFlagBits::eHostCached);
     }
     EXPECT_EQ(bool(readback->memory_properties() & vk::MemoryPropertyFlagBits::eHostCached), has_cached);
+    bool has_pure_device_local = false;
+    for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
+        const auto flags = memory.memoryTypes[i].propertyFlags;
+        has_pure_device_local = has_pure_device_local ||
+                                ((flags & vk::MemoryPropertyFlagBits::eDeviceLocal) &&
+                                 !(flags & vk::MemoryPropertyFlagBits::eHostVisible));
+    }
+    // With a choice, device-local buffers avoid host-visible (BAR) memory they never map.
+    if (has_pure_device_local) {
+        EXPECT_FALSE(device_local->memory_properties() & vk::MemoryPropertyFlagBits::eHostVisible);
+    }
+    RecordProperty("device_local_type", static_cast<int>(device_local->memory_type_index()));
+    RecordProperty("sequential_write_type", static_cast<int>(staging->memory_type_index()));
+    RecordProperty("random_type", static_cast<int>(readback->memory_type_index()));
     for (const BufferBase *buffer : {static_cast<BufferBase *>(device_local.get()),
                                      static_cast<BufferBase *>(staging.get()),
                                      static_cast<BufferBase *>(readback.get())}) {

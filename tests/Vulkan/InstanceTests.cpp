@@ -62,9 +62,9 @@ TEST_P(InstanceVersionTests, CreatesInstanceAndDeviceAtEachVersion) {
 
 INSTANTIATE_TEST_SUITE_P(AllVersions, InstanceVersionTests,
                          ::testing::Values(ApiVersion::e11, ApiVersion::e12, ApiVersion::e13),
-                         [](const auto &info) {
+                         [](const auto &param_info) {
                              return "Vulkan1" + std::to_string(VK_API_VERSION_MINOR(
-                                                    static_cast<std::uint32_t>(info.param)));
+                                                    static_cast<std::uint32_t>(param_info.param)));
                          });
 
 TEST(InstanceTests, DebugEnablesLayerMessengerAndExtension) {

@@ -82,12 +82,12 @@ public:
                                                  std::uint32_t memory_type,
                                                  std::source_location location) const;
 
-    /// When over-subscription is off and `allocation` (just made for `size_bytes`) holds
+    /// When over-subscription is off and `allocation` (just made, described by `info`) holds
     /// dedicated memory that took its heap past the budget, the OutOfMemoryError to throw
     /// after freeing it; std::nullopt otherwise. VMA's within-budget flag covers new blocks
     /// but not dedicated memory chosen by its size heuristic; this closes that gap.
     [[nodiscard]] std::optional<OutOfMemoryError> over_budget(VmaAllocation allocation,
-                                                              vk::DeviceSize size_bytes,
+                                                              const VmaAllocationInfo &info,
                                                               std::string_view operation,
                                                               std::source_location location) const;
 

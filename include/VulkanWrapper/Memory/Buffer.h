@@ -49,6 +49,12 @@ public:
     BufferBase &operator=(const BufferBase &) = delete;
     ~BufferBase();
 
+    /// Buffer objects are allocated from a small per-thread cache of freed ones: allocate()
+    /// returns a std::unique_ptr, and this keeps the heap out of the allocate/free hot path.
+    /// Delete a Buffer through its own type (or a std::unique_ptr of it), as usual.
+    [[nodiscard]] static void *operator new(std::size_t size);
+    static void operator delete(void *pointer, std::size_t size) noexcept;
+
     /// The vk::Buffer (null when empty).
     [[nodiscard]] vk::Buffer handle() const noexcept { return m_buffer; }
     /// Size in bytes.

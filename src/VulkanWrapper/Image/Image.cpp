@@ -240,8 +240,9 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     }
     VkImage image = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
+    VmaAllocationInfo info{};
     const VkResult result = vmaCreateImage(m_allocator->handle(), &image_info, &allocation_info,
-                                           &image, &allocation, nullptr);
+                                           &image, &allocation, &info);
     if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) {
         std::uint32_t memory_type = UINT32_MAX;
         if (vmaFindMemoryTypeIndexForImageInfo(m_allocator->handle(), &image_info,
@@ -253,9 +254,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
                                          std::source_location::current());
     }
     check(result, "vmaCreateImage");
-    VmaAllocationInfo info{};
-    vmaGetAllocationInfo(m_allocator->handle(), allocation, &info);
-    if (auto error = m_allocator->over_budget(allocation, info.size, "vmaCreateImage",
+    if (auto error = m_allocator->over_budget(allocation, info, "vmaCreateImage",
                                               std::source_location::current())) {
         vmaDestroyImage(m_allocator->handle(), image, allocation);
         throw *error;

@@ -109,7 +109,7 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
                             memory_type, std::source_location::current());
     }
     check(result, "vmaCreateBuffer");
-    if (auto error = over_budget(allocation, size_bytes, "vmaCreateBuffer",
+    if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
                                  std::source_location::current())) {
         vmaDestroyBuffer(m_allocator, buffer, allocation);
         throw *error;
@@ -133,20 +133,21 @@ OutOfMemoryError Allocator::out_of_memory(vk::Result result, std::string_view op
 }
 
 std::optional<OutOfMemoryError> Allocator::over_budget(VmaAllocation allocation,
-                                                      vk::DeviceSize size_bytes,
+                                                      const VmaAllocationInfo &info,
                                                       std::string_view operation,
                                                       std::source_location location) const {
-    if (m_over_subscription) return std::nullopt;
-    VmaAllocationInfo2 info{};
-    vmaGetAllocationInfo2(m_allocator, allocation, &info);
-    if (info.dedicatedMemory == VK_FALSE) return std::nullopt;
+    // Dedicated memory always starts at offset 0: the common case is decided without a call.
+    if (m_over_subscription || info.offset != 0) return std::nullopt;
+    VmaAllocationInfo2 detailed{};
+    vmaGetAllocationInfo2(m_allocator, allocation, &detailed);
+    if (detailed.dedicatedMemory == VK_FALSE) return std::nullopt;
     const auto &memory = m_device->physical_device().memory_properties();
-    const std::uint32_t heap = memory.memoryTypes[info.allocationInfo.memoryType].heapIndex;
+    const std::uint32_t heap = memory.memoryTypes[info.memoryType].heapIndex;
     std::array<VmaBudget, VK_MAX_MEMORY_HEAPS> budgets{};
     vmaGetHeapBudgets(m_allocator, budgets.data());
     if (budgets[heap].usage <= budgets[heap].budget) return std::nullopt;
-    return out_of_memory(vk::Result::eErrorOutOfDeviceMemory, operation, size_bytes,
-                         info.allocationInfo.memoryType, location);
+    return out_of_memory(vk::Result::eErrorOutOfDeviceMemory, operation, info.size,
+                         info.memoryType, location);
 }
 
 AllocatorStatistics Allocator::statistics() const {

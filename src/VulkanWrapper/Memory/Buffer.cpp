@@ -7,6 +7,56 @@
 
 namespace vw {
 
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t cached_objects = 0; // let AddressSanitizer see every object's lifetime
+#else
+constexpr std::size_t cached_objects = 256;
+#endif
+
+// Freed buffer objects of this thread, linked through their first bytes.
+struct FreeObjects {
+    void *head = nullptr;
+    std::size_t count = 0;
+    FreeObjects() = default;
+    FreeObjects(const FreeObjects &) = delete;
+    FreeObjects &operator=(const FreeObjects &) = delete;
+    ~FreeObjects() {
+        while (head != nullptr) {
+            void *next = *static_cast<void **>(head);
+            ::operator delete(head, sizeof(BufferBase));
+            head = next;
+        }
+    }
+};
+
+thread_local FreeObjects t_free_objects;
+
+} // namespace
+
+void *BufferBase::operator new(std::size_t size) {
+    FreeObjects &cache = t_free_objects;
+    if (size == sizeof(BufferBase) && cache.head != nullptr) {
+        void *object = cache.head;
+        cache.head = *static_cast<void **>(object);
+        --cache.count;
+        return object;
+    }
+    return ::operator new(size);
+}
+
+void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
+    FreeObjects &cache = t_free_objects;
+    if (pointer != nullptr && size == sizeof(BufferBase) && cache.count < cached_objects) {
+        *static_cast<void **>(pointer) = cache.head;
+        cache.head = pointer;
+        ++cache.count;
+        return;
+    }
+    ::operator delete(pointer, size);
+}
+
 BufferBase::BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                        VmaAllocation allocation, vk::DeviceSize size_bytes,
                        VkBufferUsageFlags usage, HostAccess host_access, void *mapped) noexcept

@@ -25,6 +25,7 @@ void VulkanTest::SetUp() {
 }
 
 void VulkanTest::TearDown() {
+    if (!instance) return; // SetUp failed and has reported why
     const std::uint64_t errors = validation_errors_so_far();
     if (m_expect_errors) {
         EXPECT_GT(errors, 0U) << "the test expected the validation layer to report an error";

@@ -94,6 +94,7 @@ public:
 private:
     std::shared_ptr<Device> m_device;
     bool m_over_subscription;
+    vk::DeviceSize m_max_buffer_size;
     VmaAllocator m_allocator = nullptr;
 };
 

@@ -1,6 +1,7 @@
 #include "VulkanWrapper/Memory/Allocator.h"
 
 #include <array>
+#include <limits>
 
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
@@ -21,7 +22,9 @@ bool is_out_of_memory(VkResult result) {
 
 Allocator::Allocator(const Config &config)
     : m_device(config.builder.m_device)
-    , m_over_subscription(config.builder.m_over_subscription) {
+    , m_over_subscription(config.builder.m_over_subscription)
+    , m_max_buffer_size(m_device->physical_device().memory_limits().max_buffer_size.value_or(
+          std::numeric_limits<vk::DeviceSize>::max())) {
     const Instance &instance = *m_device->instance();
 
     VmaVulkanFunctions functions{};
@@ -66,11 +69,10 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
                          "bufferDeviceAddress feature, which " +
                          std::string(m_device->physical_device().name()) + " lacks");
     }
-    const auto &limits = m_device->physical_device().memory_limits();
-    if (limits.max_buffer_size && size_bytes > *limits.max_buffer_size) {
+    if (size_bytes > m_max_buffer_size) {
         throw LogicError("Allocator::allocate_buffer: " + std::to_string(size_bytes) +
                          " bytes exceed the device's maxBufferSize of " +
-                         std::to_string(*limits.max_buffer_size));
+                         std::to_string(m_max_buffer_size));
     }
 
     VkBufferCreateInfo buffer_info{};
@@ -109,10 +111,12 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
                             memory_type, std::source_location::current());
     }
     check(result, "vmaCreateBuffer");
-    if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
-                                 std::source_location::current())) {
-        vmaDestroyBuffer(m_allocator, buffer, allocation);
-        throw *error;
+    if (!m_over_subscription && info.offset == 0) [[unlikely]] {
+        if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
+                                     std::source_location::current())) {
+            vmaDestroyBuffer(m_allocator, buffer, allocation);
+            throw *error;
+        }
     }
     return BufferBase(shared_from_this(), buffer, allocation, size_bytes, usage, access,
                       access == HostAccess::None ? nullptr : info.pMappedData);

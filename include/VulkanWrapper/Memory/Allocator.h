@@ -42,7 +42,7 @@ public:
     Allocator &operator=(const Allocator &) = delete;
 
     /// The VmaAllocator, for direct VMA calls (statistics, JSON dumps...). Owned by this object.
-    [[nodiscard]] VmaAllocator handle() const noexcept;
+    [[nodiscard]] VmaAllocator handle() const noexcept { return m_allocator; }
     /// The device the memory belongs to.
     [[nodiscard]] const std::shared_ptr<Device> &device() const noexcept;
     /// True when allocations may exceed the heap budget (AllocatorBuilder::allowOverSubscription).

@@ -87,11 +87,27 @@ public:
 /// eIncomplete, which callers handle themselves). Out-of-memory results throw
 /// OutOfMemoryError, everything else VulkanException; `operation` names the failed call and
 /// the exception carries the caller's location.
-void check(vk::Result result, std::string_view operation,
-           std::source_location location = std::source_location::current());
+inline void check(vk::Result result, std::string_view operation,
+                  std::source_location location = std::source_location::current());
 
 /// Same as above for a C API result (Vulkan or VMA).
-void check(VkResult result, std::string_view operation,
-           std::source_location location = std::source_location::current());
+inline void check(VkResult result, std::string_view operation,
+                  std::source_location location = std::source_location::current());
+
+namespace detail {
+/// Throws the exception check() documents for the error `result`. Out of line: the cold path.
+[[noreturn]] void throw_result(vk::Result result, std::string_view operation,
+                               std::source_location location);
+} // namespace detail
+
+inline void check(vk::Result result, std::string_view operation, std::source_location location) {
+    if (static_cast<int>(result) < 0) [[unlikely]] {
+        detail::throw_result(result, operation, location);
+    }
+}
+
+inline void check(VkResult result, std::string_view operation, std::source_location location) {
+    check(static_cast<vk::Result>(result), operation, location);
+}
 
 } // namespace vw

@@ -49,8 +49,6 @@ Allocator::Allocator(const Config &config)
 
 Allocator::~Allocator() { vmaDestroyAllocator(m_allocator); }
 
-VmaAllocator Allocator::handle() const noexcept { return m_allocator; }
-
 const std::shared_ptr<Device> &Allocator::device() const noexcept { return m_device; }
 
 bool Allocator::allows_over_subscription() const noexcept { return m_over_subscription; }

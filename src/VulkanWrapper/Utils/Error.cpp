@@ -73,14 +73,13 @@ std::optional<std::uint64_t> OutOfMemoryError::heap_budget_bytes() const noexcep
     return m_heap_budget_bytes;
 }
 
-void check(vk::Result result, std::string_view operation, std::source_location location) {
-    if (static_cast<int>(result) >= 0) return;
+namespace detail {
+
+void throw_result(vk::Result result, std::string_view operation, std::source_location location) {
     if (is_out_of_memory(result)) throw OutOfMemoryError(result, operation, {}, {}, {}, location);
     throw VulkanException(result, operation, location);
 }
 
-void check(VkResult result, std::string_view operation, std::source_location location) {
-    check(static_cast<vk::Result>(result), operation, location);
-}
+} // namespace detail
 
 } // namespace vw

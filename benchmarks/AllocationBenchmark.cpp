@@ -2,11 +2,10 @@
 // calls on the very same VmaAllocator with the flags the wrapper uses, and against the naive
 // way (one vkAllocateMemory per buffer).
 //
-// Each iteration allocates a batch of 64 buffers, then frees all 64, so VMA's blocks are
-// reused as in a real application; items processed = buffers. Wrapper and raw cases are
-// registered alternately (wrapper, raw, wrapper, raw...) and run with 5 repetitions each;
-// after the run the program prints, per size, the median real time per buffer of both and
-// the ratio wrapper/raw.
+// A batch allocates 64 buffers, then frees all 64, so VMA's blocks are reused as in a real
+// application. Each iteration of a paired case runs one wrapper batch and one raw batch, in
+// alternating order, timing each; 5 repetitions. After the run the program prints, per kind and
+// size, the median time per buffer of both and the ratio wrapper/raw, and the naive way's cost.
 //
 // Usual Google Benchmark flags apply (--benchmark_filter, --benchmark_out...). Each case runs
 // for at least 0.05 s per repetition unless --benchmark_min_time is given. No validation
@@ -79,28 +78,7 @@ void set_items(benchmark::State &state) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch_size));
 }
 
-// ---- 1 and 3: the wrapper -------------------------------------------------------------------
-
-template <typename BufferType>
-void wrapper_case(benchmark::State &state) {
-    const auto count = static_cast<std::size_t>(state.range(0)); // elements are bytes
-    vw::Allocator &allocator = *context().allocator;
-    std::array<std::unique_ptr<BufferType>, batch_size> buffers;
-
-    for (auto _ : state) {
-        try {
-            for (auto &buffer : buffers) buffer = allocator.allocate<BufferType>(count);
-        } catch (const std::exception &error) {
-            for (auto &buffer : buffers) buffer.reset();
-            state.SkipWithError(error.what());
-            break;
-        }
-        for (auto &buffer : buffers) buffer.reset();
-    }
-    set_items(state);
-}
-
-// ---- 2 and 3: raw VMA on the wrapper's allocator --------------------------------------------
+// ---- The raw VMA parameters ------------------------------------------------------------------
 
 /// The VMA parameters the wrapper uses for one kind of buffer (see Allocator::allocate_buffer).
 struct RawParameters {
@@ -115,42 +93,6 @@ constexpr RawParameters raw_staging{
     vw::StagingBufferUsage, VMA_MEMORY_USAGE_AUTO,
     VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT |
         VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT};
-
-void raw_vma_case(benchmark::State &state, RawParameters parameters) {
-    const VmaAllocator allocator = context().allocator->handle();
-
-    VkBufferCreateInfo buffer_info{};
-    buffer_info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-    buffer_info.size = static_cast<VkDeviceSize>(state.range(0));
-    buffer_info.usage = parameters.usage;
-    buffer_info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-
-    VmaAllocationCreateInfo allocation_info{};
-    allocation_info.usage = parameters.memory_usage;
-    allocation_info.flags = parameters.flags;
-
-    std::array<VkBuffer, batch_size> buffers{};
-    std::array<VmaAllocation, batch_size> allocations{};
-    VmaAllocationInfo info{}; // requested like the wrapper does (it reads pMappedData)
-
-    for (auto _ : state) {
-        VkResult result = VK_SUCCESS;
-        std::size_t created = 0;
-        for (; created < batch_size; ++created) {
-            result = vmaCreateBuffer(allocator, &buffer_info, &allocation_info, &buffers[created],
-                                     &allocations[created], &info);
-            if (result != VK_SUCCESS) break;
-        }
-        for (std::size_t i = 0; i < created; ++i) {
-            vmaDestroyBuffer(allocator, buffers[i], allocations[i]);
-        }
-        if (result != VK_SUCCESS) {
-            skip_with_result(state, result, "vmaCreateBuffer");
-            break;
-        }
-    }
-    set_items(state);
-}
 
 // ---- 4: one vkAllocateMemory per buffer -----------------------------------------------------
 
@@ -384,57 +326,30 @@ std::string format_ratio(double numerator, double denominator) {
 }
 
 void print_summary(const SummaryReporter &reporter, std::ostream &out) {
-    struct Kind {
-        const char *label;
-        const char *wrapper;
-        const char *raw;
-    };
-    constexpr std::array<Kind, 2> kinds{{
-        {"device-local", "BM_WrapperDeviceLocal", "BM_RawVmaDeviceLocal"},
-        {"staging", "BM_WrapperStaging", "BM_RawVmaStaging"},
-    }};
-
-    out << "\nSummary: median real time per buffer (allocate + free, batches of " << batch_size
-        << ", " << repetitions << " repetitions)\n";
+    out << "\nSummary: allocate + free per buffer, wrapper and raw VMA alternating in one loop "
+           "(batches of "
+        << batch_size << ", median of " << repetitions << " repetitions)\n";
     out << std::left << std::setw(14) << "kind" << std::right << std::setw(10) << "size B"
         << std::setw(14) << "wrapper ns" << std::setw(14) << "raw VMA ns" << std::setw(14)
         << "wrapper/raw" << '\n';
-    for (const Kind &kind : kinds) {
-        for (const std::int64_t size : buffer_sizes) {
-            const double wrapper = reporter.median(kind.wrapper, size);
-            const double raw = reporter.median(kind.raw, size);
-            out << std::left << std::setw(14) << kind.label << std::right << std::setw(10) << size
-                << std::setw(14) << format_ns(wrapper) << std::setw(14) << format_ns(raw)
-                << std::setw(14) << format_ratio(wrapper, raw) << '\n';
-        }
-    }
-    out << '\n';
-    for (const Kind &kind : kinds) {
-        for (const std::int64_t size : buffer_sizes) {
-            out << "ratio " << kind.label << ' ' << size << " B: "
-                << format_ratio(reporter.median(kind.wrapper, size), reporter.median(kind.raw, size))
-                << '\n';
-        }
-    }
-    out << "\nPaired (wrapper and raw alternating in one loop; median of " << repetitions
-        << " repetitions):\n";
     for (const auto &[label, function] : {std::pair{"device-local", "BM_PairedDeviceLocal"},
                                           std::pair{"staging", "BM_PairedStaging"}}) {
         for (const std::int64_t size : buffer_sizes) {
-            out << "paired ratio " << label << ' ' << size << " B: wrapper "
-                << format_ns(reporter.counter(function, size, "wrapper_ns")) << " ns, raw "
-                << format_ns(reporter.counter(function, size, "raw_ns")) << " ns, ratio "
-                << format_ratio(reporter.counter(function, size, "ratio"), 1.0) << '\n';
+            out << std::left << std::setw(14) << label << std::right << std::setw(10) << size
+                << std::setw(14) << format_ns(reporter.counter(function, size, "wrapper_ns"))
+                << std::setw(14) << format_ns(reporter.counter(function, size, "raw_ns"))
+                << std::setw(14) << format_ratio(reporter.counter(function, size, "ratio"), 1.0)
+                << '\n';
         }
     }
     out << '\n';
     for (const std::int64_t size : naive_sizes) {
         const double naive = reporter.median("BM_NaiveVkAllocateMemory", size);
+        const double raw = reporter.counter("BM_PairedDeviceLocal", size, "raw_ns");
+        const double wrapper = reporter.counter("BM_PairedDeviceLocal", size, "wrapper_ns");
         out << "naive vkAllocateMemory " << size << " B: " << format_ns(naive)
-            << " ns per buffer, " << format_ratio(naive, reporter.median("BM_RawVmaDeviceLocal", size))
-            << " x raw VMA, "
-            << format_ratio(naive, reporter.median("BM_WrapperDeviceLocal", size))
-            << " x wrapper\n";
+            << " ns per buffer, " << format_ratio(naive, raw) << " x raw VMA, "
+            << format_ratio(naive, wrapper) << " x wrapper\n";
     }
 }
 
@@ -452,29 +367,16 @@ void configure(benchmark::internal::Benchmark *benchmark, std::int64_t size, boo
 }
 
 void register_benchmarks(bool set_min_time) {
-    // Registration order is run order: each wrapper case is followed by its raw twin.
-    for (const std::int64_t size : buffer_sizes) {
-        configure(benchmark::RegisterBenchmark("BM_WrapperDeviceLocal", wrapper_case<DeviceLocalBuffer>),
-                  size, set_min_time);
-        configure(benchmark::RegisterBenchmark("BM_RawVmaDeviceLocal", raw_vma_case, raw_device_local),
-                  size, set_min_time);
-    }
-    for (const std::int64_t size : buffer_sizes) {
-        configure(benchmark::RegisterBenchmark("BM_WrapperStaging", wrapper_case<StagingBuffer>),
-                  size, set_min_time);
-        configure(benchmark::RegisterBenchmark("BM_RawVmaStaging", raw_vma_case, raw_staging), size,
-                  set_min_time);
-    }
-    for (const std::int64_t size : naive_sizes) {
-        configure(benchmark::RegisterBenchmark("BM_NaiveVkAllocateMemory", naive_case), size,
-                  set_min_time);
-    }
     for (const std::int64_t size : buffer_sizes) {
         configure(benchmark::RegisterBenchmark("BM_PairedDeviceLocal", paired_case<DeviceLocalBuffer>,
                                                raw_device_local),
                   size, set_min_time, true);
         configure(benchmark::RegisterBenchmark("BM_PairedStaging", paired_case<StagingBuffer>, raw_staging),
                   size, set_min_time, true);
+    }
+    for (const std::int64_t size : naive_sizes) {
+        configure(benchmark::RegisterBenchmark("BM_NaiveVkAllocateMemory", naive_case), size,
+                  set_min_time);
     }
 }
 

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <span>
+
+#include <vulkan/vulkan.hpp>
+
+namespace vw {
+
+class Device;
+class Queue;
+
+/// A primary command buffer and the helpers to record and submit it. Created by
+/// CommandPool::allocate(); move-only (a moved-from buffer is empty); keeps its pool alive and
+/// is freed back to it on destruction, which must not happen while it is pending execution.
+/// Not thread-safe, like its pool.
+class CommandBuffer {
+public:
+    /// Adopts `buffer` allocated from `pool` on `device` (used by CommandPool).
+    CommandBuffer(std::shared_ptr<Device> device, std::shared_ptr<vk::UniqueCommandPool> pool,
+                  vk::CommandBuffer buffer);
+    CommandBuffer(CommandBuffer &&) noexcept = default;
+    CommandBuffer &operator=(CommandBuffer &&) noexcept = default;
+    ~CommandBuffer();
+
+    /// The vk::CommandBuffer (null when empty), for recording commands.
+    [[nodiscard]] vk::CommandBuffer handle() const noexcept { return *m_buffer; }
+    /// Begins recording, by default for one submission. VulkanException on failure.
+    void begin(vk::CommandBufferUsageFlags usage = vk::CommandBufferUsageFlagBits::eOneTimeSubmit);
+    /// Ends recording. VulkanException on failure (e.g. an invalid command was recorded).
+    void end();
+    /// Resets the buffer (its pool must allow it, as CommandPool's default does).
+    void reset();
+    /// Submits the recorded buffer to `queue` with optional timeline waits and signals
+    /// (vkQueueSubmit2), signalling `fence` when done if given.
+    void submit(Queue &queue, std::span<const vk::SemaphoreSubmitInfo> waits = {},
+                std::span<const vk::SemaphoreSubmitInfo> signals = {},
+                vk::Fence fence = {}) const;
+    /// Submits to `queue` and waits for completion with a fence of its own: the one-time
+    /// submit path. VulkanException on failure or device loss.
+    void submit_and_wait(Queue &queue) const;
+
+private:
+    std::shared_ptr<Device> m_device;
+    std::shared_ptr<vk::UniqueCommandPool> m_pool; // outlives m_buffer: declared before it
+    vk::UniqueCommandBuffer m_buffer;
+};
+
+} // namespace vw

@@ -1,0 +1,48 @@
+#include "VulkanWrapper/Synchronization/Fence.h"
+
+#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+
+namespace vw {
+
+namespace {
+
+std::uint64_t to_timeout(std::chrono::nanoseconds timeout) {
+    return timeout.count() < 0 ? 0 : static_cast<std::uint64_t>(timeout.count());
+}
+
+} // namespace
+
+Fence::Fence(std::shared_ptr<Device> device, bool signaled)
+    : m_device(std::move(device)) {
+    if (!m_device) throw LogicError("Fence: device is null");
+    const vk::FenceCreateInfo info(signaled ? vk::FenceCreateFlagBits::eSignaled
+                                            : vk::FenceCreateFlags{});
+    vk::Fence fence;
+    check(m_device->handle().createFence(&info, nullptr, &fence), "vkCreateFence");
+    m_fence = vk::UniqueFence(
+        fence, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
+}
+
+Fence::~Fence() = default;
+
+bool Fence::is_signaled() const {
+    const vk::Result result = m_device->handle().getFenceStatus(*m_fence);
+    check(result, "vkGetFenceStatus");
+    return result == vk::Result::eSuccess;
+}
+
+bool Fence::wait(std::chrono::nanoseconds timeout) const {
+    const vk::Fence fence = *m_fence;
+    const vk::Result result =
+        m_device->handle().waitForFences(1, &fence, VK_TRUE, to_timeout(timeout));
+    check(result, "vkWaitForFences");
+    return result == vk::Result::eSuccess;
+}
+
+void Fence::reset() {
+    const vk::Fence fence = *m_fence;
+    check(m_device->handle().resetFences(1, &fence), "vkResetFences");
+}
+
+} // namespace vw

@@ -58,6 +58,10 @@ TEST_F(ImageViewTests, InvalidRequestsAreLogicErrors) {
                  LogicError);
     EXPECT_THROW((void)ImageViewBuilder().setDevice(device).setImage(*image).setViewType(vk::ImageViewType::e3D).build(),
                  LogicError);
+    EXPECT_THROW((void)ImageViewBuilder().setDevice(device).setImage(*image).setViewType(vk::ImageViewType::eCube).build(),
+                 LogicError);
+    EXPECT_THROW((void)ImageViewBuilder().setDevice(device).setImage(*image).setFormat(vk::Format::eR8G8B8A8Srgb).build(),
+                 LogicError);
     const auto transfer_only = make_image(1, vk::ImageUsageFlagBits::eTransferDst);
     EXPECT_THROW((void)ImageViewBuilder().setDevice(device).setImage(*transfer_only).build(), LogicError);
 }

@@ -13,7 +13,8 @@ vk::QueueFamilyProperties family(vk::QueueFlags flags, std::uint32_t count = 1) 
 }
 
 TEST(DeviceConfigTests, H100LayoutUsesTheTransferOnlyAndAsyncComputeFamilies) {
-    // As GPU.md reports: 0 graphics+compute+transfer, 1 transfer-only, 2 compute+transfer.
+    // As an H100 reports (vw-info, 2026-11-23): 0 graphics+compute+transfer, 1 transfer-only,
+    // 2 compute+transfer.
     const auto families = choose_queue_families({
         family(F::eGraphics | F::eCompute | F::eTransfer | F::eSparseBinding, 16),
         family(F::eTransfer | F::eSparseBinding, 2),

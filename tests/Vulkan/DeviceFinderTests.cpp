@@ -112,6 +112,25 @@ TEST(DeviceFinderVersionTests, FeatureOfANewerVersionThanTheInstanceIsRejectedWi
     }
 }
 
+TEST(DeviceFinderVersionTests, Vulkan11FeaturesStructureNeedsVulkan12) {
+    const ScopedEnv env("VW_DEVICE", nullptr);
+    const auto instance = InstanceBuilder().setApiVersion(ApiVersion::e11).build();
+    try {
+        instance->findGpu().requireFeature(&vk::PhysicalDeviceVulkan11Features::storageBuffer16BitAccess).find();
+        FAIL() << "find() did not throw";
+    } catch (const Exception &error) {
+        EXPECT_NE(error.message().find("feature storageBuffer16BitAccess needs Vulkan 1.2"), std::string::npos)
+            << error.message();
+    }
+}
+
+TEST_F(DeviceFinderTests, RequirementsAddedAfterFindAreChecked) {
+    auto finder = instance->findGpu();
+    finder.find();
+    finder.requireExtension("VK_VW_absent_extension");
+    EXPECT_THROW((void)finder.build(), Exception);
+}
+
 TEST_F(DeviceFinderTests, VwDeviceSelectsByIndex) {
     const ScopedEnv env("VW_DEVICE", "0");
     EXPECT_EQ(instance->findGpu().find().chosen().index(), 0U);

@@ -29,7 +29,8 @@ TEST_F(PhysicalDeviceTests, MemoryLimitsAreFilled) {
     ASSERT_TRUE(limits.max_memory_allocation_size.has_value()); // every 1.1 device reports it
     EXPECT_GT(*limits.max_memory_allocation_size, 0U);
     EXPECT_EQ(limits.max_buffer_size.has_value(),
-              device->physical_device().api_version() >= VK_API_VERSION_1_3);
+              device->physical_device().api_version() >= VK_API_VERSION_1_3 ||
+                  device->physical_device().has_extension(VK_KHR_MAINTENANCE_4_EXTENSION_NAME));
     EXPECT_EQ(limits.min_imported_host_pointer_alignment.has_value(),
               device->physical_device().has_extension(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME));
 }

@@ -15,7 +15,7 @@ class Image;
 class ImageView {
 public:
     /// Adopts `view` of `image` on `device` (used by ImageViewBuilder).
-    ImageView(std::shared_ptr<Device> device, vk::ImageView view, vk::Image image,
+    ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
               vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range);
     ImageView(ImageView &&) noexcept = default;
     ImageView &operator=(ImageView &&) noexcept = default;
@@ -57,8 +57,10 @@ public:
     ImageViewBuilder &setSubresourceRange(const vk::ImageSubresourceRange &range);
 
     /// Validates and creates the view. LogicError naming the field (missing device or image,
-    /// a range outside the image, a view type that does not fit the image, an image without
-    /// a usage that views can be made for); VulkanException if creation fails.
+    /// a range outside the image, a view type that does not fit the image — cube views
+    /// included, since images are not created cube-compatible —, a format other than the
+    /// image's, an image without a usage that views can be made for); VulkanException if
+    /// creation fails.
     [[nodiscard]] std::unique_ptr<ImageView> build() const;
 
 private:

@@ -125,7 +125,7 @@ public:
 private:
     std::shared_ptr<Instance> m_instance;
     std::shared_ptr<Device> m_device;
-    vk::DeviceSize m_block_size = 0;
+    std::optional<vk::DeviceSize> m_block_size;
     bool m_over_subscription = false;
     friend class Allocator;
 };

@@ -60,7 +60,8 @@ public:
     /// True when bufferDeviceAddress was enabled (the device supports it).
     [[nodiscard]] bool buffer_device_address_enabled() const noexcept;
 
-    /// Waits until every queue is idle. Throws VulkanException on failure (device lost).
+    /// Waits until every queue is idle, holding every queue's lock meanwhile (submissions from
+    /// other threads wait). Throws VulkanException on failure (device lost).
     void wait_idle() const;
 
     /// Dispatcher for device-level functions, extensions included.

@@ -47,7 +47,8 @@ public:
     [[nodiscard]] vk::PhysicalDeviceType type() const noexcept;
     /// The highest Vulkan version the device supports.
     [[nodiscard]] std::uint32_t api_version() const noexcept;
-    /// The driver version decoded the vendor's way (NVIDIA: 580.159.4, others: major.minor.patch).
+    /// The driver version decoded the vendor's way (NVIDIA: 580.159.4.0 for 580.159.04,
+    /// others: major.minor.patch).
     [[nodiscard]] std::string driver_version() const;
     /// The driver's name and info string when the device reports them (Vulkan 1.2), else "".
     [[nodiscard]] std::string_view driver_name() const noexcept;

@@ -36,6 +36,8 @@ public:
     void wait_idle();
 
 private:
+    friend class Device; // Device::wait_idle holds every queue's lock
+
     vk::Queue m_handle;
     std::uint32_t m_family_index;
     vk::QueueFlags m_flags;

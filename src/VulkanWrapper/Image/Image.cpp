@@ -238,6 +238,8 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     if (!m_allocator->allows_over_subscription()) {
         allocation_info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
     }
+    // The result object first: a std::bad_alloc after vmaCreateImage would leak the image.
+    auto result_image = std::make_unique<Image>();
     VkImage image = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
     VmaAllocationInfo info{};
@@ -259,7 +261,8 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         vmaDestroyImage(m_allocator->handle(), image, allocation);
         throw *error;
     }
-    return std::make_unique<Image>(m_allocator, image, allocation, description);
+    *result_image = Image(m_allocator, image, allocation, description);
+    return result_image;
 }
 
 } // namespace vw

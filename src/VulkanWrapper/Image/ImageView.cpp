@@ -22,17 +22,19 @@ bool fits(vk::ImageViewType view, vk::ImageType image) {
     case vk::ImageViewType::e1D:
     case vk::ImageViewType::e1DArray: return image == vk::ImageType::e1D;
     case vk::ImageViewType::e3D: return image == vk::ImageType::e3D;
-    default: return image == vk::ImageType::e2D;
+    case vk::ImageViewType::e2D:
+    case vk::ImageViewType::e2DArray: return image == vk::ImageType::e2D;
+    default: return false; // cube views need cube-compatible images, which ImageBuilder does not make
     }
 }
 
 } // namespace
 
-ImageView::ImageView(std::shared_ptr<Device> device, vk::ImageView view, vk::Image image,
+ImageView::ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
                      vk::ImageViewType type, vk::Format format,
                      const vk::ImageSubresourceRange &range)
     : m_device(std::move(device))
-    , m_view(view, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr))
+    , m_view(std::move(view))
     , m_image(image)
     , m_type(type)
     , m_format(format)
@@ -102,10 +104,16 @@ std::unique_ptr<ImageView> ImageViewBuilder::build() const {
                          " does not fit a " + vk::to_string(image.type()) + " image");
     }
     const vk::Format format = m_format.value_or(image.format());
+    if (format != image.format()) {
+        throw LogicError("ImageViewBuilder: format " + vk::to_string(format) + " differs from the image's " +
+                         vk::to_string(image.format()) + " (images are not created with mutable formats)");
+    }
     const vk::ImageViewCreateInfo info({}, image.handle(), type, format, {}, range);
     vk::ImageView view;
     check(m_device->handle().createImageView(&info, nullptr, &view), "vkCreateImageView");
-    return std::make_unique<ImageView>(m_device, view, image.handle(), type, format, range);
+    vk::UniqueImageView owned(
+        view, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
+    return std::make_unique<ImageView>(m_device, std::move(owned), image.handle(), type, format, range);
 }
 
 } // namespace vw

@@ -37,7 +37,7 @@ Allocator::Allocator(const Config &config)
     info.instance = instance.handle();
     info.vulkanApiVersion = m_device->api_version();
     info.pVulkanFunctions = &functions;
-    info.preferredLargeHeapBlockSize = config.builder.m_block_size;
+    info.preferredLargeHeapBlockSize = config.builder.m_block_size.value_or(0); // 0: VMA's default
     if (m_device->has_extension(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME)) {
         info.flags |= VMA_ALLOCATOR_CREATE_EXT_MEMORY_BUDGET_BIT;
     }
@@ -199,7 +199,6 @@ AllocatorBuilder &AllocatorBuilder::setDevice(std::shared_ptr<Device> device) {
 }
 
 AllocatorBuilder &AllocatorBuilder::setPreferredBlockSize(vk::DeviceSize bytes) {
-    if (bytes == 0) throw LogicError("AllocatorBuilder::setPreferredBlockSize: the size is zero");
     m_block_size = bytes;
     return *this;
 }
@@ -212,6 +211,9 @@ AllocatorBuilder &AllocatorBuilder::allowOverSubscription(bool allow) {
 std::shared_ptr<Allocator> AllocatorBuilder::build() const {
     if (!m_instance) throw LogicError("AllocatorBuilder: instance is missing (setInstance)");
     if (!m_device) throw LogicError("AllocatorBuilder: device is missing (setDevice)");
+    if (m_block_size && *m_block_size == 0) {
+        throw LogicError("AllocatorBuilder: preferredBlockSize is zero (setPreferredBlockSize)");
+    }
     if (m_device->instance() != m_instance) {
         throw LogicError("AllocatorBuilder: the device was created from another instance than "
                          "the one given to setInstance");

@@ -1,6 +1,7 @@
 #include "VulkanWrapper/Vulkan/Device.h"
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 
 #include "DeviceConfig.h"
@@ -100,7 +101,14 @@ const std::vector<std::string> &Device::extensions() const noexcept { return m_e
 
 bool Device::buffer_device_address_enabled() const noexcept { return m_buffer_device_address; }
 
-void Device::wait_idle() const { check(vkDeviceWaitIdle(*m_device), "vkDeviceWaitIdle"); }
+void Device::wait_idle() const {
+    // vkDeviceWaitIdle needs every queue externally synchronized: hold all their locks, in the
+    // fixed order of m_queues so that two callers cannot deadlock.
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(m_queues.size());
+    for (const auto &queue : m_queues) locks.emplace_back(queue->m_mutex);
+    check(vkDeviceWaitIdle(*m_device), "vkDeviceWaitIdle");
+}
 
 const vk::DispatchLoaderDynamic &Device::dispatcher() const noexcept { return m_dispatcher; }
 

@@ -69,6 +69,13 @@ bool contains(const std::vector<std::string> &names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+void add_feature(std::vector<DeviceFinder::Feature> &features, DeviceFinder::Feature feature) {
+    const bool known = std::any_of(features.begin(), features.end(), [&](const auto &f) {
+        return f.version == feature.version && f.offset == feature.offset;
+    });
+    if (!known) features.push_back(std::move(feature));
+}
+
 void add_unique(std::vector<std::string> &names, std::string name) {
     if (!contains(names, name)) names.push_back(std::move(name));
 }
@@ -82,16 +89,19 @@ DeviceFinder::DeviceFinder(std::shared_ptr<Instance> instance)
 
 DeviceFinder &DeviceFinder::requireGraphicsQueue() {
     m_graphics = true;
+    m_chosen.reset();
     return *this;
 }
 
 DeviceFinder &DeviceFinder::requireComputeQueue() {
     m_compute = true;
+    m_chosen.reset();
     return *this;
 }
 
 DeviceFinder &DeviceFinder::requireTransferQueue() {
     m_transfer = true;
+    m_chosen.reset();
     return *this;
 }
 
@@ -110,28 +120,28 @@ DeviceFinder &DeviceFinder::requestExtension(std::string name) {
 
 DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceFeatures::*feature) {
     using Structure = vk::PhysicalDeviceFeatures;
-    m_features.push_back(make_feature<Structure>(10, feature, {VW_FEATURES_FEATURES(VW_FEATURE_ENTRY)}));
+    add_feature(m_features, make_feature<Structure>(10, feature, {VW_FEATURES_FEATURES(VW_FEATURE_ENTRY)}));
     m_chosen.reset();
     return *this;
 }
 
 DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan11Features::*feature) {
     using Structure = vk::PhysicalDeviceVulkan11Features;
-    m_features.push_back(make_feature<Structure>(11, feature, {VW_FEATURES_VULKAN11FEATURES(VW_FEATURE_ENTRY)}));
+    add_feature(m_features, make_feature<Structure>(11, feature, {VW_FEATURES_VULKAN11FEATURES(VW_FEATURE_ENTRY)}));
     m_chosen.reset();
     return *this;
 }
 
 DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan12Features::*feature) {
     using Structure = vk::PhysicalDeviceVulkan12Features;
-    m_features.push_back(make_feature<Structure>(12, feature, {VW_FEATURES_VULKAN12FEATURES(VW_FEATURE_ENTRY)}));
+    add_feature(m_features, make_feature<Structure>(12, feature, {VW_FEATURES_VULKAN12FEATURES(VW_FEATURE_ENTRY)}));
     m_chosen.reset();
     return *this;
 }
 
 DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan13Features::*feature) {
     using Structure = vk::PhysicalDeviceVulkan13Features;
-    m_features.push_back(make_feature<Structure>(13, feature, {VW_FEATURES_VULKAN13FEATURES(VW_FEATURE_ENTRY)}));
+    add_feature(m_features, make_feature<Structure>(13, feature, {VW_FEATURES_VULKAN13FEATURES(VW_FEATURE_ENTRY)}));
     m_chosen.reset();
     return *this;
 }
@@ -182,8 +192,10 @@ std::vector<std::string> DeviceFinder::rejections(const PhysicalDevice &device) 
     for (const auto &feature : m_features) {
         const vk::Bool32 *field = supported.field(feature);
         if (field == nullptr) {
+            // VkPhysicalDeviceVulkan11Features itself only exists from Vulkan 1.2.
+            const int minor = feature.version == 11 ? 2 : feature.version % 10;
             reasons.push_back("feature " + feature.name + " needs Vulkan 1." +
-                              std::to_string(feature.version % 10) + ", but only " +
+                              std::to_string(minor) + ", but only " +
                               version_to_string(api) +
                               " is usable (the lower of instance and device versions)");
         } else if (*field == VK_FALSE) {

@@ -221,6 +221,12 @@ void paired_case(benchmark::State &state, RawParameters parameters) {
     buffer_info.size = static_cast<VkDeviceSize>(count);
     buffer_info.usage = parameters.usage;
     buffer_info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    const auto &families = allocator.buffer_queue_families(); // as the wrapper shares buffers
+    if (families.size() > 1) {
+        buffer_info.sharingMode = VK_SHARING_MODE_CONCURRENT;
+        buffer_info.queueFamilyIndexCount = static_cast<std::uint32_t>(families.size());
+        buffer_info.pQueueFamilyIndices = families.data();
+    }
     VmaAllocationCreateInfo allocation_info{};
     allocation_info.usage = parameters.memory_usage;
     allocation_info.flags = parameters.flags;

@@ -8,6 +8,7 @@
 #include <source_location>
 #include <string_view>
 #include <string>
+#include <vector>
 
 #include <vk_mem_alloc.h>
 #include <vulkan/vulkan.hpp>
@@ -47,6 +48,13 @@ public:
     [[nodiscard]] const std::shared_ptr<Device> &device() const noexcept;
     /// True when allocations may exceed the heap budget (AllocatorBuilder::allowOverSubscription).
     [[nodiscard]] bool allows_over_subscription() const noexcept;
+    /// The queue families buffers are shared between: every family the device has a queue of.
+    /// With more than one, buffers are created VK_SHARING_MODE_CONCURRENT across them, so that
+    /// a buffer filled on the transfer queue is used on the graphics or compute queue without
+    /// ownership transfers.
+    [[nodiscard]] const std::vector<std::uint32_t> &buffer_queue_families() const noexcept {
+        return m_queue_families;
+    }
 
     /// Allocates a typed buffer of `count` elements, e.g.
     /// `allocator->allocate<Buffer<Vertex, false, VertexBufferUsage>>(1000)`.
@@ -95,6 +103,7 @@ private:
     std::shared_ptr<Device> m_device;
     bool m_over_subscription;
     vk::DeviceSize m_max_buffer_size;
+    std::vector<std::uint32_t> m_queue_families;
     VmaAllocator m_allocator = nullptr;
 };
 

@@ -84,6 +84,16 @@ public:
     /// device with bufferDeviceAddress.
     [[nodiscard]] vk::DeviceAddress device_address() const;
 
+    /// The persistent mapping of a host-visible buffer; nullptr otherwise. After writing through
+    /// it, call flush(); before reading, invalidate() (both no-ops on coherent memory).
+    [[nodiscard]] std::byte *mapped_data() const noexcept { return m_mapped; }
+    /// Makes host writes to [offset, offset + size) visible to the device (non-coherent
+    /// memory). LogicError if not host-visible or out of range; VulkanException on failure.
+    void flush(vk::DeviceSize offset, vk::DeviceSize size) const;
+    /// Makes device writes to [offset, offset + size) visible to the host (non-coherent
+    /// memory). LogicError if not host-visible or out of range; VulkanException on failure.
+    void invalidate(vk::DeviceSize offset, vk::DeviceSize size) const;
+
     /// Copies `bytes` into the buffer at byte `offset`, flushing non-coherent memory.
     /// LogicError (nothing written) if the buffer is not host-visible or the range does not fit.
     void write_bytes(std::span<const std::byte> bytes, vk::DeviceSize offset);

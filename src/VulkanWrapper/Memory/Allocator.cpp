@@ -1,10 +1,12 @@
 #include "VulkanWrapper/Memory/Allocator.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw {
 
@@ -26,6 +28,10 @@ Allocator::Allocator(const Config &config)
     , m_max_buffer_size(m_device->physical_device().memory_limits().max_buffer_size.value_or(
           std::numeric_limits<vk::DeviceSize>::max())) {
     const Instance &instance = *m_device->instance();
+    for (const Queue *queue : m_device->queues()) m_queue_families.push_back(queue->family_index());
+    std::sort(m_queue_families.begin(), m_queue_families.end());
+    m_queue_families.erase(std::unique(m_queue_families.begin(), m_queue_families.end()),
+                           m_queue_families.end());
 
     VmaVulkanFunctions functions{};
     functions.vkGetInstanceProcAddr = vkGetInstanceProcAddr;
@@ -78,6 +84,11 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
     buffer_info.size = size_bytes;
     buffer_info.usage = usage;
     buffer_info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    if (m_queue_families.size() > 1) {
+        buffer_info.sharingMode = VK_SHARING_MODE_CONCURRENT;
+        buffer_info.queueFamilyIndexCount = static_cast<std::uint32_t>(m_queue_families.size());
+        buffer_info.pQueueFamilyIndices = m_queue_families.data();
+    }
 
     VmaAllocationCreateInfo allocation_info{};
     switch (access) {

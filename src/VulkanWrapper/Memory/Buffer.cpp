@@ -148,19 +148,30 @@ void BufferBase::check_range(vk::DeviceSize offset, vk::DeviceSize size,
     }
 }
 
+void BufferBase::flush(vk::DeviceSize offset, vk::DeviceSize size) const {
+    check_range(offset, size, "BufferBase::flush");
+    if (size == 0) return;
+    check(vmaFlushAllocation(m_allocator->handle(), m_allocation, offset, size), "vmaFlushAllocation");
+}
+
+void BufferBase::invalidate(vk::DeviceSize offset, vk::DeviceSize size) const {
+    check_range(offset, size, "BufferBase::invalidate");
+    if (size == 0) return;
+    check(vmaInvalidateAllocation(m_allocator->handle(), m_allocation, offset, size),
+          "vmaInvalidateAllocation");
+}
+
 void BufferBase::write_bytes(std::span<const std::byte> bytes, vk::DeviceSize offset) {
     check_range(offset, bytes.size(), "BufferBase::write_bytes");
     if (bytes.empty()) return;
     std::memcpy(m_mapped + offset, bytes.data(), bytes.size());
-    check(vmaFlushAllocation(m_allocator->handle(), m_allocation, offset, bytes.size()),
-          "vmaFlushAllocation");
+    flush(offset, bytes.size());
 }
 
 void BufferBase::read_bytes(std::span<std::byte> out, vk::DeviceSize offset) const {
     check_range(offset, out.size(), "BufferBase::read_bytes");
     if (out.empty()) return;
-    check(vmaInvalidateAllocation(m_allocator->handle(), m_allocation, offset, out.size()),
-          "vmaInvalidateAllocation");
+    invalidate(offset, out.size());
     std::memcpy(out.data(), m_mapped + offset, out.size());
 }
 

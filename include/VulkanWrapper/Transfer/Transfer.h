@@ -1,0 +1,175 @@
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <vulkan/vulkan.hpp>
+
+#include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Utils/StrongTypes.h"
+
+namespace vw {
+
+class Allocator;
+class Device;
+class Image;
+class Queue;
+class Semaphore;
+
+/// How a Transfer moves data. The defaults suit a discrete GPU; every field has a use on
+/// lavapipe too (tests force the staging path there with `direct_access = false`).
+struct TransferOptions {
+    /// Size of one staging slot: uploads and readbacks larger than this are cut into chunks,
+    /// and the CPU copy of chunk i+1 overlaps the GPU copy of chunk i.
+    vk::DeviceSize chunk_bytes = vk::DeviceSize{16} << 20;
+    /// Number of staging slots in each ring (upload and readback); at least 2.
+    std::uint32_t staging_slots = 4;
+    /// Threads that share each memcpy, the calling thread included; 0 picks the hardware's
+    /// thread count, at most 16.
+    std::uint32_t copy_threads = 0;
+    /// Use the device's transfer-only queue family (a DMA engine) when it has one.
+    bool use_transfer_queue = true;
+    /// Write (and, for host-cached memory, read) a destination directly when its memory is
+    /// host-visible — resizable-BAR VRAM, integrated GPUs, lavapipe — instead of staging.
+    bool direct_access = true;
+};
+
+/// Marks the completion of an asynchronous transfer: a value of the Transfer's timeline
+/// semaphore. Copyable; keeps the semaphore alive. A ticket for a transfer that needed no GPU
+/// work is ready at once.
+class TransferTicket {
+public:
+    /// A ticket that is ready (value 0).
+    TransferTicket() = default;
+    /// Used by Transfer.
+    TransferTicket(std::shared_ptr<const Semaphore> timeline, std::uint64_t value) noexcept;
+
+    /// True when the transfer has completed on the device. VulkanException on device loss.
+    [[nodiscard]] bool ready() const;
+    /// Waits until the transfer has completed. VulkanException on device loss.
+    void wait() const;
+    /// The timeline value that marks completion (0 when no GPU work was needed).
+    [[nodiscard]] std::uint64_t value() const noexcept { return m_value; }
+    /// The timeline semaphore (null when no GPU work was needed).
+    [[nodiscard]] vk::Semaphore semaphore() const noexcept;
+    /// An entry for the wait list of your own vkQueueSubmit2, so that your commands run after
+    /// the transfer (a no-op wait for a ready-made ticket is not needed: check semaphore()).
+    [[nodiscard]] vk::SemaphoreSubmitInfo wait_info(
+        vk::PipelineStageFlags2 stages = vk::PipelineStageFlagBits2::eAllCommands) const noexcept;
+
+private:
+    std::shared_ptr<const Semaphore> m_timeline;
+    std::uint64_t m_value = 0;
+};
+
+/// Moves data between host memory and buffers or images, at the speed of the bus: a ring of
+/// persistently mapped staging slots so that CPU copies overlap DMA copies, a persistent pool
+/// of copy threads, the transfer-only queue family when the device has one, and direct writes
+/// into host-visible device memory when the destination lives there.
+///
+/// Thread-safe: calls from several threads are serialised (each one already uses every copy
+/// thread and the whole bus). A destination must not be in use by the GPU during a transfer
+/// to it. Buffers are shared between the device's queue families (see
+/// Allocator::buffer_queue_families), so an uploaded buffer is ready for any queue; images are
+/// transferred on the main queue (graphics, else compute) and stay owned by its family.
+class Transfer {
+public:
+    /// Creates the engine for `allocator`'s device. LogicError for null arguments, an
+    /// allocator of another device, or invalid options; VulkanException on failure.
+    Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
+             TransferOptions options = {});
+    ~Transfer();
+    Transfer(const Transfer &) = delete;
+    Transfer &operator=(const Transfer &) = delete;
+
+    /// Copies `data` into `buffer` from element `first_element` on; returns when the data is on
+    /// the device. Any buffer kind. An empty `data` is a no-op (`first_element` may then equal
+    /// the buffer's size). LogicError, with nothing written, when the range does not fit.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    void upload(BufferType &buffer, std::span<const typename BufferType::type> data,
+                std::size_t first_element = 0) {
+        upload_async(buffer, data, first_element).wait();
+    }
+
+    /// Like upload(), but returns as soon as `data` has been read (it may be freed then); the
+    /// ticket marks when the device has it.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] TransferTicket upload_async(BufferType &buffer,
+                                              std::span<const typename BufferType::type> data,
+                                              std::size_t first_element = 0) {
+        using T = typename BufferType::type;
+        check_elements(buffer.size(), first_element, data.size(), "Transfer::upload");
+        return upload_bytes_async(buffer, std::as_bytes(data), first_element * sizeof(T));
+    }
+
+    /// The whole buffer, read back from the device. Any buffer kind.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] std::vector<typename BufferType::type> download(const BufferType &buffer) {
+        return download(buffer, 0, buffer.size());
+    }
+
+    /// `count` elements from element `first` on. LogicError when the range does not fit.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] std::vector<typename BufferType::type> download(const BufferType &buffer,
+                                                                  std::size_t first,
+                                                                  std::size_t count) {
+        using T = typename BufferType::type;
+        check_elements(buffer.size(), first, count, "Transfer::download");
+        std::vector<T> result(count);
+        download_bytes(buffer, std::as_writable_bytes(std::span(result)), first * sizeof(T));
+        return result;
+    }
+
+    /// Byte-level upload into any buffer at byte `offset`; returns when done.
+    void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset);
+    /// Byte-level asynchronous upload; see upload_async().
+    [[nodiscard]] TransferTicket upload_bytes_async(BufferBase &buffer,
+                                                    std::span<const std::byte> bytes,
+                                                    vk::DeviceSize offset);
+    /// Byte-level readback of `out.size()` bytes from byte `offset`; returns when done.
+    void download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset);
+
+    /// Uploads the tightly packed texels of one mip level of one array layer (every aspect
+    /// the format has but one: colour, depth or stencil) and leaves that subresource in
+    /// `final_layout`. `current_layout` is the subresource's layout now (eUndefined discards
+    /// its contents, which the upload replaces anyway). LogicError for a size that does not
+    /// match the subresource, a level or layer past the end, an image without
+    /// TRANSFER_DST usage, a combined depth-stencil format, or an undefined final layout.
+    void upload(Image &image, std::span<const std::byte> texels, MipLevel level, ArrayLayer layer,
+                vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
+                vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
+
+    /// Reads back one mip level of one array layer, tightly packed; the subresource is in
+    /// `layout` and stays in it. LogicError as for the upload, or for an undefined layout or
+    /// an image without TRANSFER_SRC usage.
+    [[nodiscard]] std::vector<std::byte> download(const Image &image, MipLevel level,
+                                                  ArrayLayer layer, vk::ImageLayout layout);
+
+    /// The bytes one mip level of one array layer of `image` occupies, tightly packed.
+    [[nodiscard]] static vk::DeviceSize subresource_bytes(const Image &image, MipLevel level);
+
+    /// The queue buffer transfers run on (the transfer-only one when used).
+    [[nodiscard]] Queue &queue() const noexcept;
+    /// Threads sharing each memcpy, the caller included.
+    [[nodiscard]] std::uint32_t copy_threads() const noexcept;
+    /// The options in force (copy_threads resolved).
+    [[nodiscard]] const TransferOptions &options() const noexcept;
+
+private:
+    static void check_elements(std::size_t size, std::size_t first, std::size_t count,
+                               const char *operation);
+
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace vw

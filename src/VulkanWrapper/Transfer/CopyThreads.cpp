@@ -1,0 +1,83 @@
+#include "CopyThreads.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace vw::detail {
+
+namespace {
+
+// Below this a single memcpy wins: waking threads costs more than it saves.
+constexpr std::size_t parallel_threshold = std::size_t{1} << 20;
+constexpr std::size_t min_piece = std::size_t{256} << 10;
+
+} // namespace
+
+CopyThreads::CopyThreads(std::uint32_t participants) {
+    const std::uint32_t extra = participants > 1 ? participants - 1 : 0;
+    m_workers.reserve(extra);
+    for (std::uint32_t i = 0; i < extra; ++i) m_workers.emplace_back([this] { work(); });
+}
+
+CopyThreads::~CopyThreads() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_start.notify_all();
+    for (auto &worker : m_workers) worker.join();
+}
+
+void CopyThreads::run_pieces() {
+    for (std::size_t piece = m_next++; piece < m_pieces; piece = m_next++) {
+        const std::size_t begin = piece * m_piece;
+        const std::size_t length = std::min(m_piece, m_bytes - begin);
+        std::memcpy(m_destination + begin, m_source + begin, length);
+    }
+}
+
+void CopyThreads::work() {
+    std::uint64_t seen = 0;
+    for (;;) {
+        {
+            std::unique_lock lock(m_mutex);
+            m_start.wait(lock, [&] { return m_stop || m_generation != seen; });
+            if (m_stop) return;
+            seen = m_generation;
+        }
+        run_pieces();
+        {
+            std::lock_guard lock(m_mutex);
+            --m_busy;
+        }
+        m_done.notify_one();
+    }
+}
+
+void CopyThreads::copy(std::byte *destination, const std::byte *source, std::size_t bytes) {
+    if (bytes < parallel_threshold || m_workers.empty()) {
+        if (bytes != 0) std::memcpy(destination, source, bytes);
+        return;
+    }
+    const std::size_t participants = m_workers.size() + 1;
+    // Pieces of at least 256 KiB, 64-byte aligned, a few per participant to even out the load.
+    std::size_t piece = std::max(min_piece, bytes / (participants * 4));
+    piece = (piece + 63) & ~std::size_t{63};
+    {
+        std::lock_guard lock(m_mutex);
+        m_destination = destination;
+        m_source = source;
+        m_bytes = bytes;
+        m_piece = piece;
+        m_pieces = (bytes + piece - 1) / piece;
+        m_next = 0;
+        m_busy = static_cast<std::uint32_t>(m_workers.size());
+        ++m_generation;
+    }
+    m_start.notify_all();
+    run_pieces();
+    std::unique_lock lock(m_mutex);
+    m_done.wait(lock, [&] { return m_busy == 0; });
+}
+
+} // namespace vw::detail

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace vw::detail {
+
+// A persistent pool of threads that split large memcpy calls between them and the caller.
+// One copy at a time: copy() is called by one thread at once (the Transfer's lock ensures it).
+class CopyThreads {
+public:
+    // `participants` counts the calling thread; 1 means no extra threads.
+    explicit CopyThreads(std::uint32_t participants);
+    ~CopyThreads();
+    CopyThreads(const CopyThreads &) = delete;
+    CopyThreads &operator=(const CopyThreads &) = delete;
+
+    [[nodiscard]] std::uint32_t participants() const noexcept {
+        return static_cast<std::uint32_t>(m_workers.size()) + 1;
+    }
+
+    // memcpy(destination, source, bytes), split into pieces for every participant when large.
+    void copy(std::byte *destination, const std::byte *source, std::size_t bytes);
+
+private:
+    void work();
+    void run_pieces();
+
+    std::vector<std::thread> m_workers;
+    std::mutex m_mutex;
+    std::condition_variable m_start;
+    std::condition_variable m_done;
+    std::uint64_t m_generation = 0;
+    bool m_stop = false;
+    std::uint32_t m_busy = 0;
+
+    std::byte *m_destination = nullptr;
+    const std::byte *m_source = nullptr;
+    std::size_t m_bytes = 0;
+    std::size_t m_piece = 0;
+    std::size_t m_pieces = 0;
+    std::atomic<std::size_t> m_next{0};
+};
+
+} // namespace vw::detail

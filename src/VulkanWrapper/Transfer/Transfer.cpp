@@ -1,0 +1,434 @@
+#include "VulkanWrapper/Transfer/Transfer.h"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+#include <vulkan/vulkan_format_traits.hpp>
+
+#include "CopyThreads.h"
+#include "VulkanWrapper/Command/CommandBuffer.h"
+#include "VulkanWrapper/Command/CommandPool.h"
+#include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
+
+namespace vw {
+
+namespace {
+
+constexpr std::uint32_t max_default_threads = 16;
+
+struct Slot {
+    BufferBase staging;
+    CommandBuffer commands;
+    std::uint64_t last_value = 0;
+};
+
+// Orders this copy after earlier writes and reads of the same memory on the queue (earlier
+// transfers, or the user's work on it), which submission order alone does not.
+void record_memory_barrier(vk::CommandBuffer commands, vk::PipelineStageFlags2 dst_stage,
+                           vk::AccessFlags2 dst_access) {
+    const vk::MemoryBarrier2 barrier(vk::PipelineStageFlagBits2::eAllCommands,
+                                     vk::AccessFlagBits2::eMemoryWrite, dst_stage, dst_access);
+    commands.pipelineBarrier2(vk::DependencyInfo({}, barrier));
+}
+
+void record_host_read_barrier(vk::CommandBuffer commands) {
+    const vk::MemoryBarrier2 barrier(vk::PipelineStageFlagBits2::eCopy,
+                                     vk::AccessFlagBits2::eTransferWrite,
+                                     vk::PipelineStageFlagBits2::eHost,
+                                     vk::AccessFlagBits2::eHostRead);
+    commands.pipelineBarrier2(vk::DependencyInfo({}, barrier));
+}
+
+void record_layout_change(vk::CommandBuffer commands, const Image &image,
+                          const vk::ImageSubresourceRange &range, vk::ImageLayout from,
+                          vk::ImageLayout to, vk::PipelineStageFlags2 src_stage,
+                          vk::AccessFlags2 src_access, vk::PipelineStageFlags2 dst_stage,
+                          vk::AccessFlags2 dst_access) {
+    const vk::ImageMemoryBarrier2 barrier(src_stage, src_access, dst_stage, dst_access, from, to,
+                                          VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED,
+                                          image.handle(), range);
+    commands.pipelineBarrier2(vk::DependencyInfo({}, {}, {}, barrier));
+}
+
+// A direct mapping of a host-visible allocation that is not persistently mapped.
+class ScopedMapping {
+public:
+    ScopedMapping(VmaAllocator allocator, VmaAllocation allocation)
+        : m_allocator(allocator)
+        , m_allocation(allocation) {
+        void *data = nullptr;
+        check(vmaMapMemory(allocator, allocation, &data), "vmaMapMemory");
+        m_data = static_cast<std::byte *>(data);
+    }
+    ~ScopedMapping() { vmaUnmapMemory(m_allocator, m_allocation); }
+    ScopedMapping(const ScopedMapping &) = delete;
+    ScopedMapping &operator=(const ScopedMapping &) = delete;
+    [[nodiscard]] std::byte *data() const noexcept { return m_data; }
+
+private:
+    VmaAllocator m_allocator;
+    VmaAllocation m_allocation;
+    std::byte *m_data = nullptr;
+};
+
+} // namespace
+
+TransferTicket::TransferTicket(std::shared_ptr<const Semaphore> timeline, std::uint64_t value) noexcept
+    : m_timeline(std::move(timeline))
+    , m_value(value) {}
+
+bool TransferTicket::ready() const { return !m_timeline || m_timeline->value() >= m_value; }
+
+void TransferTicket::wait() const {
+    if (m_timeline) m_timeline->wait(m_value);
+}
+
+vk::Semaphore TransferTicket::semaphore() const noexcept {
+    return m_timeline ? m_timeline->handle() : vk::Semaphore{};
+}
+
+vk::SemaphoreSubmitInfo TransferTicket::wait_info(vk::PipelineStageFlags2 stages) const noexcept {
+    return {semaphore(), m_value, stages};
+}
+
+struct Transfer::Impl {
+    Impl(std::shared_ptr<Device> device_, std::shared_ptr<Allocator> allocator_,
+         TransferOptions options_, Queue &queue_, Queue &main_queue_)
+        : device(std::move(device_))
+        , allocator(std::move(allocator_))
+        , options(options_)
+        , queue(&queue_)
+        , main_queue(&main_queue_)
+        , threads(options.copy_threads)
+        , timeline(std::make_shared<Semaphore>(device, 0))
+        , pool(device, queue_.family_index())
+        , main_pool(device, main_queue_.family_index()) {}
+
+    std::vector<Slot> &ring(std::vector<Slot> &slots, VkBufferUsageFlags usage, HostAccess access) {
+        if (slots.empty()) {
+            slots.reserve(options.staging_slots);
+            for (std::uint32_t i = 0; i < options.staging_slots; ++i) {
+                slots.push_back({allocator->allocate_buffer(options.chunk_bytes, usage, access),
+                                 pool.allocate(), 0});
+            }
+        }
+        return slots;
+    }
+
+    std::uint64_t submit(Slot &slot) {
+        const std::uint64_t value = ++next_value;
+        const vk::SemaphoreSubmitInfo signal = timeline->submit_info(value);
+        slot.commands.submit(*queue, {}, std::span(&signal, 1));
+        slot.last_value = value;
+        return value;
+    }
+
+    void check_buffer(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
+                      const char *operation) const {
+        if (buffer.empty()) throw LogicError(std::string(operation) + ": the buffer is empty");
+        if (buffer.allocator()->device() != device) {
+            throw LogicError(std::string(operation) + ": the buffer belongs to another device");
+        }
+        if (offset > buffer.size_bytes() || size > buffer.size_bytes() - offset) {
+            throw LogicError(std::string(operation) + ": bytes [" + std::to_string(offset) + ", " +
+                             std::to_string(offset) + " + " + std::to_string(size) +
+                             ") exceed the buffer's " + std::to_string(buffer.size_bytes()) +
+                             " bytes");
+        }
+    }
+
+    void check_image(const Image &image, MipLevel level, ArrayLayer layer, vk::ImageUsageFlagBits usage,
+                     const char *operation) const {
+        if (image.empty()) throw LogicError(std::string(operation) + ": the image is empty");
+        if (image.allocator()->device() != device) {
+            throw LogicError(std::string(operation) + ": the image belongs to another device");
+        }
+        if (!(image.usage() & usage)) {
+            throw LogicError(std::string(operation) + ": the image lacks " + vk::to_string(usage) +
+                             " usage");
+        }
+        if (value_of(level) >= image.mip_levels() || value_of(layer) >= image.array_layers()) {
+            throw LogicError(std::string(operation) + ": mip level " + std::to_string(value_of(level)) +
+                             " / layer " + std::to_string(value_of(layer)) + " outside the image's " +
+                             std::to_string(image.mip_levels()) + " levels and " +
+                             std::to_string(image.array_layers()) + " layers");
+        }
+        const vk::ImageAspectFlags aspect = image.aspect();
+        if (aspect == (vk::ImageAspectFlagBits::eDepth | vk::ImageAspectFlagBits::eStencil)) {
+            throw LogicError(std::string(operation) + ": combined depth-stencil formats (" +
+                             vk::to_string(image.format()) + ") are not transferred");
+        }
+    }
+
+    std::shared_ptr<Device> device;
+    std::shared_ptr<Allocator> allocator;
+    TransferOptions options;
+    Queue *queue;
+    Queue *main_queue;
+    detail::CopyThreads threads;
+    std::shared_ptr<Semaphore> timeline;
+    std::uint64_t next_value = 0;
+    CommandPool pool;
+    CommandPool main_pool;
+    std::vector<Slot> upload_slots;
+    std::vector<Slot> download_slots;
+    std::size_t upload_cursor = 0;
+    std::mutex mutex;
+};
+
+namespace {
+
+TransferOptions resolved(TransferOptions options) {
+    if (options.chunk_bytes == 0) throw LogicError("Transfer: chunk_bytes is zero");
+    if (options.staging_slots < 2) throw LogicError("Transfer: staging_slots must be at least 2");
+    if (options.copy_threads == 0) {
+        options.copy_threads = std::clamp(std::thread::hardware_concurrency(), 1U, max_default_threads);
+    }
+    return options;
+}
+
+} // namespace
+
+Transfer::Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
+                   TransferOptions options) {
+    if (!device) throw LogicError("Transfer: device is null");
+    if (!allocator) throw LogicError("Transfer: allocator is null");
+    if (allocator->device() != device) throw LogicError("Transfer: the allocator belongs to another device");
+    options = resolved(options);
+    Queue &main = device->has_graphics_queue() ? device->graphics_queue() : device->compute_queue();
+    Queue &queue = options.use_transfer_queue ? device->transfer_queue() : main;
+    m_impl = std::make_unique<Impl>(std::move(device), std::move(allocator), options, queue, main);
+}
+
+Transfer::~Transfer() {
+    try {
+        m_impl->timeline->wait(m_impl->next_value);
+    } catch (const Exception &) {
+        // Device lost: nothing is in flight any more, and destruction must go on.
+    }
+}
+
+void Transfer::check_elements(std::size_t size, std::size_t first, std::size_t count,
+                              const char *operation) {
+    if (first > size || count > size - first) {
+        throw LogicError(std::string(operation) + ": elements [" + std::to_string(first) + ", " +
+                         std::to_string(first) + " + " + std::to_string(count) +
+                         ") exceed the buffer's " + std::to_string(size) + " elements");
+    }
+}
+
+void Transfer::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes,
+                            vk::DeviceSize offset) {
+    upload_bytes_async(buffer, bytes, offset).wait();
+}
+
+TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const std::byte> bytes,
+                                            vk::DeviceSize offset) {
+    Impl &impl = *m_impl;
+    std::lock_guard lock(impl.mutex);
+    impl.check_buffer(buffer, offset, bytes.size(), "Transfer::upload");
+    if (bytes.empty()) return {};
+
+    if (buffer.is_host_visible()) {
+        impl.threads.copy(buffer.mapped_data() + offset, bytes.data(), bytes.size());
+        buffer.flush(offset, bytes.size());
+        return {};
+    }
+    if (impl.options.direct_access &&
+        (buffer.memory_properties() & vk::MemoryPropertyFlagBits::eHostVisible)) {
+        const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
+        impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size());
+        check(vmaFlushAllocation(impl.allocator->handle(), buffer.allocation(), offset, bytes.size()),
+              "vmaFlushAllocation");
+        return {};
+    }
+    if ((buffer.usage() & VK_BUFFER_USAGE_TRANSFER_DST_BIT) == 0) {
+        throw LogicError("Transfer::upload: the buffer lacks TransferDstUsage");
+    }
+
+    auto &slots = impl.ring(impl.upload_slots, TransferSrcUsage, HostAccess::SequentialWrite);
+    const vk::DeviceSize chunk = impl.options.chunk_bytes;
+    std::uint64_t last = 0;
+    for (vk::DeviceSize position = 0; position < bytes.size(); position += chunk) {
+        Slot &slot = slots[impl.upload_cursor];
+        impl.upload_cursor = (impl.upload_cursor + 1) % slots.size();
+        impl.timeline->wait(slot.last_value);
+        const vk::DeviceSize length = std::min<vk::DeviceSize>(chunk, bytes.size() - position);
+        impl.threads.copy(slot.staging.mapped_data(), bytes.data() + position, length);
+        slot.staging.flush(0, length);
+
+        slot.commands.reset();
+        slot.commands.begin();
+        const vk::CommandBuffer commands = slot.commands.handle();
+        record_memory_barrier(commands, vk::PipelineStageFlagBits2::eCopy,
+                              vk::AccessFlagBits2::eTransferWrite | vk::AccessFlagBits2::eTransferRead);
+        const vk::BufferCopy region(0, offset + position, length);
+        commands.copyBuffer(slot.staging.handle(), buffer.handle(), region);
+        slot.commands.end();
+        last = impl.submit(slot);
+    }
+    return {impl.timeline, last};
+}
+
+void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out,
+                              vk::DeviceSize offset) {
+    Impl &impl = *m_impl;
+    std::lock_guard lock(impl.mutex);
+    impl.check_buffer(buffer, offset, out.size(), "Transfer::download");
+    if (out.empty()) return;
+
+    if (buffer.is_host_visible()) {
+        buffer.invalidate(offset, out.size());
+        impl.threads.copy(out.data(), buffer.mapped_data() + offset, out.size());
+        return;
+    }
+    const auto properties = buffer.memory_properties();
+    if (impl.options.direct_access && (properties & vk::MemoryPropertyFlagBits::eHostVisible) &&
+        (properties & vk::MemoryPropertyFlagBits::eHostCached)) {
+        // Earlier asynchronous uploads into it may still be running.
+        impl.timeline->wait(impl.next_value);
+        const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
+        check(vmaInvalidateAllocation(impl.allocator->handle(), buffer.allocation(), offset, out.size()),
+              "vmaInvalidateAllocation");
+        impl.threads.copy(out.data(), mapping.data() + offset, out.size());
+        return;
+    }
+    if ((buffer.usage() & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) == 0) {
+        throw LogicError("Transfer::download: the buffer lacks TransferSrcUsage");
+    }
+
+    auto &slots = impl.ring(impl.download_slots, TransferDstUsage, HostAccess::Random);
+    const vk::DeviceSize chunk = impl.options.chunk_bytes;
+    const std::size_t chunks = static_cast<std::size_t>((out.size() + chunk - 1) / chunk);
+    const auto length_of = [&](std::size_t index) {
+        return std::min<vk::DeviceSize>(chunk, out.size() - index * chunk);
+    };
+    const auto submit_chunk = [&](std::size_t index) {
+        Slot &slot = slots[index % slots.size()];
+        impl.timeline->wait(slot.last_value);
+        slot.commands.reset();
+        slot.commands.begin();
+        const vk::CommandBuffer commands = slot.commands.handle();
+        record_memory_barrier(commands, vk::PipelineStageFlagBits2::eCopy,
+                              vk::AccessFlagBits2::eTransferRead | vk::AccessFlagBits2::eTransferWrite);
+        const vk::BufferCopy region(offset + index * chunk, 0, length_of(index));
+        commands.copyBuffer(buffer.handle(), slot.staging.handle(), region);
+        record_host_read_barrier(commands);
+        slot.commands.end();
+        impl.submit(slot);
+    };
+    for (std::size_t index = 0; index < std::min<std::size_t>(chunks, slots.size()); ++index) {
+        submit_chunk(index);
+    }
+    for (std::size_t index = 0; index < chunks; ++index) {
+        Slot &slot = slots[index % slots.size()];
+        impl.timeline->wait(slot.last_value);
+        const vk::DeviceSize length = length_of(index);
+        slot.staging.invalidate(0, length);
+        impl.threads.copy(out.data() + index * chunk, slot.staging.mapped_data(), length);
+        if (index + slots.size() < chunks) submit_chunk(index + slots.size());
+    }
+}
+
+vk::DeviceSize Transfer::subresource_bytes(const Image &image, MipLevel level) {
+    const vk::Extent3D extent = image.mip_extent(level);
+    const auto block = vk::blockExtent(image.format());
+    const auto blocks = [](std::uint32_t texels, std::uint8_t block_side) {
+        return (static_cast<vk::DeviceSize>(texels) + block_side - 1) / block_side;
+    };
+    return vk::blockSize(image.format()) * blocks(extent.width, block[0]) *
+           blocks(extent.height, block[1]) * blocks(extent.depth, block[2]);
+}
+
+void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel level,
+                      ArrayLayer layer, vk::ImageLayout final_layout, vk::ImageLayout current_layout) {
+    Impl &impl = *m_impl;
+    std::lock_guard lock(impl.mutex);
+    impl.check_image(image, level, layer, vk::ImageUsageFlagBits::eTransferDst, "Transfer::upload");
+    if (final_layout == vk::ImageLayout::eUndefined || final_layout == vk::ImageLayout::ePreinitialized) {
+        throw LogicError("Transfer::upload: the final layout must be a defined layout, not " +
+                         vk::to_string(final_layout));
+    }
+    const vk::DeviceSize expected = subresource_bytes(image, level);
+    if (texels.size() != expected) {
+        throw LogicError("Transfer::upload: " + std::to_string(texels.size()) + " bytes given, mip level " +
+                         std::to_string(value_of(level)) + " of " + vk::to_string(image.format()) +
+                         " needs " + std::to_string(expected));
+    }
+
+    BufferBase staging = impl.allocator->allocate_buffer(expected, TransferSrcUsage,
+                                                         HostAccess::SequentialWrite);
+    impl.threads.copy(staging.mapped_data(), texels.data(), texels.size());
+    staging.flush(0, expected);
+
+    const vk::ImageSubresourceRange range(image.aspect(), value_of(level), 1, value_of(layer), 1);
+    CommandBuffer commands = impl.main_pool.allocate();
+    commands.begin();
+    record_layout_change(commands.handle(), image, range, current_layout,
+                         vk::ImageLayout::eTransferDstOptimal,
+                         vk::PipelineStageFlagBits2::eAllCommands,
+                         current_layout == vk::ImageLayout::eUndefined ? vk::AccessFlags2{}
+                                                                       : vk::AccessFlagBits2::eMemoryWrite,
+                         vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite);
+    const vk::BufferImageCopy region(
+        0, 0, 0, vk::ImageSubresourceLayers(image.aspect(), value_of(level), value_of(layer), 1),
+        {0, 0, 0}, image.mip_extent(level));
+    commands.handle().copyBufferToImage(staging.handle(), image.handle(),
+                                        vk::ImageLayout::eTransferDstOptimal, region);
+    record_layout_change(commands.handle(), image, range, vk::ImageLayout::eTransferDstOptimal,
+                         final_layout, vk::PipelineStageFlagBits2::eCopy,
+                         vk::AccessFlagBits2::eTransferWrite, vk::PipelineStageFlagBits2::eAllCommands,
+                         vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite);
+    commands.end();
+    commands.submit_and_wait(*impl.main_queue);
+}
+
+std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, ArrayLayer layer,
+                                          vk::ImageLayout layout) {
+    Impl &impl = *m_impl;
+    std::lock_guard lock(impl.mutex);
+    impl.check_image(image, level, layer, vk::ImageUsageFlagBits::eTransferSrc, "Transfer::download");
+    if (layout == vk::ImageLayout::eUndefined || layout == vk::ImageLayout::ePreinitialized) {
+        throw LogicError("Transfer::download: an image in layout " + vk::to_string(layout) +
+                         " has no defined contents");
+    }
+    const vk::DeviceSize bytes = subresource_bytes(image, level);
+    BufferBase staging = impl.allocator->allocate_buffer(bytes, TransferDstUsage, HostAccess::Random);
+
+    const vk::ImageSubresourceRange range(image.aspect(), value_of(level), 1, value_of(layer), 1);
+    CommandBuffer commands = impl.main_pool.allocate();
+    commands.begin();
+    record_layout_change(commands.handle(), image, range, layout, vk::ImageLayout::eTransferSrcOptimal,
+                         vk::PipelineStageFlagBits2::eAllCommands, vk::AccessFlagBits2::eMemoryWrite,
+                         vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferRead);
+    const vk::BufferImageCopy region(
+        0, 0, 0, vk::ImageSubresourceLayers(image.aspect(), value_of(level), value_of(layer), 1),
+        {0, 0, 0}, image.mip_extent(level));
+    commands.handle().copyImageToBuffer(image.handle(), vk::ImageLayout::eTransferSrcOptimal,
+                                        staging.handle(), region);
+    record_layout_change(commands.handle(), image, range, vk::ImageLayout::eTransferSrcOptimal, layout,
+                         vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferRead,
+                         vk::PipelineStageFlagBits2::eAllCommands,
+                         vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite);
+    record_host_read_barrier(commands.handle());
+    commands.end();
+    commands.submit_and_wait(*impl.main_queue);
+
+    std::vector<std::byte> result(bytes);
+    staging.invalidate(0, bytes);
+    impl.threads.copy(result.data(), staging.mapped_data(), bytes);
+    return result;
+}
+
+Queue &Transfer::queue() const noexcept { return *m_impl->queue; }
+
+std::uint32_t Transfer::copy_threads() const noexcept { return m_impl->threads.participants(); }
+
+const TransferOptions &Transfer::options() const noexcept { return m_impl->options; }
+
+} // namespace vw

@@ -1,0 +1,336 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Command/CommandBuffer.h"
+#include "VulkanWrapper/Command/CommandPool.h"
+#include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Transfer/Transfer.h"
+#include "VulkanWrapper/Vulkan/DeviceFinder.h"
+
+namespace vw {
+namespace {
+
+using Bytes = std::vector<std::byte>;
+using DeviceBytes = Buffer<std::byte, false, StorageBufferUsage>;
+using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
+
+Bytes random_bytes(std::size_t count, std::uint32_t seed) {
+    std::mt19937 random(seed);
+    Bytes bytes(count);
+    for (auto &b : bytes) b = static_cast<std::byte>(random());
+    return bytes;
+}
+
+// Small chunks and a short ring, so that modest sizes exercise chunking and ring reuse.
+TransferOptions staging_options() {
+    TransferOptions options;
+    options.chunk_bytes = 64 * 1024;
+    options.staging_slots = 3;
+    options.copy_threads = 2;
+    options.direct_access = false;
+    return options;
+}
+
+class TransferTests : public test::AllocatorTest {
+protected:
+    // Reads a buffer without the Transfer engine: a copy recorded by hand into a host-cached buffer.
+    Bytes read_independently(const BufferBase &buffer) {
+        auto readback = allocator->allocate<ReadbackBuffer<std::byte>>(buffer.size_bytes());
+        CommandPool pool(device, device->compute_queue().family_index());
+        CommandBuffer commands = pool.allocate();
+        commands.begin();
+        const vk::MemoryBarrier2 before(vk::PipelineStageFlagBits2::eAllCommands,
+                                        vk::AccessFlagBits2::eMemoryWrite,
+                                        vk::PipelineStageFlagBits2::eCopy,
+                                        vk::AccessFlagBits2::eTransferRead);
+        commands.handle().pipelineBarrier2(vk::DependencyInfo({}, before));
+        commands.handle().copyBuffer(buffer.handle(), readback->handle(),
+                                     vk::BufferCopy(0, 0, buffer.size_bytes()));
+        const vk::MemoryBarrier2 after(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
+                                       vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead);
+        commands.handle().pipelineBarrier2(vk::DependencyInfo({}, after));
+        commands.end();
+        commands.submit_and_wait(device->compute_queue());
+        return readback->read_as_vector(0, readback->size());
+    }
+
+    // Fills a buffer without the Transfer engine: host writes, then a copy recorded by hand.
+    void write_independently(BufferBase &buffer, const Bytes &bytes) {
+        auto staging = allocator->allocate<Buffer<std::byte, true, StagingBufferUsage>>(bytes.size());
+        staging->write(bytes, 0);
+        CommandPool pool(device, device->compute_queue().family_index());
+        CommandBuffer commands = pool.allocate();
+        commands.begin();
+        commands.handle().copyBuffer(staging->handle(), buffer.handle(), vk::BufferCopy(0, 0, bytes.size()));
+        commands.end();
+        commands.submit_and_wait(device->compute_queue());
+    }
+};
+
+class TransferPathTests : public TransferTests, public ::testing::WithParamInterface<bool> {
+protected:
+    TransferOptions options() const {
+        TransferOptions options = staging_options();
+        options.direct_access = GetParam();
+        return options;
+    }
+};
+
+TEST_P(TransferPathTests, UploadsLargerThanTheRingWithOddSizesAndOffsets) {
+    Transfer transfer(device, allocator, options());
+    const std::size_t size = 1024 * 1024 + 4096 + 123; // 16+ chunks of 64 KiB, 3 slots
+    auto buffer = allocator->allocate<DeviceBytes>(size + 1000);
+    const Bytes background = random_bytes(size + 1000, 1);
+    write_independently(*buffer, background);
+
+    const Bytes data = random_bytes(size, 2);
+    transfer.upload(*buffer, data, 777);
+    Bytes expected = background;
+    std::copy(data.begin(), data.end(), expected.begin() + 777);
+    EXPECT_EQ(read_independently(*buffer), expected);
+}
+
+TEST_P(TransferPathTests, DownloadsWholeBuffersAndRanges) {
+    Transfer transfer(device, allocator, options());
+    const std::size_t words = (300 * 1024 + 3) / 4 * 4 / 4;
+    auto buffer = allocator->allocate<DeviceWords>(words);
+    const Bytes bytes = random_bytes(words * 4, 3);
+    write_independently(*buffer, bytes);
+    std::vector<std::uint32_t> expected(words);
+    std::memcpy(expected.data(), bytes.data(), bytes.size());
+
+    EXPECT_EQ(transfer.download(*buffer), expected);
+    const auto range = transfer.download(*buffer, 12345, 54321);
+    EXPECT_EQ(range, std::vector<std::uint32_t>(expected.begin() + 12345, expected.begin() + 12345 + 54321));
+}
+
+TEST_P(TransferPathTests, RepeatedUploadsAndDownloadsOfTheSameBufferStayOrdered) {
+    Transfer transfer(device, allocator, options());
+    auto buffer = allocator->allocate<DeviceBytes>(200 * 1024);
+    for (std::uint32_t round = 0; round < 4; ++round) {
+        const Bytes data = random_bytes(buffer->size(), 10 + round);
+        auto ticket = transfer.upload_async(*buffer, data);
+        // Downloads are ordered after the upload still in flight.
+        EXPECT_EQ(transfer.download(*buffer), data);
+        ticket.wait();
+        EXPECT_TRUE(ticket.ready());
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, TransferPathTests, ::testing::Bool(), [](const auto &param_info) {
+    return param_info.param ? std::string("DirectWhereHostVisible") : std::string("StagingRing");
+});
+
+TEST_F(TransferTests, DefaultOptionsRoundTripTheAllocatorPage) {
+    struct Vertex {
+        float x, y, z;
+        std::uint32_t colour;
+    };
+    std::vector<Vertex> vertices(1000);
+    for (std::size_t i = 0; i < vertices.size(); ++i) {
+        vertices[i] = {float(i), float(i) * 2, 0.5F, std::uint32_t(i)};
+    }
+    auto vertexBuffer = allocator->allocate<Buffer<Vertex, false, VertexBufferUsage>>(1000);
+    // --- the entry-point snippet of DESIGN.md ---
+    vw::Transfer transfer(device, allocator);
+    transfer.upload(*vertexBuffer, vertices);
+    std::vector<Vertex> back = transfer.download(*vertexBuffer);
+    // ---
+    ASSERT_EQ(back.size(), vertices.size());
+    EXPECT_EQ(std::memcmp(back.data(), vertices.data(), vertices.size() * sizeof(Vertex)), 0);
+    EXPECT_GE(transfer.copy_threads(), 1U);
+}
+
+TEST_F(TransferTests, HostVisibleBuffersAreWrittenAndReadDirectly) {
+    Transfer transfer(device, allocator, staging_options());
+    auto staging = allocator->allocate<Buffer<std::uint32_t, true, UniformBufferUsage>>(5000);
+    auto readback = allocator->allocate<ReadbackBuffer<std::uint32_t>>(5000);
+    std::vector<std::uint32_t> data(5000);
+    for (std::uint32_t i = 0; i < data.size(); ++i) data[i] = i * 7919U;
+    auto ticket = transfer.upload_async(*staging, data, 0);
+    EXPECT_TRUE(ticket.ready()); // no GPU work was needed
+    EXPECT_FALSE(ticket.semaphore());
+    EXPECT_EQ(staging->read_as_vector(0, 5000), data);
+    readback->write(data, 0);
+    EXPECT_EQ(transfer.download(*readback, 100, 10),
+              std::vector<std::uint32_t>(data.begin() + 100, data.begin() + 110));
+}
+
+TEST_F(TransferTests, BadRangesAreLogicErrorsAndWriteNothing) {
+    Transfer transfer(device, allocator, staging_options());
+    auto buffer = allocator->allocate<DeviceWords>(100);
+    const Bytes original = random_bytes(400, 5);
+    write_independently(*buffer, original);
+    const std::vector<std::uint32_t> too_long(101, 1);
+    EXPECT_THROW(transfer.upload(*buffer, too_long), LogicError);
+    const std::vector<std::uint32_t> two(2, 2);
+    EXPECT_THROW(transfer.upload(*buffer, two, 99), LogicError);
+    EXPECT_THROW(transfer.upload(*buffer, two, 101), LogicError);
+    EXPECT_THROW(transfer.upload(*buffer, std::span<const std::uint32_t>{}, 101), LogicError);
+    EXPECT_THROW((void)transfer.download(*buffer, 90, 11), LogicError);
+    EXPECT_THROW((void)transfer.download(*buffer, 101, 0), LogicError);
+    // A zero-length upload is a no-op, also at the very end.
+    transfer.upload(*buffer, std::span<const std::uint32_t>{}, 100);
+    EXPECT_TRUE(transfer.upload_async(*buffer, std::span<const std::uint32_t>{}, 0).ready());
+    EXPECT_TRUE(transfer.download(*buffer, 100, 0).empty());
+    EXPECT_EQ(read_independently(*buffer), original);
+}
+
+TEST_F(TransferTests, BuffersWithoutTransferUsageAreRefused) {
+    Transfer transfer(device, allocator, staging_options());
+    auto vertex_only = allocator->allocate_buffer(256, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT, HostAccess::None);
+    const Bytes data(16, std::byte{1});
+    EXPECT_THROW(transfer.upload_bytes(vertex_only, data, 0), LogicError);
+    Bytes out(16);
+    EXPECT_THROW(transfer.download_bytes(vertex_only, out, 0), LogicError);
+    BufferBase empty;
+    EXPECT_THROW(transfer.upload_bytes(empty, data, 0), LogicError);
+}
+
+TEST_F(TransferTests, InvalidOptionsAndArgumentsAreLogicErrors) {
+    TransferOptions options;
+    options.staging_slots = 1;
+    EXPECT_THROW(Transfer(device, allocator, options), LogicError);
+    options = {};
+    options.chunk_bytes = 0;
+    EXPECT_THROW(Transfer(device, allocator, options), LogicError);
+    EXPECT_THROW(Transfer(nullptr, allocator), LogicError);
+    EXPECT_THROW(Transfer(device, nullptr), LogicError);
+    const auto other_device = instance->findGpu().build();
+    EXPECT_THROW(Transfer(other_device, allocator), LogicError);
+}
+
+TEST_F(TransferTests, YourSubmissionCanWaitOnAnAsyncUpload) {
+    Transfer transfer(device, allocator, staging_options());
+    auto buffer = allocator->allocate<DeviceBytes>(512 * 1024);
+    auto readback = allocator->allocate<ReadbackBuffer<std::byte>>(512 * 1024);
+    const Bytes data = random_bytes(buffer->size(), 6);
+    const TransferTicket ticket = transfer.upload_async(*buffer, data);
+    ASSERT_TRUE(ticket.semaphore());
+
+    CommandPool pool(device, device->compute_queue().family_index());
+    CommandBuffer commands = pool.allocate();
+    commands.begin();
+    commands.handle().copyBuffer(buffer->handle(), readback->handle(), vk::BufferCopy(0, 0, data.size()));
+    const vk::MemoryBarrier2 to_host(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
+                                     vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead);
+    commands.handle().pipelineBarrier2(vk::DependencyInfo({}, to_host));
+    commands.end();
+    const vk::SemaphoreSubmitInfo wait = ticket.wait_info(vk::PipelineStageFlagBits2::eCopy);
+    const vk::FenceCreateInfo fence_info;
+    vk::Fence fence;
+    check(device->handle().createFence(&fence_info, nullptr, &fence), "vkCreateFence");
+    commands.submit(device->compute_queue(), std::span(&wait, 1), {}, fence);
+    check(device->handle().waitForFences(1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+    device->handle().destroyFence(fence);
+    EXPECT_TRUE(ticket.ready());
+    EXPECT_EQ(readback->read_as_vector(0, data.size()), data);
+}
+
+TEST_F(TransferTests, SeveralThreadsUploadToDifferentBuffersAtOnce) {
+    Transfer transfer(device, allocator, staging_options());
+    constexpr std::size_t threads = 4;
+    std::vector<std::unique_ptr<DeviceBytes>> buffers;
+    std::vector<Bytes> last(threads);
+    for (std::size_t t = 0; t < threads; ++t) buffers.push_back(allocator->allocate<DeviceBytes>(150 * 1024 + t));
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            for (std::uint32_t round = 0; round < 5; ++round) {
+                last[t] = random_bytes(buffers[t]->size(), 100 * static_cast<std::uint32_t>(t) + round);
+                transfer.upload(*buffers[t], last[t]);
+            }
+        });
+    }
+    for (auto &worker : workers) worker.join();
+    for (std::size_t t = 0; t < threads; ++t) EXPECT_EQ(read_independently(*buffers[t]), last[t]) << t;
+}
+
+// Images --------------------------------------------------------------------------------------
+
+struct ImageCase {
+    vk::Format format;
+    std::uint32_t width, height, levels, layers;
+};
+
+class ImageTransferTests : public TransferTests, public ::testing::WithParamInterface<ImageCase> {};
+
+TEST_P(ImageTransferTests, EveryLevelAndLayerRoundTrips) {
+    const ImageCase c = GetParam();
+    const vk::ImageUsageFlags usage = vk::ImageUsageFlagBits::eTransferDst |
+                                      vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eSampled;
+    vk::ImageFormatProperties properties;
+    if (device->physical_device().handle().getImageFormatProperties(c.format, vk::ImageType::e2D,
+                                                                    vk::ImageTiling::eOptimal, usage, {},
+                                                                    &properties) != vk::Result::eSuccess) {
+        GTEST_SKIP() << vk::to_string(c.format) << " is not supported for transfers here";
+    }
+    auto image = ImageBuilder()
+                     .setDevice(device)
+                     .setAllocator(allocator)
+                     .setFormat(c.format)
+                     .setExtent(Width{c.width}, Height{c.height})
+                     .setMipLevels(c.levels)
+                     .setArrayLayers(c.layers)
+                     .setUsage(usage)
+                     .build();
+    Transfer transfer(device, allocator, staging_options());
+    std::vector<std::vector<Bytes>> data(c.levels, std::vector<Bytes>(c.layers));
+    for (std::uint32_t level = 0; level < c.levels; ++level) {
+        for (std::uint32_t layer = 0; layer < c.layers; ++layer) {
+            data[level][layer] = random_bytes(Transfer::subresource_bytes(*image, MipLevel{level}),
+                                              level * 100 + layer);
+            transfer.upload(*image, data[level][layer], MipLevel{level}, ArrayLayer{layer});
+        }
+    }
+    for (std::uint32_t level = 0; level < c.levels; ++level) {
+        for (std::uint32_t layer = 0; layer < c.layers; ++layer) {
+            EXPECT_EQ(transfer.download(*image, MipLevel{level}, ArrayLayer{layer},
+                                        vk::ImageLayout::eShaderReadOnlyOptimal),
+                      data[level][layer])
+                << "level " << level << " layer " << layer;
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, ImageTransferTests,
+    ::testing::Values(ImageCase{vk::Format::eR8G8B8A8Unorm, 300, 200, 4, 3},
+                      ImageCase{vk::Format::eR32G32B32A32Sfloat, 64, 64, 7, 2},
+                      ImageCase{vk::Format::eR16Uint, 17, 5, 3, 1},
+                      ImageCase{vk::Format::eBc1RgbaUnormBlock, 64, 32, 3, 2},
+                      ImageCase{vk::Format::eD32Sfloat, 40, 30, 1, 2}),
+    [](const auto &param_info) { return vk::to_string(param_info.param.format); });
+
+TEST_F(TransferTests, ImageBadInputIsALogicError) {
+    Transfer transfer(device, allocator, staging_options());
+    auto image = ImageBuilder()
+                     .setDevice(device)
+                     .setAllocator(allocator)
+                     .setFormat(vk::Format::eR8G8B8A8Unorm)
+                     .setExtent(Width{16}, Height{16})
+                     .setMipLevels(2)
+                     .setUsage(vk::ImageUsageFlagBits::eTransferDst | vk::ImageUsageFlagBits::eSampled)
+                     .build();
+    EXPECT_EQ(Transfer::subresource_bytes(*image, MipLevel{1}), 8U * 8U * 4U);
+    const Bytes level0(16 * 16 * 4);
+    EXPECT_THROW(transfer.upload(*image, Bytes(16 * 16 * 4 - 1), MipLevel{0}, ArrayLayer{0}), LogicError);
+    EXPECT_THROW(transfer.upload(*image, level0, MipLevel{2}, ArrayLayer{0}), LogicError);
+    EXPECT_THROW(transfer.upload(*image, level0, MipLevel{0}, ArrayLayer{1}), LogicError);
+    EXPECT_THROW(transfer.upload(*image, level0, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eUndefined),
+                 LogicError);
+    EXPECT_THROW((void)transfer.download(*image, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eShaderReadOnlyOptimal),
+                 LogicError); // no TRANSFER_SRC usage
+    transfer.upload(*image, level0, MipLevel{0}, ArrayLayer{0});
+}
+
+} // namespace
+} // namespace vw

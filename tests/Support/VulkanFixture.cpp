@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "VulkanWrapper/Memory/VmaAssertions.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 
 namespace vw::test {
@@ -22,10 +23,13 @@ void VulkanTest::SetUp() {
     device = shared_device();
     ASSERT_TRUE(instance->debug_enabled());
     m_baseline = instance->validation_error_count();
+    m_vma_baseline = detail::vma_assertion_count();
 }
 
 void VulkanTest::TearDown() {
     if (!instance) return; // SetUp failed and has reported why
+    EXPECT_EQ(detail::vma_assertion_count(), m_vma_baseline)
+        << "a VMA assertion failed during the test: " << detail::last_vma_assertion();
     const std::uint64_t errors = validation_errors_so_far();
     if (m_expect_errors) {
         EXPECT_GT(errors, 0U) << "the test expected the validation layer to report an error";

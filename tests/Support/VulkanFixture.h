@@ -36,6 +36,7 @@ protected:
 
 private:
     std::uint64_t m_baseline = 0;
+    std::uint64_t m_vma_baseline = 0;
     bool m_expect_errors = false;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -18,9 +19,9 @@ class CommandBuffer {
 public:
     /// Adopts `buffer` allocated from `pool` on `device` (used by CommandPool).
     CommandBuffer(std::shared_ptr<Device> device, std::shared_ptr<vk::UniqueCommandPool> pool,
-                  vk::CommandBuffer buffer);
+                  std::uint32_t family_index, vk::CommandBuffer buffer);
     CommandBuffer(CommandBuffer &&) noexcept = default;
-    CommandBuffer &operator=(CommandBuffer &&) noexcept = default;
+    CommandBuffer &operator=(CommandBuffer &&other) noexcept;
     ~CommandBuffer();
 
     /// The vk::CommandBuffer (null when empty), for recording commands.
@@ -31,8 +32,11 @@ public:
     void end();
     /// Resets the buffer (its pool must allow it, as CommandPool's default does).
     void reset();
+    /// The queue family it may be submitted to (its pool's).
+    [[nodiscard]] std::uint32_t family_index() const noexcept { return m_family_index; }
     /// Submits the recorded buffer to `queue` with optional timeline waits and signals
-    /// (vkQueueSubmit2), signalling `fence` when done if given.
+    /// (vkQueueSubmit2), signalling `fence` when done if given. LogicError when the queue is of
+    /// another family than the pool's, or the buffer is empty.
     void submit(Queue &queue, std::span<const vk::SemaphoreSubmitInfo> waits = {},
                 std::span<const vk::SemaphoreSubmitInfo> signals = {},
                 vk::Fence fence = {}) const;
@@ -41,8 +45,11 @@ public:
     void submit_and_wait(Queue &queue) const;
 
 private:
+    const Device &device_or_throw(const char *operation) const;
+
     std::shared_ptr<Device> m_device;
     std::shared_ptr<vk::UniqueCommandPool> m_pool; // outlives m_buffer: declared before it
+    std::uint32_t m_family_index = 0;
     vk::UniqueCommandBuffer m_buffer;
 };
 

@@ -22,7 +22,7 @@ public:
     CommandPool(std::shared_ptr<Device> device, std::uint32_t queue_family_index,
                 vk::CommandPoolCreateFlags flags = vk::CommandPoolCreateFlagBits::eResetCommandBuffer);
     CommandPool(CommandPool &&) noexcept = default;
-    CommandPool &operator=(CommandPool &&) noexcept = default;
+    CommandPool &operator=(CommandPool &&other) noexcept;
     ~CommandPool();
 
     /// The vk::CommandPool (null when empty).

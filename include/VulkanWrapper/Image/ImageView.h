@@ -18,7 +18,7 @@ public:
     ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
               vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range);
     ImageView(ImageView &&) noexcept = default;
-    ImageView &operator=(ImageView &&) noexcept = default;
+    ImageView &operator=(ImageView &&other) noexcept;
     ~ImageView();
 
     /// The vk::ImageView (null when empty).

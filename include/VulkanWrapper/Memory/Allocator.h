@@ -48,6 +48,13 @@ public:
     [[nodiscard]] const std::shared_ptr<Device> &device() const noexcept;
     /// True when allocations may exceed the heap budget (AllocatorBuilder::allowOverSubscription).
     [[nodiscard]] bool allows_over_subscription() const noexcept;
+    /// The VMA allocation parameters used for buffers of `access` (the memory policy): for
+    /// comparisons with raw VMA calls and for your own vmaCreate* calls.
+    [[nodiscard]] VmaAllocationCreateInfo allocation_create_info(HostAccess access) const noexcept;
+    /// True when every device-local memory type is also host-visible (integrated GPUs, lavapipe):
+    /// device-local buffers are then allowed to be mapped, which lets Transfer write them directly.
+    [[nodiscard]] bool unified_memory() const noexcept { return m_unified_memory; }
+
     /// The queue families buffers are shared between: every family the device has a queue of.
     /// With more than one, buffers are created VK_SHARING_MODE_CONCURRENT across them, so that
     /// a buffer filled on the transfer queue is used on the graphics or compute queue without
@@ -104,6 +111,8 @@ private:
     bool m_over_subscription;
     vk::DeviceSize m_max_buffer_size;
     std::vector<std::uint32_t> m_queue_families;
+    bool m_unified_memory = false;
+    vk::DeviceSize m_dedicated_threshold;
     VmaAllocator m_allocator = nullptr;
 };
 

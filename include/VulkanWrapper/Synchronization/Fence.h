@@ -9,14 +9,15 @@ namespace vw {
 
 class Device;
 
-/// A VkFence. Move-only; a moved-from fence is empty. Keeps its Device alive.
+/// A VkFence. Move-only; a moved-from fence is empty (its methods throw LogicError). Keeps its
+/// Device alive.
 /// Not thread-safe: one thread waits on or resets a fence at a time (as Vulkan requires).
 class Fence {
 public:
     /// Creates a fence, signalled from the start if `signaled`. VulkanException on failure.
     explicit Fence(std::shared_ptr<Device> device, bool signaled = false);
     Fence(Fence &&) noexcept = default;
-    Fence &operator=(Fence &&) noexcept = default;
+    Fence &operator=(Fence &&other) noexcept;
     ~Fence();
 
     /// The vk::Fence (null when empty).
@@ -31,6 +32,8 @@ public:
     void reset();
 
 private:
+    const Device &device_or_throw(const char *operation) const;
+
     std::shared_ptr<Device> m_device;
     vk::UniqueFence m_fence;
 };

@@ -11,14 +11,15 @@ namespace vw {
 class Device;
 
 /// A timeline semaphore: a 64-bit counter that submissions signal and wait on, and that the
-/// host can read, wait on and signal. Move-only; a moved-from semaphore is empty. Keeps its
+/// host can read, wait on and signal. Move-only; a moved-from semaphore is empty (its methods
+/// throw LogicError). Keeps its
 /// Device alive. Thread-safe, like the Vulkan object.
 class Semaphore {
 public:
     /// Creates a timeline semaphore starting at `initial_value`. VulkanException on failure.
     explicit Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value = 0);
     Semaphore(Semaphore &&) noexcept = default;
-    Semaphore &operator=(Semaphore &&) noexcept = default;
+    Semaphore &operator=(Semaphore &&other) noexcept;
     ~Semaphore();
 
     /// The vk::Semaphore (null when empty).
@@ -38,6 +39,8 @@ public:
         vk::PipelineStageFlags2 stages = vk::PipelineStageFlagBits2::eAllCommands) const noexcept;
 
 private:
+    const Device &device_or_throw(const char *operation) const;
+
     std::shared_ptr<Device> m_device;
     vk::UniqueSemaphore m_semaphore;
 };

@@ -24,12 +24,22 @@ CommandPool::CommandPool(std::shared_ptr<Device> device, std::uint32_t queue_fam
 
 CommandPool::~CommandPool() = default;
 
+CommandPool &CommandPool::operator=(CommandPool &&other) noexcept {
+    if (this != &other) {
+        m_pool.reset(); // before the device it belongs to can go
+        m_device = std::move(other.m_device);
+        m_family_index = other.m_family_index;
+        m_pool = std::move(other.m_pool);
+    }
+    return *this;
+}
+
 CommandBuffer CommandPool::allocate() {
     if (!m_pool) throw LogicError("CommandPool::allocate: the pool is empty (moved from)");
     const vk::CommandBufferAllocateInfo info(handle(), vk::CommandBufferLevel::ePrimary, 1);
     vk::CommandBuffer buffer;
     check(m_device->handle().allocateCommandBuffers(&info, &buffer), "vkAllocateCommandBuffers");
-    return CommandBuffer(m_device, m_pool, buffer);
+    return CommandBuffer(m_device, m_pool, m_family_index, buffer);
 }
 
 void CommandPool::reset() {

@@ -22,7 +22,8 @@ std::uint32_t max_mip_levels(const vk::Extent3D &extent) {
     return static_cast<std::uint32_t>(std::bit_width(largest));
 }
 
-// The bytes an image needs, read from a throwaway image: only used to report a failed request.
+// The bytes an image needs, read from a throwaway image: only used to report a failed request,
+// so a failure here leaves the size unreported rather than replacing the real error.
 std::optional<vk::DeviceSize> image_size(const Device &device, const VkImageCreateInfo &info) {
     VkImage image = VK_NULL_HANDLE;
     if (vkCreateImage(device.handle(), &info, nullptr, &image) != VK_SUCCESS) return std::nullopt;
@@ -246,7 +247,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     const VkResult result = vmaCreateImage(m_allocator->handle(), &image_info, &allocation_info,
                                            &image, &allocation, &info);
     if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) {
-        std::uint32_t memory_type = UINT32_MAX;
+        std::uint32_t memory_type = UINT32_MAX; // best effort, as image_size()
         if (vmaFindMemoryTypeIndexForImageInfo(m_allocator->handle(), &image_info,
                                                &allocation_info, &memory_type) != VK_SUCCESS) {
             memory_type = UINT32_MAX;

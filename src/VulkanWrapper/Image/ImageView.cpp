@@ -42,6 +42,19 @@ ImageView::ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, v
 
 ImageView::~ImageView() = default;
 
+ImageView &ImageView::operator=(ImageView &&other) noexcept {
+    if (this != &other) {
+        m_view.reset(); // before the device it belongs to can go
+        m_device = std::move(other.m_device);
+        m_view = std::move(other.m_view);
+        m_image = other.m_image;
+        m_type = other.m_type;
+        m_format = other.m_format;
+        m_range = other.m_range;
+    }
+    return *this;
+}
+
 ImageViewBuilder &ImageViewBuilder::setDevice(std::shared_ptr<Device> device) {
     m_device = std::move(device);
     return *this;

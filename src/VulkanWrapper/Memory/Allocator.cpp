@@ -16,6 +16,9 @@ MemoryStatistics to_memory_statistics(const VmaStatistics &s) {
     return {s.blockCount, s.allocationCount, s.blockBytes, s.allocationBytes};
 }
 
+// VMA's preferred block size for large heaps; resources over half of it get their own memory.
+constexpr vk::DeviceSize default_block_size = vk::DeviceSize{256} << 20;
+
 bool is_out_of_memory(VkResult result) {
     return result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY;
 }
@@ -26,8 +29,19 @@ Allocator::Allocator(const Config &config)
     : m_device(config.builder.m_device)
     , m_over_subscription(config.builder.m_over_subscription)
     , m_max_buffer_size(m_device->physical_device().memory_limits().max_buffer_size.value_or(
-          std::numeric_limits<vk::DeviceSize>::max())) {
+          std::numeric_limits<vk::DeviceSize>::max()))
+    , m_dedicated_threshold(config.builder.m_block_size.value_or(default_block_size) / 2) {
     const Instance &instance = *m_device->instance();
+    const auto &memory = m_device->physical_device().memory_properties();
+    for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
+        const auto flags = memory.memoryTypes[i].propertyFlags;
+        if (!(flags & vk::MemoryPropertyFlagBits::eDeviceLocal)) continue;
+        if (!(flags & vk::MemoryPropertyFlagBits::eHostVisible)) {
+            m_unified_memory = false;
+            break;
+        }
+        m_unified_memory = true;
+    }
     for (const Queue *queue : m_device->queues()) m_queue_families.push_back(queue->family_index());
     std::sort(m_queue_families.begin(), m_queue_families.end());
     m_queue_families.erase(std::unique(m_queue_families.begin(), m_queue_families.end()),
@@ -90,21 +104,14 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
         buffer_info.pQueueFamilyIndices = m_queue_families.data();
     }
 
-    VmaAllocationCreateInfo allocation_info{};
-    switch (access) {
-    case HostAccess::None: allocation_info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE; break;
-    case HostAccess::SequentialWrite:
-        allocation_info.usage = VMA_MEMORY_USAGE_AUTO;
-        allocation_info.flags =
-            VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
-        break;
-    case HostAccess::Random:
-        allocation_info.usage = VMA_MEMORY_USAGE_AUTO;
-        allocation_info.flags =
-            VMA_ALLOCATION_CREATE_HOST_ACCESS_RANDOM_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
-        break;
+    VmaAllocationCreateInfo allocation_info = allocation_create_info(access);
+    if (size_bytes > m_dedicated_threshold) {
+        // Chosen here rather than left to VMA's size heuristic, so that VMA checks the budget
+        // before allocating (it does so only for explicitly dedicated memory).
+        allocation_info.flags |= VMA_ALLOCATION_CREATE_DEDICATED_MEMORY_BIT;
     }
-    if (!m_over_subscription) allocation_info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
+    // Taken before anything is allocated: it throws for an allocator not owned by a shared_ptr.
+    std::shared_ptr<const Allocator> self = shared_from_this();
 
     VkBuffer buffer = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
@@ -112,6 +119,7 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
     const VkResult result =
         vmaCreateBuffer(m_allocator, &buffer_info, &allocation_info, &buffer, &allocation, &info);
     if (is_out_of_memory(result)) {
+        // Only to name the heap in the error: if even this fails, the heap stays unnamed.
         std::uint32_t memory_type = UINT32_MAX;
         const VkResult found = vmaFindMemoryTypeIndexForBufferInfo(m_allocator, &buffer_info,
                                                                    &allocation_info, &memory_type);
@@ -120,15 +128,15 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
                             memory_type, std::source_location::current());
     }
     check(result, "vmaCreateBuffer");
+    BufferBase created(std::move(self), buffer, allocation, size_bytes, usage, access,
+                       access == HostAccess::None ? nullptr : info.pMappedData);
     if (!m_over_subscription && info.offset == 0) [[unlikely]] {
         if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
                                      std::source_location::current())) {
-            vmaDestroyBuffer(m_allocator, buffer, allocation);
-            throw *error;
+            throw *error; // `created` frees the buffer
         }
     }
-    return BufferBase(shared_from_this(), buffer, allocation, size_bytes, usage, access,
-                      access == HostAccess::None ? nullptr : info.pMappedData);
+    return created;
 }
 
 OutOfMemoryError Allocator::out_of_memory(vk::Result result, std::string_view operation,
@@ -143,6 +151,32 @@ OutOfMemoryError Allocator::out_of_memory(vk::Result result, std::string_view op
     std::array<VmaBudget, VK_MAX_MEMORY_HEAPS> budgets{};
     vmaGetHeapBudgets(m_allocator, budgets.data());
     return OutOfMemoryError(result, operation, size_bytes, heap, budgets[heap].budget, location);
+}
+
+VmaAllocationCreateInfo Allocator::allocation_create_info(HostAccess access) const noexcept {
+    VmaAllocationCreateInfo info{};
+    switch (access) {
+    case HostAccess::None:
+        info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
+        if (m_unified_memory) {
+            // Every device-local type is host-visible anyway: the flags change no memory choice,
+            // but make mapping legal for VMA, so that Transfer can write such buffers directly.
+            info.flags = VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT |
+                         VMA_ALLOCATION_CREATE_HOST_ACCESS_ALLOW_TRANSFER_INSTEAD_BIT;
+        }
+        break;
+    case HostAccess::SequentialWrite:
+        info.usage = VMA_MEMORY_USAGE_AUTO;
+        info.flags =
+            VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
+        break;
+    case HostAccess::Random:
+        info.usage = VMA_MEMORY_USAGE_AUTO;
+        info.flags = VMA_ALLOCATION_CREATE_HOST_ACCESS_RANDOM_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
+        break;
+    }
+    if (!m_over_subscription) info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
+    return info;
 }
 
 std::optional<OutOfMemoryError> Allocator::over_budget(VmaAllocation allocation,

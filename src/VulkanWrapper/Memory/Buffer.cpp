@@ -10,28 +10,46 @@ namespace vw {
 namespace {
 
 #if defined(__SANITIZE_ADDRESS__)
+#define VW_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VW_ADDRESS_SANITIZER 1
+#endif
+#endif
+
+#ifdef VW_ADDRESS_SANITIZER
 constexpr std::size_t cached_objects = 0; // let AddressSanitizer see every object's lifetime
 #else
 constexpr std::size_t cached_objects = 256;
 #endif
 
-// Freed buffer objects of this thread, linked through their first bytes.
+// Freed buffer objects of this thread, linked through their first bytes. Trivially
+// destructible, so it stays usable until the thread is gone; `closed` sends objects freed
+// after the thread's cleanup (statics at exit, other thread_locals) straight to the heap.
 struct FreeObjects {
-    void *head = nullptr;
-    std::size_t count = 0;
-    FreeObjects() = default;
-    FreeObjects(const FreeObjects &) = delete;
-    FreeObjects &operator=(const FreeObjects &) = delete;
-    ~FreeObjects() {
-        while (head != nullptr) {
-            void *next = *static_cast<void **>(head);
-            ::operator delete(head, sizeof(BufferBase));
-            head = next;
+    void *head;
+    std::size_t count;
+    bool closed;
+};
+thread_local FreeObjects t_free_objects{nullptr, 0, false};
+
+// Returns the cached objects to the heap when the thread ends.
+struct FreeObjectsCloser {
+    FreeObjectsCloser() = default;
+    FreeObjectsCloser(const FreeObjectsCloser &) = delete;
+    FreeObjectsCloser &operator=(const FreeObjectsCloser &) = delete;
+    ~FreeObjectsCloser() {
+        FreeObjects &cache = t_free_objects;
+        while (cache.head != nullptr) {
+            void *next = *static_cast<void **>(cache.head);
+            ::operator delete(cache.head, sizeof(BufferBase));
+            cache.head = next;
         }
+        cache.count = 0;
+        cache.closed = true;
     }
 };
-
-thread_local FreeObjects t_free_objects;
+thread_local FreeObjectsCloser t_free_objects_closer;
 
 } // namespace
 
@@ -48,7 +66,9 @@ void *BufferBase::operator new(std::size_t size) {
 
 void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
     FreeObjects &cache = t_free_objects;
-    if (pointer != nullptr && size == sizeof(BufferBase) && cache.count < cached_objects) {
+    if (pointer != nullptr && size == sizeof(BufferBase) && !cache.closed &&
+        cache.count < cached_objects) {
+        static_cast<void>(&t_free_objects_closer); // registers the cleanup of this thread's cache
         *static_cast<void **>(pointer) = cache.head;
         cache.head = pointer;
         ++cache.count;

@@ -1,7 +1,41 @@
-// The one translation unit that compiles VMA's implementation.
-// VMA's internal assertions are off: library code never aborts. Misuse they would catch is
-// either prevented by the wrapper's own checks or reported by the validation layer.
-#define VMA_ASSERT(expr) static_cast<void>(0)
+// The one translation unit that compiles VMA's implementation, with its assertions recorded
+// rather than aborting (see VmaAssertions.h).
+#include "VmaAssertions.h"
+
+#include <atomic>
+#include <mutex>
+
+#define VMA_ASSERT(expr)                                                                           \
+    ((expr) ? static_cast<void>(0) : ::vw::detail::vma_assertion_failed(#expr, __FILE__, __LINE__))
 #define VMA_HEAVY_ASSERT(expr) static_cast<void>(0)
 #define VMA_IMPLEMENTATION
 #include <vk_mem_alloc.h>
+
+namespace vw::detail {
+
+namespace {
+
+std::atomic<std::uint64_t> g_failures{0};
+std::mutex g_mutex;
+std::string g_last; // guarded by g_mutex
+
+} // namespace
+
+void vma_assertion_failed(const char *expression, const char *file, int line) noexcept {
+    ++g_failures;
+    try {
+        std::lock_guard lock(g_mutex);
+        g_last = std::string(expression) + " (" + file + ":" + std::to_string(line) + ")";
+    } catch (...) {
+        // Keeping the text needs memory; the count is what matters.
+    }
+}
+
+std::uint64_t vma_assertion_count() noexcept { return g_failures.load(); }
+
+std::string last_vma_assertion() {
+    std::lock_guard lock(g_mutex);
+    return g_last;
+}
+
+} // namespace vw::detail

@@ -26,23 +26,39 @@ Fence::Fence(std::shared_ptr<Device> device, bool signaled)
 
 Fence::~Fence() = default;
 
+Fence &Fence::operator=(Fence &&other) noexcept {
+    if (this != &other) {
+        m_fence.reset(); // before the device it belongs to can go
+        m_device = std::move(other.m_device);
+        m_fence = std::move(other.m_fence);
+    }
+    return *this;
+}
+
+const Device &Fence::device_or_throw(const char *operation) const {
+    if (!m_device) throw LogicError(std::string(operation) + ": the fence is empty (moved from)");
+    return *m_device;
+}
+
 bool Fence::is_signaled() const {
-    const vk::Result result = m_device->handle().getFenceStatus(*m_fence);
+    const Device &device = device_or_throw("Fence::is_signaled");
+    const VkResult result = vkGetFenceStatus(device.handle(), *m_fence);
     check(result, "vkGetFenceStatus");
-    return result == vk::Result::eSuccess;
+    return result == VK_SUCCESS;
 }
 
 bool Fence::wait(std::chrono::nanoseconds timeout) const {
+    const Device &device = device_or_throw("Fence::wait");
     const vk::Fence fence = *m_fence;
-    const vk::Result result =
-        m_device->handle().waitForFences(1, &fence, VK_TRUE, to_timeout(timeout));
+    const vk::Result result = device.handle().waitForFences(1, &fence, VK_TRUE, to_timeout(timeout));
     check(result, "vkWaitForFences");
     return result == vk::Result::eSuccess;
 }
 
 void Fence::reset() {
+    const Device &device = device_or_throw("Fence::reset");
     const vk::Fence fence = *m_fence;
-    check(m_device->handle().resetFences(1, &fence), "vkResetFences");
+    check(device.handle().resetFences(1, &fence), "vkResetFences");
 }
 
 } // namespace vw

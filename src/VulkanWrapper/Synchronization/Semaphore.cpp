@@ -19,21 +19,36 @@ Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value
 
 Semaphore::~Semaphore() = default;
 
+Semaphore &Semaphore::operator=(Semaphore &&other) noexcept {
+    if (this != &other) {
+        m_semaphore.reset(); // before the device it belongs to can go
+        m_device = std::move(other.m_device);
+        m_semaphore = std::move(other.m_semaphore);
+    }
+    return *this;
+}
+
+const Device &Semaphore::device_or_throw(const char *operation) const {
+    if (!m_device) throw LogicError(std::string(operation) + ": the semaphore is empty (moved from)");
+    return *m_device;
+}
+
 std::uint64_t Semaphore::value() const {
+    const Device &device = device_or_throw("Semaphore::value");
     std::uint64_t current = 0;
-    check(m_device->handle().getSemaphoreCounterValue(*m_semaphore, &current,
-                                                      m_device->dispatcher()),
+    check(device.handle().getSemaphoreCounterValue(*m_semaphore, &current, device.dispatcher()),
           "vkGetSemaphoreCounterValue");
     return current;
 }
 
 bool Semaphore::wait(std::uint64_t target, std::chrono::nanoseconds timeout) const {
+    const Device &device = device_or_throw("Semaphore::wait");
     const vk::Semaphore semaphore = *m_semaphore;
     const vk::SemaphoreWaitInfo info({}, semaphore, target);
     const auto nanoseconds =
         timeout.count() < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(timeout.count());
     const vk::Result result =
-        m_device->handle().waitSemaphores(&info, nanoseconds, m_device->dispatcher());
+        device.handle().waitSemaphores(&info, nanoseconds, device.dispatcher());
     check(result, "vkWaitSemaphores");
     return result == vk::Result::eSuccess;
 }
@@ -44,8 +59,9 @@ void Semaphore::signal(std::uint64_t target) {
         throw LogicError("Semaphore::signal: " + std::to_string(target) +
                          " is not above the current value " + std::to_string(current));
     }
+    const Device &device = device_or_throw("Semaphore::signal");
     const vk::SemaphoreSignalInfo info(*m_semaphore, target);
-    check(m_device->handle().signalSemaphore(&info, m_device->dispatcher()), "vkSignalSemaphore");
+    check(device.handle().signalSemaphore(&info, device.dispatcher()), "vkSignalSemaphore");
 }
 
 vk::SemaphoreSubmitInfo Semaphore::submit_info(std::uint64_t target,

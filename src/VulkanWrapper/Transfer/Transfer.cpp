@@ -121,9 +121,11 @@ struct Transfer::Impl {
     }
 
     std::uint64_t submit(Slot &slot) {
-        const std::uint64_t value = ++next_value;
+        // Committed only once submitted: a failed submit must not leave a value nobody signals.
+        const std::uint64_t value = next_value + 1;
         const vk::SemaphoreSubmitInfo signal = timeline->submit_info(value);
         slot.commands.submit(*queue, {}, std::span(&signal, 1));
+        next_value = value;
         slot.last_value = value;
         return value;
     }

@@ -8,8 +8,9 @@ namespace vw::detail {
 namespace {
 
 // Below this a single memcpy wins: waking threads costs more than it saves.
-constexpr std::size_t parallel_threshold = std::size_t{1} << 20;
-constexpr std::size_t min_piece = std::size_t{256} << 10;
+// (measured on lavapipe: one memcpy still won at 1 MiB).
+constexpr std::size_t parallel_threshold = std::size_t{4} << 20;
+constexpr std::size_t min_piece = std::size_t{1} << 20;
 
 } // namespace
 
@@ -41,9 +42,10 @@ void CopyThreads::work() {
     for (;;) {
         {
             std::unique_lock lock(m_mutex);
-            m_start.wait(lock, [&] { return m_stop || m_generation != seen; });
+            m_start.wait(lock, [&] { return m_stop || (m_generation != seen && m_wanted > 0); });
             if (m_stop) return;
             seen = m_generation;
+            --m_wanted;
         }
         run_pieces();
         {
@@ -60,18 +62,22 @@ void CopyThreads::copy(std::byte *destination, const std::byte *source, std::siz
         return;
     }
     const std::size_t participants = m_workers.size() + 1;
-    // Pieces of at least 256 KiB, 64-byte aligned, a few per participant to even out the load.
+    // Pieces of at least 1 MiB, 64-byte aligned, a few per participant to even out the load;
+    // only as many workers are woken as there are pieces beyond the caller's first.
     std::size_t piece = std::max(min_piece, bytes / (participants * 4));
     piece = (piece + 63) & ~std::size_t{63};
+    const std::size_t pieces = (bytes + piece - 1) / piece;
+    const auto helpers = static_cast<std::uint32_t>(std::min(m_workers.size(), pieces - 1));
     {
         std::lock_guard lock(m_mutex);
         m_destination = destination;
         m_source = source;
         m_bytes = bytes;
         m_piece = piece;
-        m_pieces = (bytes + piece - 1) / piece;
+        m_pieces = pieces;
         m_next = 0;
-        m_busy = static_cast<std::uint32_t>(m_workers.size());
+        m_busy = helpers;
+        m_wanted = helpers;
         ++m_generation;
     }
     m_start.notify_all();

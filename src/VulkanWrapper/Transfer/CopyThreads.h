@@ -37,7 +37,8 @@ private:
     std::condition_variable m_done;
     std::uint64_t m_generation = 0;
     bool m_stop = false;
-    std::uint32_t m_busy = 0;
+    std::uint32_t m_busy = 0;   // helpers of the current copy not yet finished
+    std::uint32_t m_wanted = 0; // helpers of the current copy not yet started
 
     std::byte *m_destination = nullptr;
     const std::byte *m_source = nullptr;

@@ -91,10 +91,12 @@ struct Options {
     bool sizes_given = false;
     std::optional<std::size_t> max_size;
     bool help = false;
+    vw::TransferOptions engine; ///< --chunk, --slots, --threads (direct_access set per row)
 };
 
 void print_usage(std::ostream &out) {
-    out << "Usage: vw-bench-transfer [--sizes=LIST] [--max-size=SIZE] [--help]\n"
+    out << "Usage: vw-bench-transfer [--sizes=LIST] [--max-size=SIZE] [--chunk=SIZE] [--slots=N]\n"
+           "                         [--threads=N] [--help]\n"
            "\n"
            "Measures host<->device buffer transfers: the bus limit (GPU timestamps around one\n"
            "vkCmdCopyBuffer), the textbook staging path, vw::Transfer (default options and the\n"
@@ -104,6 +106,8 @@ void print_usage(std::ostream &out) {
            "                   G are binary; KiB/MiB/GiB and plain byte counts are accepted).\n"
            "                   Default: 4K,64K,1M,16M,256M,1G, capped at 256M on a CPU device.\n"
            "  --max-size=SIZE  skip sizes above SIZE.\n"
+           "  --chunk=SIZE, --slots=N, --threads=N  the engine's TransferOptions (default 16M, 4,\n"
+           "                   the hardware's thread count).\n"
            "  --help           this text.\n"
            "\n"
            "A size is skipped when it exceeds half the device-local heap or a quarter of the\n"
@@ -176,6 +180,14 @@ Options parse_options(int argc, char **argv) {
             std::sort(options.sizes.begin(), options.sizes.end());
             options.sizes.erase(std::unique(options.sizes.begin(), options.sizes.end()),
                                 options.sizes.end());
+        } else if (const auto chunk = value_of("--chunk")) {
+            const auto bytes = parse_size(*chunk);
+            if (!bytes || *bytes == 0) throw vw::LogicError("--chunk: cannot read size '" + std::string(*chunk) + "'");
+            options.engine.chunk_bytes = *bytes;
+        } else if (const auto slots = value_of("--slots")) {
+            options.engine.staging_slots = static_cast<std::uint32_t>(std::stoul(std::string(*slots)));
+        } else if (const auto threads = value_of("--threads")) {
+            options.engine.copy_threads = static_cast<std::uint32_t>(std::stoul(std::string(*threads)));
         } else if (const auto max_size = value_of("--max-size")) {
             options.max_size = parse_size(*max_size);
             if (!options.max_size) {
@@ -667,8 +679,10 @@ int run(const Options &options) {
     const auto allocator = vw::AllocatorBuilder(instance, device).build();
     const vw::PhysicalDevice &gpu = device->physical_device();
 
-    vw::Transfer engine(device, allocator);
-    vw::Transfer staged_engine(device, allocator, vw::TransferOptions{.direct_access = false});
+    vw::Transfer engine(device, allocator, options.engine);
+    vw::TransferOptions staged_options = options.engine;
+    staged_options.direct_access = false;
+    vw::Transfer staged_engine(device, allocator, staged_options);
     vw::Queue &queue = engine.queue();
     const std::uint32_t family = queue.family_index();
     const vk::QueueFamilyProperties &family_properties = gpu.queue_families().at(family);

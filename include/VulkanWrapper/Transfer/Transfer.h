@@ -26,7 +26,7 @@ class Semaphore;
 struct TransferOptions {
     /// Size of one staging slot: uploads and readbacks larger than this are cut into chunks,
     /// and the CPU copy of chunk i+1 overlaps the GPU copy of chunk i.
-    vk::DeviceSize chunk_bytes = vk::DeviceSize{16} << 20;
+    vk::DeviceSize chunk_bytes = vk::DeviceSize{32} << 20;
     /// Number of staging slots in each ring (upload and readback); at least 2.
     std::uint32_t staging_slots = 4;
     /// Threads that share each memcpy, the calling thread included; 0 picks the hardware's

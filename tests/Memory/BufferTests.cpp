@@ -36,9 +36,27 @@ concept CanWrite = requires(B &buffer, std::span<const typename B::type> data,
 template <typename B>
 concept CanRead = requires(const B &buffer) { buffer.read_as_vector(std::size_t{0}, std::size_t{1}); };
 
-// Compile-time rules: device-local buffers have no host access at all.
+template <typename B>
+concept CanUseBytes = requires(B &buffer, std::span<const std::byte> in, std::span<std::byte> out) {
+    buffer.write_bytes(in, vk::DeviceSize{0});
+    buffer.read_bytes(out, vk::DeviceSize{0});
+};
+
+struct NotTriviallyCopyable {
+    NotTriviallyCopyable(const NotTriviallyCopyable &) {}
+};
+
+// Compile-time rules: device-local buffers have no host access at all, and only trivially
+// copyable element types are accepted.
 static_assert(!CanWrite<VertexBuffer>);
 static_assert(!CanRead<VertexBuffer>);
+static_assert(!CanUseBytes<VertexBuffer>);
+static_assert(CanUseBytes<StagingBuffer>);
+template <typename T>
+concept BufferElement = requires { typename Buffer<T, true, StagingBufferUsage>; };
+static_assert(!BufferElement<NotTriviallyCopyable>);
+static_assert(!BufferElement<const Vertex>);
+static_assert(BufferElement<Vertex>);
 static_assert(CanWrite<StagingBuffer> && CanRead<StagingBuffer>);
 static_assert(CanWrite<Readback> && CanRead<Readback>);
 static_assert(std::is_same_v<VertexBuffer::type, Vertex>);
@@ -130,17 +148,20 @@ TEST_F(BufferTests, OutOfBoundsReadsAreLogicErrors) {
     EXPECT_TRUE(buffer->read_as_vector(10, 0).empty());
     try {
         (void)buffer->read_as_vector(8, 3);
+        FAIL() << "read_as_vector did not throw";
     } catch (const LogicError &error) {
         EXPECT_NE(error.message().find("read_as_vector"), std::string::npos);
         EXPECT_NE(error.message().find("10 elements"), std::string::npos);
     }
 }
 
-TEST_F(BufferTests, ByteAccessOnDeviceLocalBuffersIsALogicError) {
+TEST_F(BufferTests, ByteAccessThroughTheUntypedPathIsALogicErrorOnDeviceLocalBuffers) {
     auto buffer = allocator->allocate<VertexBuffer>(4);
+    BufferBase &untyped = *buffer;
     std::array<std::byte, 4> bytes{};
-    EXPECT_THROW(buffer->write_bytes(bytes, 0), LogicError);
-    EXPECT_THROW(buffer->read_bytes(bytes, 0), LogicError);
+    EXPECT_THROW(untyped.write_bytes(bytes, 0), LogicError);
+    EXPECT_THROW(untyped.read_bytes(bytes, 0), LogicError);
+    EXPECT_EQ(untyped.mapped_data(), nullptr);
 }
 
 TEST_F(BufferTests, MovedFromBufferIsEmptyAndMoveAssignmentFreesTheOldOne) {

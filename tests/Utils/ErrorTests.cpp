@@ -34,6 +34,7 @@ TEST(ErrorTests, CheckOfCApiResultThrowsTheSameWay) {
     EXPECT_THROW(check(VK_ERROR_INITIALIZATION_FAILED, "vkCreateInstance"), VulkanException);
     try {
         check(VK_ERROR_FEATURE_NOT_PRESENT, "vkCreateDevice");
+        FAIL() << "check did not throw";
     } catch (const VulkanException &error) {
         EXPECT_EQ(error.result(), vk::Result::eErrorFeatureNotPresent);
     }

@@ -114,16 +114,17 @@ private:
     std::byte *m_mapped = nullptr;
 };
 
-/// A buffer of `T` with its usage fixed at compile time. `HostVisible = false`: device-local,
-/// never mapped. `HostVisible = true`: persistently mapped, with `write` and `read_as_vector`;
-/// `Access` chooses sequential-write memory (default) or host-cached memory for readback.
-/// Calling `write` or `read_as_vector` on a device-local buffer does not compile.
+/// A buffer of `T` (trivially copyable) with its usage fixed at compile time.
+/// `HostVisible = false`: device-local, never mapped by you. `HostVisible = true`: persistently
+/// mapped, with `write`, `write_bytes`, `read_as_vector` and `read_bytes`; `Access` chooses
+/// sequential-write memory (default) or host-cached memory for readback. Calling any of those
+/// four on a device-local buffer does not compile (through a `BufferBase&`, the untyped runtime
+/// path, it is a LogicError instead).
 /// Created by Allocator::allocate<Buffer<...>>(count).
 template <typename T, bool HostVisible, VkBufferUsageFlags Usage,
           HostAccess Access = HostVisible ? HostAccess::SequentialWrite : HostAccess::None>
+    requires std::is_trivially_copyable_v<T> && (!std::is_const_v<T>) && (!std::is_volatile_v<T>)
 class Buffer : public BufferBase {
-    static_assert(std::is_trivially_copyable_v<T>, "Buffer<T>: T must be trivially copyable");
-    static_assert(!std::is_const_v<T> && !std::is_volatile_v<T>);
     static_assert(Usage != 0, "Buffer: the usage must not be empty");
     static_assert(HostVisible == (Access != HostAccess::None),
                   "Buffer: a host-visible buffer needs SequentialWrite or Random access, a "
@@ -165,6 +166,20 @@ public:
         requires HostVisible
     {
         write(std::span<const T>(&element, 1), offset);
+    }
+
+    /// Byte-level write at byte `offset`; on host-visible buffers only (see BufferBase).
+    void write_bytes(std::span<const std::byte> bytes, vk::DeviceSize offset)
+        requires HostVisible
+    {
+        BufferBase::write_bytes(bytes, offset);
+    }
+
+    /// Byte-level read at byte `offset`; on host-visible buffers only (see BufferBase).
+    void read_bytes(std::span<std::byte> out, vk::DeviceSize offset) const
+        requires HostVisible
+    {
+        BufferBase::read_bytes(out, offset);
     }
 
     /// Reads `count` elements starting at element `offset`. LogicError if out of range.

@@ -27,6 +27,12 @@ std::vector<Vertex> some_vertices(std::size_t count) {
     return vertices;
 }
 
+// --- snippet: the signature of Allocator::allocate, as the page shows it (a declaration that
+// compiles here; the member itself is exercised below) ---
+template <typename BufferType>
+std::unique_ptr<BufferType> allocate(std::size_t elementCount);
+// --- end snippet ---
+
 class AllocatorPageTests : public test::VulkanTest {};
 
 TEST_F(AllocatorPageTests, CoreSnippet) {
@@ -64,6 +70,17 @@ TEST_F(AllocatorPageTests, CoreSnippet) {
     EXPECT_TRUE(image->handle());
     EXPECT_EQ(stats.total.statistics.allocationCount, 3U);
     EXPECT_GE(stats.total.statistics.allocationBytes, 2 * 1000 * sizeof(Vertex) + 1024 * 1024 * 4);
+}
+
+TEST_F(AllocatorPageTests, HandleSnippet) {
+    auto allocator = AllocatorBuilder(instance, device).build();
+    // --- snippet: handle ---
+    // Get the VMA allocator handle
+    VmaAllocator handle = allocator->handle();
+    // --- end snippet ---
+    VmaTotalStatistics stats;
+    vmaCalculateStatistics(handle, &stats);
+    EXPECT_EQ(stats.total.statistics.allocationCount, 0U);
 }
 
 TEST_F(AllocatorPageTests, BuilderConstructorForm) {

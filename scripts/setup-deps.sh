@@ -23,14 +23,31 @@ die() { say "error: $*"; exit 1; }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
+# Runs a command as root. $what (set by the caller) says what it is for, for the messages.
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then
         "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        if [ -t 0 ]; then sudo "$@"; else sudo -n "$@" || die "sudo needs a password and there is no terminal to ask for it; run this script once from a terminal or as root"; fi
+    elif ! command -v sudo >/dev/null 2>&1; then
+        die "not root and sudo is not installed: run this script as root ($what)"
+    elif [ -t 0 ]; then
+        sudo "$@"
+    elif sudo -n true 2>/dev/null; then
+        sudo -n "$@"
     else
-        die "not root and sudo is not installed; run as root: apt-get install ${*: -1}"
+        die "sudo needs a password and there is no terminal to ask for it: run this script once from a terminal or as root ($what)"
     fi
+}
+
+# apt-get update exits 0 even when a source cannot be reached: read its warnings.
+apt_update_checked() {
+    local log
+    log=$(mktemp)
+    if ! "$@" 2>"$log" >/dev/null || grep -qE '^(W|E): (Failed to fetch|Some index files failed|Unable to)' "$log"; then
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
 }
 
 command -v dpkg-query >/dev/null 2>&1 || die "this script needs a Debian-based system (dpkg/apt not found)"
@@ -39,17 +56,20 @@ missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 
 lists_updated=0
+what=""
 apt_update() {
     [ "$lists_updated" -eq 1 ] && return
     say "updating apt package lists"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
-        || die "apt-get update failed (no network?); cannot install: $*"
+    what="apt-get update, to install $*"
+    apt_update_checked as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+        || die "apt-get update failed (no network, or a source unreachable); cannot install: $*"
     lists_updated=1
 }
 
 if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]}"
     apt_update "${missing[*]}"
+    what="apt-get install ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
         || die "apt-get install failed for: ${missing[*]}"
 fi
@@ -65,6 +85,7 @@ if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
 fi
 if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
     say "installing libvulkan-memory-allocator-dev"
+    what="apt-get install libvulkan-memory-allocator-dev"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvulkan-memory-allocator-dev >/dev/null \
         || die "apt-get install libvulkan-memory-allocator-dev failed"
     exit 0
@@ -101,8 +122,8 @@ apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=
           -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root
           -o Debug::NoLocking=1 -q=2)
 say "fetching libvulkan-memory-allocator-dev from the $vma_suite suite into $vma_prefix"
-apt-get "${apt_opts[@]}" update >/dev/null 2>"$work/err" \
-    || { cat "$work/err" >&2; die "could not read the $vma_suite suite (no network?)"; }
+apt_update_checked apt-get "${apt_opts[@]}" update \
+    || die "could not read the $vma_suite suite of $mirror (no network?)"
 (cd "$work" && apt-get "${apt_opts[@]}" download libvulkan-memory-allocator-dev >/dev/null 2>"$work/err") \
     || { cat "$work/err" >&2; die "could not download libvulkan-memory-allocator-dev from the $vma_suite suite"; }
 rm -rf "$vma_prefix.tmp"

@@ -29,9 +29,10 @@ constexpr std::size_t cached_objects = 256;
 struct FreeObjects {
     void *head;
     std::size_t count;
+    bool registered; // the closer below has been set up for this thread
     bool closed;
 };
-thread_local FreeObjects t_free_objects{nullptr, 0, false};
+thread_local FreeObjects t_free_objects{nullptr, 0, false, false};
 
 // Returns the cached objects to the heap when the thread ends.
 struct FreeObjectsCloser {
@@ -68,7 +69,10 @@ void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
     FreeObjects &cache = t_free_objects;
     if (pointer != nullptr && size == sizeof(BufferBase) && !cache.closed &&
         cache.count < cached_objects) {
-        static_cast<void>(&t_free_objects_closer); // registers the cleanup of this thread's cache
+        if (!cache.registered) {
+            static_cast<void>(&t_free_objects_closer); // registers this thread's cleanup
+            cache.registered = true;
+        }
         *static_cast<void **>(pointer) = cache.head;
         cache.head = pointer;
         ++cache.count;

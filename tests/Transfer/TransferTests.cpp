@@ -125,6 +125,29 @@ TEST_P(TransferPathTests, RepeatedUploadsAndDownloadsOfTheSameBufferStayOrdered)
     }
 }
 
+TEST_P(TransferPathTests, AsyncDownloadsReturnTheDataOnGet) {
+    Transfer transfer(device, allocator, options());
+    auto buffer = allocator->allocate<DeviceWords>(100000);
+    const Bytes bytes = random_bytes(400000, 21);
+    write_independently(*buffer, bytes);
+    std::vector<std::uint32_t> expected(100000);
+    std::memcpy(expected.data(), bytes.data(), bytes.size());
+
+    auto whole = transfer.download_async(*buffer);
+    auto part = transfer.download_async(*buffer, 500, 1000);
+    auto dropped = transfer.download_async(*buffer, 0, 10); // destroyed unread: waits, no leak
+    auto empty = transfer.download_async(*buffer, 100000, 0);
+    EXPECT_TRUE(empty.ready());
+    EXPECT_TRUE(empty.get().empty());
+    EXPECT_EQ(part.get(), std::vector<std::uint32_t>(expected.begin() + 500, expected.begin() + 1500));
+    EXPECT_EQ(whole.get(), expected);
+    EXPECT_TRUE(whole.ready());
+    EXPECT_THROW((void)whole.get(), LogicError); // once only
+    auto moved = std::move(part);
+    EXPECT_THROW((void)part.get(), LogicError);
+    EXPECT_THROW((void)transfer.download_async(*buffer, 99999, 2), LogicError);
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, TransferPathTests, ::testing::Bool(), [](const auto &param_info) {
     return param_info.param ? std::string("DirectWhereHostVisible") : std::string("StagingRing");
 });
@@ -309,6 +332,31 @@ INSTANTIATE_TEST_SUITE_P(
                       ImageCase{vk::Format::eBc1RgbaUnormBlock, 64, 32, 3, 2},
                       ImageCase{vk::Format::eD32Sfloat, 40, 30, 1, 2}),
     [](const auto &param_info) { return vk::to_string(param_info.param.format); });
+
+TEST_F(TransferTests, AsyncImageUploadsCompleteOnTheirTicket) {
+    Transfer transfer(device, allocator, staging_options());
+    auto image = ImageBuilder()
+                     .setDevice(device)
+                     .setAllocator(allocator)
+                     .setFormat(vk::Format::eR8G8B8A8Unorm)
+                     .setExtent(Width{64}, Height{64})
+                     .setArrayLayers(3)
+                     .setUsage(vk::ImageUsageFlagBits::eTransferDst | vk::ImageUsageFlagBits::eTransferSrc |
+                               vk::ImageUsageFlagBits::eSampled)
+                     .build();
+    std::vector<Bytes> layers;
+    std::vector<TransferTicket> tickets;
+    for (std::uint32_t layer = 0; layer < 3; ++layer) {
+        layers.push_back(random_bytes(64 * 64 * 4, 40 + layer));
+        tickets.push_back(transfer.upload_async(*image, layers.back(), MipLevel{0}, ArrayLayer{layer}));
+        ASSERT_TRUE(tickets.back().semaphore());
+    }
+    for (const auto &ticket : tickets) ticket.wait();
+    for (std::uint32_t layer = 0; layer < 3; ++layer) {
+        EXPECT_EQ(transfer.download(*image, MipLevel{0}, ArrayLayer{layer}, vk::ImageLayout::eShaderReadOnlyOptimal),
+                  layers[layer]);
+    }
+}
 
 TEST_F(TransferTests, ImageBadInputIsALogicError) {
     Transfer transfer(device, allocator, staging_options());

@@ -67,6 +67,49 @@ private:
     std::uint64_t m_value = 0;
 };
 
+/// A readback in flight, from Transfer::download_async(): the GPU copies into staging memory of
+/// its own while you go on. get() waits and returns the data. Move-only; destroying it waits for
+/// the copy (its staging memory and command buffer must outlive it). Not thread-safe.
+class PendingDownloadBase {
+public:
+    struct State;
+    /// Used by Transfer.
+    explicit PendingDownloadBase(std::unique_ptr<State> state) noexcept;
+    PendingDownloadBase(PendingDownloadBase &&) noexcept;
+    PendingDownloadBase &operator=(PendingDownloadBase &&) noexcept;
+    ~PendingDownloadBase();
+
+    /// True when the copy has completed. VulkanException on device loss.
+    [[nodiscard]] bool ready() const;
+    /// The completion ticket (its wait_info() lets your own submissions wait for the copy).
+    [[nodiscard]] const TransferTicket &ticket() const;
+
+protected:
+    /// Waits, then copies the data into `out` (exactly the size asked for). LogicError when
+    /// called a second time or on a moved-from object.
+    void take(std::span<std::byte> out);
+    [[nodiscard]] vk::DeviceSize size_bytes() const noexcept;
+
+private:
+    std::unique_ptr<State> m_state;
+};
+
+/// A typed readback in flight; get() waits and returns the elements.
+template <typename T>
+class PendingDownload : public PendingDownloadBase {
+public:
+    using PendingDownloadBase::PendingDownloadBase;
+    explicit PendingDownload(PendingDownloadBase &&base) noexcept
+        : PendingDownloadBase(std::move(base)) {}
+
+    /// Waits for the copy and returns the elements; once only (LogicError after).
+    [[nodiscard]] std::vector<T> get() {
+        std::vector<T> result(static_cast<std::size_t>(size_bytes() / sizeof(T)));
+        take(std::as_writable_bytes(std::span(result)));
+        return result;
+    }
+};
+
 /// Moves data between host memory and buffers or images, at the speed of the bus: a ring of
 /// persistently mapped staging slots so that CPU copies overlap DMA copies, a persistent pool
 /// of copy threads, the transfer-only queue family when the device has one, and direct writes
@@ -129,6 +172,25 @@ public:
         return result;
     }
 
+    /// Starts reading back `count` elements from element `first` on (the whole buffer by
+    /// default) and returns at once; get() on the result waits and returns them. LogicError
+    /// when the range does not fit or a staged copy is needed and the buffer lacks
+    /// TransferSrcUsage.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] PendingDownload<typename BufferType::type> download_async(
+        const BufferType &buffer, std::size_t first = 0,
+        std::size_t count = static_cast<std::size_t>(-1)) {
+        using T = typename BufferType::type;
+        if (count == static_cast<std::size_t>(-1)) count = first <= buffer.size() ? buffer.size() - first : 0;
+        check_elements(buffer.size(), first, count, "Transfer::download_async");
+        return PendingDownload<T>(download_bytes_async(buffer, first * sizeof(T), count * sizeof(T)));
+    }
+
+    /// Byte-level form of download_async().
+    [[nodiscard]] PendingDownloadBase download_bytes_async(const BufferBase &buffer,
+                                                           vk::DeviceSize offset, vk::DeviceSize size);
+
     /// Byte-level upload into any buffer at byte `offset`; returns when done.
     void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset);
     /// Byte-level asynchronous upload; see upload_async().
@@ -147,6 +209,14 @@ public:
     void upload(Image &image, std::span<const std::byte> texels, MipLevel level, ArrayLayer layer,
                 vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
                 vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
+
+    /// Like the image upload above, but returns once `texels` have been read (they may be freed
+    /// then); the ticket marks when the subresource is in `final_layout` with the data. The
+    /// image must stay alive until then.
+    [[nodiscard]] TransferTicket upload_async(Image &image, std::span<const std::byte> texels,
+                                              MipLevel level, ArrayLayer layer,
+                                              vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
+                                              vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
 
     /// Reads back one mip level of one array layer, tightly packed; the subresource is in
     /// `layout` and stays in it. LogicError as for the upload, or for an undefined layout or

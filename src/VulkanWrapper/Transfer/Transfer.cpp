@@ -1,7 +1,9 @@
 #include "VulkanWrapper/Transfer/Transfer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <vulkan/vulkan_format_traits.hpp>
@@ -96,6 +98,65 @@ vk::SemaphoreSubmitInfo TransferTicket::wait_info(vk::PipelineStageFlags2 stages
     return {semaphore(), m_value, stages};
 }
 
+struct PendingDownloadBase::State {
+    std::shared_ptr<Device> device;
+    std::optional<CommandPool> pool;
+    std::optional<CommandBuffer> commands; // after the pool: freed first
+    std::optional<BufferBase> staging;
+    std::vector<std::byte> immediate; // data already read, when no GPU copy was needed
+    TransferTicket ticket;
+    vk::DeviceSize size = 0;
+    bool taken = false;
+};
+
+PendingDownloadBase::PendingDownloadBase(std::unique_ptr<State> state) noexcept
+    : m_state(std::move(state)) {}
+
+PendingDownloadBase::PendingDownloadBase(PendingDownloadBase &&) noexcept = default;
+
+PendingDownloadBase &PendingDownloadBase::operator=(PendingDownloadBase &&other) noexcept {
+    if (this != &other) {
+        PendingDownloadBase old(std::move(*this)); // waits for our own copy as it goes
+        m_state = std::move(other.m_state);
+    }
+    return *this;
+}
+
+PendingDownloadBase::~PendingDownloadBase() {
+    if (!m_state) return;
+    try {
+        m_state->ticket.wait(); // the command buffer and staging memory must outlive the copy
+    } catch (const Exception &) {
+        // Device lost: nothing runs any more, and destruction must go on.
+    }
+}
+
+bool PendingDownloadBase::ready() const {
+    if (!m_state) throw LogicError("PendingDownload::ready: the object is empty (moved from)");
+    return m_state->ticket.ready();
+}
+
+const TransferTicket &PendingDownloadBase::ticket() const {
+    if (!m_state) throw LogicError("PendingDownload::ticket: the object is empty (moved from)");
+    return m_state->ticket;
+}
+
+vk::DeviceSize PendingDownloadBase::size_bytes() const noexcept { return m_state ? m_state->size : 0; }
+
+void PendingDownloadBase::take(std::span<std::byte> out) {
+    if (!m_state) throw LogicError("PendingDownload::get: the object is empty (moved from)");
+    if (m_state->taken) throw LogicError("PendingDownload::get: the data was already taken");
+    if (out.size() != m_state->size) throw LogicError("PendingDownload::get: size mismatch");
+    m_state->ticket.wait();
+    if (m_state->staging) {
+        m_state->staging->invalidate(0, m_state->size);
+        if (!out.empty()) std::memcpy(out.data(), m_state->staging->mapped_data(), out.size());
+    } else if (!out.empty()) {
+        std::memcpy(out.data(), m_state->immediate.data(), out.size());
+    }
+    m_state->taken = true;
+}
+
 struct Transfer::Impl {
     Impl(std::shared_ptr<Device> device_, std::shared_ptr<Allocator> allocator_,
          TransferOptions options_, Queue &queue_, Queue &main_queue_)
@@ -106,8 +167,16 @@ struct Transfer::Impl {
         , main_queue(&main_queue_)
         , threads(options.copy_threads)
         , timeline(std::make_shared<Semaphore>(device, 0))
+        , main_timeline(std::make_shared<Semaphore>(device, 0))
         , pool(device, queue_.family_index())
         , main_pool(device, main_queue_.family_index()) {}
+
+    // Frees what completed asynchronous image uploads held.
+    void reclaim_image_uploads() {
+        if (image_uploads.empty()) return;
+        const std::uint64_t reached = main_timeline->value();
+        std::erase_if(image_uploads, [&](const RetainedUpload &upload) { return upload.value <= reached; });
+    }
 
     std::vector<Slot> &ring(std::vector<Slot> &slots, VkBufferUsageFlags usage, HostAccess access) {
         if (slots.empty()) {
@@ -175,6 +244,17 @@ struct Transfer::Impl {
     detail::CopyThreads threads;
     std::shared_ptr<Semaphore> timeline;
     std::uint64_t next_value = 0;
+    // Image transfers run on the main queue: a timeline of their own keeps each semaphore's
+    // signals in the order of one queue.
+    std::shared_ptr<Semaphore> main_timeline;
+    std::uint64_t main_next_value = 0;
+    struct RetainedUpload {
+        std::uint64_t value;
+        CommandPool pool;
+        CommandBuffer commands;
+        BufferBase staging;
+    };
+    std::vector<RetainedUpload> image_uploads;
     CommandPool pool;
     CommandPool main_pool;
     std::vector<Slot> upload_slots;
@@ -210,6 +290,7 @@ Transfer::Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> al
 Transfer::~Transfer() {
     try {
         m_impl->timeline->wait(m_impl->next_value);
+        m_impl->main_timeline->wait(m_impl->main_next_value);
     } catch (const Exception &) {
         // Device lost: nothing is in flight any more, and destruction must go on.
     }
@@ -337,6 +418,56 @@ void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out
     }
 }
 
+PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk::DeviceSize offset,
+                                                  vk::DeviceSize size) {
+    Impl &impl = *m_impl;
+    std::lock_guard lock(impl.mutex);
+    impl.check_buffer(buffer, offset, size, "Transfer::download_async");
+    auto state = std::make_unique<PendingDownloadBase::State>();
+    state->device = impl.device;
+    state->size = size;
+    if (size == 0) return PendingDownloadBase(std::move(state));
+
+    const auto properties = buffer.memory_properties();
+    const bool direct = impl.options.direct_access &&
+                        (properties & vk::MemoryPropertyFlagBits::eHostVisible) &&
+                        (properties & vk::MemoryPropertyFlagBits::eHostCached);
+    if (buffer.is_host_visible() || direct) {
+        state->immediate.resize(size);
+        if (buffer.is_host_visible()) {
+            buffer.invalidate(offset, size);
+            impl.threads.copy(state->immediate.data(), buffer.mapped_data() + offset, size);
+        } else {
+            impl.timeline->wait(impl.next_value);
+            const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
+            check(vmaInvalidateAllocation(impl.allocator->handle(), buffer.allocation(), offset, size),
+                  "vmaInvalidateAllocation");
+            impl.threads.copy(state->immediate.data(), mapping.data() + offset, size);
+        }
+        return PendingDownloadBase(std::move(state));
+    }
+    if ((buffer.usage() & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) == 0) {
+        throw LogicError("Transfer::download_async: the buffer lacks TransferSrcUsage");
+    }
+    state->staging.emplace(impl.allocator->allocate_buffer(size, TransferDstUsage, HostAccess::Random));
+    // A pool of its own: the object may be destroyed on another thread, outside our lock.
+    state->pool.emplace(impl.device, impl.queue->family_index());
+    state->commands.emplace(state->pool->allocate());
+    CommandBuffer &commands = *state->commands;
+    commands.begin();
+    record_memory_barrier(commands.handle(), vk::PipelineStageFlagBits2::eCopy,
+                          vk::AccessFlagBits2::eTransferRead | vk::AccessFlagBits2::eTransferWrite);
+    commands.handle().copyBuffer(buffer.handle(), state->staging->handle(), vk::BufferCopy(offset, 0, size));
+    record_host_read_barrier(commands.handle());
+    commands.end();
+    const std::uint64_t value = impl.next_value + 1;
+    const vk::SemaphoreSubmitInfo signal = impl.timeline->submit_info(value);
+    commands.submit(*impl.queue, {}, std::span(&signal, 1));
+    impl.next_value = value;
+    state->ticket = TransferTicket(impl.timeline, value);
+    return PendingDownloadBase(std::move(state));
+}
+
 vk::DeviceSize Transfer::subresource_bytes(const Image &image, MipLevel level) {
     const vk::Extent3D extent = image.mip_extent(level);
     const auto block = vk::blockExtent(image.format());
@@ -349,6 +480,12 @@ vk::DeviceSize Transfer::subresource_bytes(const Image &image, MipLevel level) {
 
 void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel level,
                       ArrayLayer layer, vk::ImageLayout final_layout, vk::ImageLayout current_layout) {
+    upload_async(image, texels, level, layer, final_layout, current_layout).wait();
+}
+
+TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> texels, MipLevel level,
+                                      ArrayLayer layer, vk::ImageLayout final_layout,
+                                      vk::ImageLayout current_layout) {
     Impl &impl = *m_impl;
     std::lock_guard lock(impl.mutex);
     impl.check_image(image, level, layer, vk::ImageUsageFlagBits::eTransferDst, "Transfer::upload");
@@ -362,14 +499,16 @@ void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel 
                          std::to_string(value_of(level)) + " of " + vk::to_string(image.format()) +
                          " needs " + std::to_string(expected));
     }
+    impl.reclaim_image_uploads();
 
     BufferBase staging = impl.allocator->allocate_buffer(expected, TransferSrcUsage,
                                                          HostAccess::SequentialWrite);
     impl.threads.copy(staging.mapped_data(), texels.data(), texels.size());
     staging.flush(0, expected);
 
+    CommandPool pool(impl.device, impl.main_queue->family_index());
+    CommandBuffer commands = pool.allocate();
     const vk::ImageSubresourceRange range(image.aspect(), value_of(level), 1, value_of(layer), 1);
-    CommandBuffer commands = impl.main_pool.allocate();
     commands.begin();
     record_layout_change(commands.handle(), image, range, current_layout,
                          vk::ImageLayout::eTransferDstOptimal,
@@ -387,7 +526,12 @@ void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel 
                          vk::AccessFlagBits2::eTransferWrite, vk::PipelineStageFlagBits2::eAllCommands,
                          vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite);
     commands.end();
-    commands.submit_and_wait(*impl.main_queue);
+    const std::uint64_t value = impl.main_next_value + 1;
+    const vk::SemaphoreSubmitInfo signal = impl.main_timeline->submit_info(value);
+    commands.submit(*impl.main_queue, {}, std::span(&signal, 1));
+    impl.main_next_value = value;
+    impl.image_uploads.push_back({value, std::move(pool), std::move(commands), std::move(staging)});
+    return {impl.main_timeline, value};
 }
 
 std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, ArrayLayer layer,

@@ -22,6 +22,7 @@ namespace vw {
 namespace {
 
 constexpr std::uint32_t max_default_threads = 16;
+constexpr vk::DeviceSize small_chunk = vk::DeviceSize{4} << 20;
 
 struct Slot {
     BufferBase staging;
@@ -336,12 +337,17 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
 
     auto &slots = impl.ring(impl.upload_slots, TransferSrcUsage, HostAccess::SequentialWrite);
     const vk::DeviceSize chunk = impl.options.chunk_bytes;
+    // Chunks grow from small_chunk to a full slot and shrink again towards the end: the DMA
+    // starts sooner and the last copy, which nothing overlaps, is short.
+    vk::DeviceSize ramp = std::min(chunk, small_chunk);
     std::uint64_t last = 0;
-    for (vk::DeviceSize position = 0; position < bytes.size(); position += chunk) {
+    for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length) {
+        const vk::DeviceSize remaining = bytes.size() - position;
+        length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
+        ramp *= 2;
         Slot &slot = slots[impl.upload_cursor];
         impl.upload_cursor = (impl.upload_cursor + 1) % slots.size();
         impl.timeline->wait(slot.last_value);
-        const vk::DeviceSize length = std::min<vk::DeviceSize>(chunk, bytes.size() - position);
         impl.threads.copy(slot.staging.mapped_data(), bytes.data() + position, length);
         slot.staging.flush(0, length);
 

@@ -16,6 +16,8 @@ constexpr std::size_t min_piece = std::size_t{1} << 20;
 
 CopyThreads::CopyThreads(std::uint32_t participants) {
     const std::uint32_t extra = participants > 1 ? participants - 1 : 0;
+    // Polling only pays where there are cores to spare for it.
+    if (std::thread::hardware_concurrency() >= 8) m_spin = std::chrono::microseconds(200);
     m_workers.reserve(extra);
     for (std::uint32_t i = 0; i < extra; ++i) m_workers.emplace_back([this] { work(); });
 }
@@ -40,6 +42,11 @@ void CopyThreads::run_pieces() {
 void CopyThreads::work() {
     std::uint64_t seen = 0;
     for (;;) {
+        const auto give_up = std::chrono::steady_clock::now() + m_spin;
+        while (m_published.load(std::memory_order_acquire) == seen &&
+               std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::yield();
+        }
         {
             std::unique_lock lock(m_mutex);
             m_start.wait(lock, [&] { return m_stop || (m_generation != seen && m_wanted > 0); });
@@ -79,11 +86,16 @@ void CopyThreads::copy(std::byte *destination, const std::byte *source, std::siz
         m_busy = helpers;
         m_wanted = helpers;
         ++m_generation;
+        m_published.store(m_generation, std::memory_order_release);
     }
     m_start.notify_all();
     run_pieces();
+    const auto give_up = std::chrono::steady_clock::now() + m_spin;
+    while (m_busy.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::yield();
+    }
     std::unique_lock lock(m_mutex);
-    m_done.wait(lock, [&] { return m_busy == 0; });
+    m_done.wait(lock, [&] { return m_busy.load() == 0; });
 }
 
 } // namespace vw::detail

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -37,8 +38,12 @@ private:
     std::condition_variable m_done;
     std::uint64_t m_generation = 0;
     bool m_stop = false;
-    std::uint32_t m_busy = 0;   // helpers of the current copy not yet finished
-    std::uint32_t m_wanted = 0; // helpers of the current copy not yet started
+    std::atomic<std::uint32_t> m_busy{0}; // helpers of the current copy not yet finished
+    std::uint32_t m_wanted = 0;           // helpers of the current copy not yet started
+    // Copies come in bursts (one per staging chunk): between two of them, threads poll for a
+    // while before sleeping, which saves the wake-up latency of a condition variable.
+    std::atomic<std::uint64_t> m_published{0};
+    std::chrono::microseconds m_spin{0};
 
     std::byte *m_destination = nullptr;
     const std::byte *m_source = nullptr;

@@ -68,3 +68,65 @@ TEST(DeviceConfigTests, PromotedExtensionsAreRequiredOnlyBelowTheirVersion) {
 
 } // namespace
 } // namespace vw::detail
+
+namespace vw::detail {
+namespace {
+
+using T = vk::PhysicalDeviceType;
+constexpr vk::DeviceSize GiB = vk::DeviceSize{1} << 30;
+
+std::vector<DeviceSummary> machine() {
+    return {
+        {0, "llvmpipe (LLVM 15.0.6, 256 bits)", T::eCpu, 2 * GiB, true},
+        {1, "Intel(R) UHD Graphics 770", T::eIntegratedGpu, 1 * GiB, true},
+        {2, "NVIDIA H100 80GB HBM3", T::eDiscreteGpu, 80 * GiB, true},
+        {3, "NVIDIA RTX A2000", T::eDiscreteGpu, 6 * GiB, true},
+        {4, "Virtual GPU", T::eVirtualGpu, 4 * GiB, true},
+    };
+}
+
+std::vector<std::size_t> all_of(const std::vector<DeviceSummary> &devices) {
+    return devices_matching(devices, "");
+}
+
+TEST(DeviceSelectionTests, DiscreteWithTheMostMemoryWins) {
+    const auto devices = machine();
+    EXPECT_EQ(best_device(devices, all_of(devices), std::nullopt), 2U);
+}
+
+TEST(DeviceSelectionTests, TypeRanksBeforeMemory) {
+    auto devices = machine();
+    devices[2].fits = false;
+    EXPECT_EQ(best_device(devices, all_of(devices), std::nullopt), 3U); // the other discrete one
+    devices[3].fits = false;
+    EXPECT_EQ(best_device(devices, all_of(devices), std::nullopt), 1U); // integrated before virtual
+    devices[1].fits = false;
+    EXPECT_EQ(best_device(devices, all_of(devices), std::nullopt), 4U); // virtual before CPU
+    devices[4].fits = false;
+    EXPECT_EQ(best_device(devices, all_of(devices), std::nullopt), 0U);
+    devices[0].fits = false;
+    EXPECT_FALSE(best_device(devices, all_of(devices), std::nullopt).has_value());
+}
+
+TEST(DeviceSelectionTests, PreferredTypeComesFirst) {
+    const auto devices = machine();
+    EXPECT_EQ(best_device(devices, all_of(devices), T::eCpu), 0U);
+    EXPECT_EQ(best_device(devices, all_of(devices), T::eIntegratedGpu), 1U);
+    EXPECT_EQ(best_device(devices, all_of(devices), T::eOther), 2U); // no such device: ranking as usual
+}
+
+TEST(DeviceSelectionTests, VwDeviceMatchesIndexOrNamePart) {
+    const auto devices = machine();
+    EXPECT_EQ(devices_matching(devices, "3"), std::vector<std::size_t>{3});
+    EXPECT_EQ(devices_matching(devices, "nvidia"), (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(devices_matching(devices, "LLVMPIPE"), std::vector<std::size_t>{0});
+    EXPECT_TRUE(devices_matching(devices, "9").empty());
+    EXPECT_TRUE(devices_matching(devices, "radeon").empty());
+    EXPECT_EQ(all_of(devices).size(), devices.size());
+    // Among the matches, the best fitting one is chosen.
+    EXPECT_EQ(best_device(devices, devices_matching(devices, "nvidia"), std::nullopt), 2U);
+    EXPECT_EQ(best_device(devices, devices_matching(devices, "a2000"), std::nullopt), 3U);
+}
+
+} // namespace
+} // namespace vw::detail

@@ -1,6 +1,9 @@
 #include "DeviceConfig.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <tuple>
 
 namespace vw::detail {
 
@@ -124,6 +127,58 @@ std::vector<std::string> library_requested_extensions(std::uint32_t api_version)
         names.emplace_back(VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
     }
     return names;
+}
+
+namespace {
+
+int type_rank(vk::PhysicalDeviceType type) {
+    switch (type) {
+    case vk::PhysicalDeviceType::eDiscreteGpu: return 4;
+    case vk::PhysicalDeviceType::eIntegratedGpu: return 3;
+    case vk::PhysicalDeviceType::eVirtualGpu: return 2;
+    case vk::PhysicalDeviceType::eCpu: return 1;
+    default: return 0;
+    }
+}
+
+std::string lowercase(std::string_view text) {
+    std::string result(text);
+    std::transform(result.begin(), result.end(), result.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return result;
+}
+
+} // namespace
+
+std::vector<std::size_t> devices_matching(const std::vector<DeviceSummary> &devices,
+                                          std::string_view selector) {
+    std::vector<std::size_t> positions;
+    std::uint32_t index = 0;
+    const auto [end, error] = std::from_chars(selector.data(), selector.data() + selector.size(), index);
+    const bool is_index = !selector.empty() && error == std::errc{} && end == selector.data() + selector.size();
+    const std::string part = lowercase(selector);
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+        const bool match = selector.empty() ||
+                           (is_index ? devices[i].index == index
+                                     : lowercase(devices[i].name).find(part) != std::string::npos);
+        if (match) positions.push_back(i);
+    }
+    return positions;
+}
+
+std::optional<std::size_t> best_device(const std::vector<DeviceSummary> &devices,
+                                       const std::vector<std::size_t> &positions,
+                                       std::optional<vk::PhysicalDeviceType> preferred) {
+    const auto rank = [&](const DeviceSummary &device) {
+        return std::make_tuple(preferred && device.type == *preferred, type_rank(device.type),
+                               device.device_local_bytes);
+    };
+    std::optional<std::size_t> best;
+    for (const std::size_t position : positions) {
+        if (!devices[position].fits) continue;
+        if (!best || rank(devices[position]) > rank(devices[*best])) best = position;
+    }
+    return best;
 }
 
 } // namespace vw::detail

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -59,6 +60,26 @@ std::vector<std::string> library_required_extensions(std::uint32_t api_version);
 std::vector<std::string> library_requested_extensions(std::uint32_t api_version);
 
 std::uint32_t effective_api_version(std::uint32_t instance_version, std::uint32_t device_version);
+
+// What device selection looks at, so that it can be tested with any list of devices.
+struct DeviceSummary {
+    std::uint32_t index;
+    std::string name;
+    vk::PhysicalDeviceType type;
+    vk::DeviceSize device_local_bytes;
+    bool fits;
+};
+
+// Positions in `devices` that VW_DEVICE=`selector` names (an index, or a case-insensitive part
+// of the name); every position when `selector` is empty.
+std::vector<std::size_t> devices_matching(const std::vector<DeviceSummary> &devices,
+                                          std::string_view selector);
+
+// The best fitting device among `positions`: the preferred type first, then discrete >
+// integrated > virtual > CPU > other, then the most device-local memory; nullopt when none fits.
+std::optional<std::size_t> best_device(const std::vector<DeviceSummary> &devices,
+                                       const std::vector<std::size_t> &positions,
+                                       std::optional<vk::PhysicalDeviceType> preferred);
 
 } // namespace vw::detail
 

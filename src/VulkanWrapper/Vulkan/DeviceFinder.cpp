@@ -1,10 +1,7 @@
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <cstdlib>
-#include <tuple>
 
 #include "DeviceConfig.h"
 #include "VulkanWrapper/Utils/Error.h"
@@ -29,23 +26,6 @@ DeviceFinder::Feature make_feature(int version, vk::Bool32 Structure::*member,
 }
 
 #define VW_FEATURE_ENTRY(name) {&Structure::name, #name},
-
-int type_rank(vk::PhysicalDeviceType type) {
-    switch (type) {
-    case vk::PhysicalDeviceType::eDiscreteGpu: return 4;
-    case vk::PhysicalDeviceType::eIntegratedGpu: return 3;
-    case vk::PhysicalDeviceType::eVirtualGpu: return 2;
-    case vk::PhysicalDeviceType::eCpu: return 1;
-    default: return 0;
-    }
-}
-
-std::string lowercase(std::string_view text) {
-    std::string result(text);
-    std::transform(result.begin(), result.end(), result.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return result;
-}
 
 std::string describe(const PhysicalDevice &device) {
     return std::to_string(device.index()) + ": " + std::string(device.name()) + " (" +
@@ -227,46 +207,28 @@ DeviceFinder &DeviceFinder::find() {
                         "apt-get install mesa-vulkan-drivers for the CPU device lavapipe)");
     }
 
-    std::vector<const DeviceCandidate *> pool;
+    std::vector<detail::DeviceSummary> summaries;
+    for (const auto &candidate : all) {
+        summaries.push_back({candidate.device.index(), std::string(candidate.device.name()),
+                             candidate.device.type(), candidate.device.device_local_bytes(),
+                             candidate.rejections.empty()});
+    }
     const char *override_env = std::getenv("VW_DEVICE");
     const std::string override_value = override_env != nullptr ? override_env : "";
-    if (!override_value.empty()) {
-        std::uint32_t index = 0;
-        const auto *end = override_value.data() + override_value.size();
-        const auto [ptr, ec] = std::from_chars(override_value.data(), end, index);
-        const bool is_index = ec == std::errc{} && ptr == end;
-        for (const auto &candidate : all) {
-            const bool match =
-                is_index ? candidate.device.index() == index
-                         : lowercase(candidate.device.name()).find(lowercase(override_value)) !=
-                               std::string::npos;
-            if (match) pool.push_back(&candidate);
-        }
-        if (pool.empty()) {
-            throw Exception("VW_DEVICE=" + override_value + " matches no Vulkan device; devices:" +
-                            list_candidates(all));
-        }
-    } else {
-        for (const auto &candidate : all) pool.push_back(&candidate);
+    const auto pool = detail::devices_matching(summaries, override_value);
+    if (pool.empty()) {
+        throw Exception("VW_DEVICE=" + override_value + " matches no Vulkan device; devices:" +
+                        list_candidates(all));
     }
-
-    const auto rank = [this](const PhysicalDevice &device) {
-        const bool preferred = m_preferred_type && device.type() == *m_preferred_type;
-        return std::make_tuple(preferred, type_rank(device.type()), device.device_local_bytes());
-    };
-    const DeviceCandidate *best = nullptr;
-    for (const auto *candidate : pool) {
-        if (!candidate->rejections.empty()) continue;
-        if (best == nullptr || rank(candidate->device) > rank(best->device)) best = candidate;
-    }
-    if (best == nullptr) {
+    const auto best = detail::best_device(summaries, pool, m_preferred_type);
+    if (!best) {
         throw Exception(std::string(override_value.empty()
                                         ? "no Vulkan device fits the requirements"
                                         : "the device chosen by VW_DEVICE=" + override_value +
                                               " does not fit the requirements") +
                         "; devices:" + list_candidates(all));
     }
-    m_chosen = best->device;
+    m_chosen = all[*best].device;
     return *this;
 }
 

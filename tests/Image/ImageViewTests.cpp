@@ -43,6 +43,18 @@ TEST_F(ImageViewTests, LayeredImagesGetArrayViewsAndRangesCanBeNarrowed) {
     EXPECT_EQ(view->subresource_range(), one);
 }
 
+TEST_F(ImageViewTests, ASharedImageLivesAsLongAsItsView) {
+    std::shared_ptr<const Image> image = make_image(1);
+    const std::weak_ptr<const Image> weak = image;
+    auto view = ImageViewBuilder().setDevice(device).setImage(image).build();
+    image.reset();
+    EXPECT_FALSE(weak.expired());
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 1U);
+    view.reset();
+    EXPECT_TRUE(weak.expired());
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
+}
+
 TEST_F(ImageViewTests, InvalidRequestsAreLogicErrors) {
     const auto image = make_image(2);
     EXPECT_THROW((void)ImageViewBuilder().setImage(*image).build(), LogicError);

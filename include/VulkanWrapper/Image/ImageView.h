@@ -11,12 +11,14 @@ class Device;
 class Image;
 
 /// A view of an Image, created by ImageViewBuilder. Move-only (a moved-from view is empty).
-/// Keeps the device alive; the image must outlive the view.
+/// Keeps the device alive, and the image too when it was given as a std::shared_ptr; an image
+/// given by reference must outlive the view.
 class ImageView {
 public:
     /// Adopts `view` of `image` on `device` (used by ImageViewBuilder).
     ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
-              vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range);
+              vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range,
+              std::shared_ptr<const Image> owner = nullptr);
     ImageView(ImageView &&) noexcept = default;
     ImageView &operator=(ImageView &&other) noexcept;
     ~ImageView();
@@ -33,6 +35,7 @@ public:
 
 private:
     std::shared_ptr<Device> m_device;
+    std::shared_ptr<const Image> m_owner; // the image, when shared; outlives m_view
     vk::UniqueImageView m_view;
     vk::Image m_image;
     vk::ImageViewType m_type;
@@ -49,6 +52,8 @@ public:
     ImageViewBuilder &setDevice(std::shared_ptr<Device> device);
     /// The image to view (required); it must outlive the view.
     ImageViewBuilder &setImage(const Image &image);
+    /// The image to view (required), kept alive by the view.
+    ImageViewBuilder &setImage(std::shared_ptr<const Image> image);
     /// The view type; default from the image.
     ImageViewBuilder &setViewType(vk::ImageViewType type);
     /// The view format; default the image's.
@@ -66,6 +71,7 @@ public:
 private:
     std::shared_ptr<Device> m_device;
     const Image *m_image = nullptr;
+    std::shared_ptr<const Image> m_shared_image;
     std::optional<vk::ImageViewType> m_type;
     std::optional<vk::Format> m_format;
     std::optional<vk::ImageSubresourceRange> m_range;

@@ -32,8 +32,9 @@ bool fits(vk::ImageViewType view, vk::ImageType image) {
 
 ImageView::ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
                      vk::ImageViewType type, vk::Format format,
-                     const vk::ImageSubresourceRange &range)
+                     const vk::ImageSubresourceRange &range, std::shared_ptr<const Image> owner)
     : m_device(std::move(device))
+    , m_owner(std::move(owner))
     , m_view(std::move(view))
     , m_image(image)
     , m_type(type)
@@ -44,8 +45,9 @@ ImageView::~ImageView() = default;
 
 ImageView &ImageView::operator=(ImageView &&other) noexcept {
     if (this != &other) {
-        m_view.reset(); // before the device it belongs to can go
+        m_view.reset(); // before the device and image it belongs to can go
         m_device = std::move(other.m_device);
+        m_owner = std::move(other.m_owner);
         m_view = std::move(other.m_view);
         m_image = other.m_image;
         m_type = other.m_type;
@@ -62,6 +64,13 @@ ImageViewBuilder &ImageViewBuilder::setDevice(std::shared_ptr<Device> device) {
 
 ImageViewBuilder &ImageViewBuilder::setImage(const Image &image) {
     m_image = &image;
+    m_shared_image.reset();
+    return *this;
+}
+
+ImageViewBuilder &ImageViewBuilder::setImage(std::shared_ptr<const Image> image) {
+    m_image = image.get();
+    m_shared_image = std::move(image);
     return *this;
 }
 
@@ -126,7 +135,8 @@ std::unique_ptr<ImageView> ImageViewBuilder::build() const {
     check(m_device->handle().createImageView(&info, nullptr, &view), "vkCreateImageView");
     vk::UniqueImageView owned(
         view, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
-    return std::make_unique<ImageView>(m_device, std::move(owned), image.handle(), type, format, range);
+    return std::make_unique<ImageView>(m_device, std::move(owned), image.handle(), type, format, range,
+                                       m_shared_image);
 }
 
 } // namespace vw

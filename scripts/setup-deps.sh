@@ -16,7 +16,7 @@ vma_config="$vma_prefix/usr/share/cmake/VulkanMemoryAllocator/VulkanMemoryAlloca
 vma_suite=trixie
 
 packages=(g++ cmake ninja-build libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
-          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev glslc)
 
 say() { echo "setup-deps: $*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -90,6 +90,16 @@ public:
     /// memory type. Thread-safe; throws nothing but std::bad_alloc.
     [[nodiscard]] AllocatorStatistics statistics() const;
 
+    /// Checks the guard bytes VMA writes around every sub-allocation in host-visible, coherent
+    /// memory when the library is built with VW_CORRUPTION_DETECTION=ON (debug margins and
+    /// corruption detection compiled into VMA). Returns normally when every margin is intact;
+    /// throws VulkanException (vk::Result::eErrorUnknown) naming the damage when a write went
+    /// past an allocation's end, and LogicError when the library was built without the option
+    /// (nothing to check). Thread-safe; the allocator stays usable either way.
+    void check_corruption() const;
+    /// True when the library was built with VW_CORRUPTION_DETECTION=ON.
+    [[nodiscard]] static bool corruption_detection_enabled() noexcept;
+
     /// Builds the OutOfMemoryError for a failed request of `size_bytes` (when known) in
     /// `memory_type` (UINT32_MAX when unknown), with the heap and its current budget.
     [[nodiscard]] OutOfMemoryError out_of_memory(vk::Result result, std::string_view operation,

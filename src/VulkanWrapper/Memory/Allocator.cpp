@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "VmaAssertions.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
@@ -228,6 +229,26 @@ AllocatorStatistics Allocator::statistics() const {
     }
     return result;
 }
+
+void Allocator::check_corruption() const {
+    if (!corruption_detection_enabled()) {
+        throw LogicError("Allocator::check_corruption: the library was built without "
+                         "VW_CORRUPTION_DETECTION, so VMA writes no guard bytes to check");
+    }
+    const VkResult result = vmaCheckCorruption(m_allocator, UINT32_MAX);
+    // No memory type eligible for margins (none host-visible and coherent): nothing to check.
+    if (result == VK_ERROR_FEATURE_NOT_PRESENT) return;
+    if (result == VK_ERROR_UNKNOWN) {
+        throw VulkanException(vk::Result::eErrorUnknown,
+                              std::string("vmaCheckCorruption: memory corruption detected: a "
+                                          "write went past the end (or before the start) of an "
+                                          "allocation"),
+                              std::source_location::current());
+    }
+    check(result, "vmaCheckCorruption");
+}
+
+bool Allocator::corruption_detection_enabled() noexcept { return detail::vma_corruption_detection(); }
 
 AllocatorBuilder::AllocatorBuilder(std::shared_ptr<Instance> instance, std::shared_ptr<Device> device)
     : m_instance(std::move(instance))

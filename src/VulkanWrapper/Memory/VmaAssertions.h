@@ -13,4 +13,7 @@ void vma_assertion_failed(const char *expression, const char *file, int line) no
 [[nodiscard]] std::uint64_t vma_assertion_count() noexcept;
 [[nodiscard]] std::string last_vma_assertion();
 
+// True when VMA was compiled with debug margins and corruption detection (VW_CORRUPTION_DETECTION).
+[[nodiscard]] bool vma_corruption_detection() noexcept;
+
 } // namespace vw::detail

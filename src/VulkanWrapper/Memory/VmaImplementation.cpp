@@ -8,6 +8,12 @@
 #define VMA_ASSERT(expr)                                                                           \
     ((expr) ? static_cast<void>(0) : ::vw::detail::vma_assertion_failed(#expr, __FILE__, __LINE__))
 #define VMA_HEAVY_ASSERT(expr) static_cast<void>(0)
+#if defined(VW_CORRUPTION_DETECTION)
+// Guard bytes around every sub-allocation, filled with a magic value VMA checks on free and in
+// vmaCheckCorruption (host-visible, coherent memory only).
+#define VMA_DEBUG_MARGIN 16
+#define VMA_DEBUG_DETECT_CORRUPTION 1
+#endif
 #define VMA_IMPLEMENTATION
 #include <vk_mem_alloc.h>
 
@@ -29,6 +35,14 @@ void vma_assertion_failed(const char *expression, const char *file, int line) no
     } catch (...) {
         // Keeping the text needs memory; the count is what matters.
     }
+}
+
+bool vma_corruption_detection() noexcept {
+#if defined(VW_CORRUPTION_DETECTION)
+    return true;
+#else
+    return false;
+#endif
 }
 
 std::uint64_t vma_assertion_count() noexcept { return g_failures.load(); }

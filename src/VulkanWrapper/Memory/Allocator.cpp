@@ -240,10 +240,8 @@ void Allocator::check_corruption() const {
     if (result == VK_ERROR_FEATURE_NOT_PRESENT) return;
     if (result == VK_ERROR_UNKNOWN) {
         throw VulkanException(vk::Result::eErrorUnknown,
-                              std::string("vmaCheckCorruption: memory corruption detected: a "
-                                          "write went past the end (or before the start) of an "
-                                          "allocation"),
-                              std::source_location::current());
+                              "vmaCheckCorruption (memory corruption detected: a write went past "
+                              "the end or before the start of an allocation)");
     }
     check(result, "vmaCheckCorruption");
 }

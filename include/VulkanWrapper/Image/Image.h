@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <optional>
 
 #include <vk_mem_alloc.h>
@@ -74,6 +76,16 @@ public:
     }
     /// Index of the memory type the image landed in. LogicError when empty.
     [[nodiscard]] std::uint32_t memory_type_index() const;
+    /// True when the image has a VkDeviceMemory of its own rather than a range of a block.
+    /// LogicError when empty.
+    [[nodiscard]] bool is_dedicated() const;
+
+    /// Names the image for reports, the JSON, the memory map and (with debug utils) validation
+    /// messages; "" clears it. LogicError when empty or for control characters. Not
+    /// thread-safe for the same image.
+    void set_name(std::string_view name);
+    /// The image's name ("" when unnamed or empty).
+    [[nodiscard]] std::string name() const;
 
 private:
     void release() noexcept;
@@ -114,6 +126,8 @@ public:
     ImageBuilder &setSamples(vk::SampleCountFlagBits samples);
     /// How the image will be used (required, non-empty).
     ImageBuilder &setUsage(vk::ImageUsageFlags usage);
+    /// A name for the image (optional; see Image::set_name). Validated by build().
+    ImageBuilder &setName(std::string name);
 
     /// Validates and creates the image in device-local memory. LogicError naming the field, or
     /// the format and usage the device cannot support; OutOfMemoryError when memory or budget
@@ -131,6 +145,7 @@ private:
     vk::ImageTiling m_tiling = vk::ImageTiling::eOptimal;
     vk::SampleCountFlagBits m_samples = vk::SampleCountFlagBits::e1;
     vk::ImageUsageFlags m_usage;
+    std::string m_name;
 };
 
 } // namespace vw

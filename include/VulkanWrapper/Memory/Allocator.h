@@ -68,8 +68,10 @@ public:
     /// LogicError for a zero count, `count * sizeof(T)` overflowing, or a size beyond the
     /// device's limits; OutOfMemoryError (size, heap, budget) when memory or budget runs out;
     /// VulkanException for other failures. Nothing is left behind on failure.
+    /// `name` (optional) labels the allocation in reports, JSON, the memory map and, when the
+    /// instance has debug utils, on the VkBuffer for validation messages and tools.
     template <typename BufferType>
-    [[nodiscard]] std::unique_ptr<BufferType> allocate(std::size_t count) {
+    [[nodiscard]] std::unique_ptr<BufferType> allocate(std::size_t count, std::string_view name = {}) {
         using T = typename BufferType::type;
         if (count == 0) throw LogicError("Allocator::allocate: the element count is zero");
         if (count > std::numeric_limits<vk::DeviceSize>::max() / sizeof(T)) {
@@ -78,13 +80,14 @@ public:
         }
         return std::make_unique<BufferType>(allocate_buffer(
             static_cast<vk::DeviceSize>(count) * sizeof(T), BufferType::flags,
-            BufferType::host_access_kind));
+            BufferType::host_access_kind, name));
     }
 
     /// Allocates an untyped buffer whose size and usage are known only at run time.
-    /// `access` HostAccess::None gives device-local memory. Errors as for allocate().
+    /// `access` HostAccess::None gives device-local memory; `name` as for allocate(). Errors as
+    /// for allocate(), and LogicError for a name with control characters.
     [[nodiscard]] BufferBase allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
-                                             HostAccess access);
+                                             HostAccess access, std::string_view name = {});
 
     /// A snapshot of the memory in use: in total, per heap (with budget and usage) and per
     /// memory type. Thread-safe; throws nothing but std::bad_alloc.
@@ -99,6 +102,30 @@ public:
     void check_corruption() const;
     /// True when the library was built with VW_CORRUPTION_DETECTION=ON.
     [[nodiscard]] static bool corruption_detection_enabled() noexcept;
+
+    /// Per heap: the budget and usage (VK_EXT_memory_budget when the device has it, else an
+    /// estimate, marked as such) and what this allocator holds there. Cheap (no traversal of
+    /// allocations); thread-safe; throws nothing but std::bad_alloc.
+    [[nodiscard]] std::vector<HeapBudget> budget() const;
+
+    /// VMA's statistics as JSON (vmaBuildStatsString). With `detailed_map`, it lists every
+    /// block with its sub-allocations and free ranges and every dedicated allocation, with
+    /// names; the shape is documented in docs/statistics.md, and MemoryMap reads it. Thread-safe;
+    /// std::bad_alloc is the only failure.
+    [[nodiscard]] std::string json(bool detailed_map = true) const;
+
+    /// Names `allocation` (made by this allocator) for reports, the JSON and the memory map, and
+    /// the Vulkan object `handle` of `type` too when the device has debug utils (pass
+    /// vk::ObjectType::eUnknown to name the allocation only). An empty name clears it.
+    /// LogicError, nothing changed, when the name contains control characters (they have no
+    /// place in JSON, XML and tool output). Not thread-safe for the same allocation.
+    void set_allocation_name(VmaAllocation allocation, std::string_view name, vk::ObjectType type,
+                             std::uint64_t handle) const;
+    /// The name of `allocation` ("" when unnamed).
+    [[nodiscard]] std::string allocation_name(VmaAllocation allocation) const;
+    /// LogicError when `name` cannot be used as an allocation name (control characters);
+    /// `operation` prefixes the message.
+    static void validate_name(std::string_view name, std::string_view operation);
 
     /// Builds the OutOfMemoryError for a failed request of `size_bytes` (when known) in
     /// `memory_type` (UINT32_MAX when unknown), with the heap and its current budget.

@@ -6,6 +6,8 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -80,6 +82,12 @@ public:
     [[nodiscard]] vk::MemoryPropertyFlags memory_properties() const;
     /// True when the buffer has a VkDeviceMemory of its own rather than a range of a block.
     [[nodiscard]] bool is_dedicated() const;
+    /// Names the buffer for reports, the JSON, the memory map and (with debug utils) validation
+    /// messages; "" clears it. LogicError when empty or for control characters. Not
+    /// thread-safe for the same buffer.
+    void set_name(std::string_view name);
+    /// The buffer's name ("" when unnamed or empty).
+    [[nodiscard]] std::string name() const;
     /// The buffer's GPU address. LogicError unless created with ShaderDeviceAddressUsage on a
     /// device with bufferDeviceAddress.
     [[nodiscard]] vk::DeviceAddress device_address() const;

@@ -41,6 +41,23 @@ struct MemoryTypeStatistics {
     MemoryStatistics memory;
 };
 
+/// One heap's budget: how much this process may use and how much it uses. From
+/// VK_EXT_memory_budget when the device has it (figures for the whole process, every
+/// allocator and driver-internal memory included); otherwise an estimate (`is_estimate`):
+/// budget is 80% of the heap's size and usage is what this allocator holds in blocks.
+struct HeapBudget {
+    std::uint32_t heap_index = 0;
+    vk::DeviceSize heap_size = 0;
+    vk::MemoryHeapFlags flags;
+    vk::DeviceSize budget_bytes = 0;
+    vk::DeviceSize usage_bytes = 0;
+    /// What this allocator holds in the heap: VkDeviceMemory blocks (dedicated ones included)
+    /// and the bytes handed out from them.
+    vk::DeviceSize block_bytes = 0;
+    vk::DeviceSize allocation_bytes = 0;
+    bool is_estimate = true;
+};
+
 /// A snapshot of the allocator: in total, per heap and per memory type.
 struct AllocatorStatistics {
     MemoryStatistics total;

@@ -64,6 +64,15 @@ public:
     /// other threads wait). Throws VulkanException on failure (device lost).
     void wait_idle() const;
 
+    /// True when Vulkan objects can carry names (the instance has VK_EXT_debug_utils, which
+    /// InstanceBuilder::setDebug() enables).
+    [[nodiscard]] bool object_names_enabled() const noexcept;
+    /// Names a Vulkan object of this device (vkSetDebugUtilsObjectNameEXT), so validation
+    /// messages, debuggers and capture tools show the name. Does nothing when
+    /// object_names_enabled() is false. `name` must not contain NUL. Thread-safe for distinct
+    /// objects; VulkanException if the driver fails.
+    void set_object_name(vk::ObjectType type, std::uint64_t handle, std::string_view name) const;
+
     /// Dispatcher for device-level functions, extensions included.
     [[nodiscard]] const vk::DispatchLoaderDynamic &dispatcher() const noexcept;
 

@@ -104,6 +104,23 @@ std::uint32_t Image::memory_type_index() const {
     return info.memoryType;
 }
 
+bool Image::is_dedicated() const {
+    if (empty()) throw LogicError("Image::is_dedicated: the image is empty");
+    VmaAllocationInfo2 info{};
+    vmaGetAllocationInfo2(m_allocator->handle(), m_allocation, &info);
+    return info.dedicatedMemory == VK_TRUE;
+}
+
+void Image::set_name(std::string_view name) {
+    if (empty()) throw LogicError("Image::set_name: the image is empty");
+    m_allocator->set_allocation_name(m_allocation, name, vk::ObjectType::eImage,
+                                     reinterpret_cast<std::uint64_t>(m_image));
+}
+
+std::string Image::name() const {
+    return empty() ? std::string() : m_allocator->allocation_name(m_allocation);
+}
+
 ImageBuilder &ImageBuilder::setDevice(std::shared_ptr<Device> device) {
     m_device = std::move(device);
     return *this;
@@ -165,6 +182,11 @@ ImageBuilder &ImageBuilder::setUsage(vk::ImageUsageFlags usage) {
     return *this;
 }
 
+ImageBuilder &ImageBuilder::setName(std::string name) {
+    m_name = std::move(name);
+    return *this;
+}
+
 std::unique_ptr<Image> ImageBuilder::build() const {
     if (!m_device) throw LogicError("ImageBuilder: device is missing (setDevice)");
     if (!m_allocator) throw LogicError("ImageBuilder: allocator is missing (setAllocator)");
@@ -193,6 +215,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
                          " for extent " + extent_string(extent));
     }
     if (m_array_layers == 0) throw LogicError("ImageBuilder: arrayLayers is zero");
+    Allocator::validate_name(m_name, "ImageBuilder: name");
     if (type == vk::ImageType::e3D && m_array_layers != 1) {
         throw LogicError("ImageBuilder: a 3D image must have one array layer");
     }
@@ -263,6 +286,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         throw *error;
     }
     *result_image = Image(m_allocator, image, allocation, description);
+    if (!m_name.empty()) result_image->set_name(m_name);
     return result_image;
 }
 

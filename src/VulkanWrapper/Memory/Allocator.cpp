@@ -75,7 +75,7 @@ const std::shared_ptr<Device> &Allocator::device() const noexcept { return m_dev
 bool Allocator::allows_over_subscription() const noexcept { return m_over_subscription; }
 
 BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
-                                      HostAccess access) {
+                                      HostAccess access, std::string_view name) {
     if (size_bytes == 0) throw LogicError("Allocator::allocate_buffer: the size is zero");
     if (usage == 0) throw LogicError("Allocator::allocate_buffer: the usage is empty");
     if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
@@ -93,6 +93,7 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
                          " bytes exceed the device's maxBufferSize of " +
                          std::to_string(m_max_buffer_size));
     }
+    if (!name.empty()) validate_name(name, "Allocator::allocate_buffer");
 
     VkBufferCreateInfo buffer_info{};
     buffer_info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
@@ -136,6 +137,10 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
                                      std::source_location::current())) {
             throw *error; // `created` frees the buffer
         }
+    }
+    if (!name.empty()) {
+        set_allocation_name(allocation, name, vk::ObjectType::eBuffer,
+                            reinterpret_cast<std::uint64_t>(buffer));
     }
     return created;
 }
@@ -228,6 +233,72 @@ AllocatorStatistics Allocator::statistics() const {
         result.memory_types.push_back(type);
     }
     return result;
+}
+
+std::vector<HeapBudget> Allocator::budget() const {
+    std::array<VmaBudget, VK_MAX_MEMORY_HEAPS> budgets{};
+    vmaGetHeapBudgets(m_allocator, budgets.data());
+    const auto &memory = m_device->physical_device().memory_properties();
+    const bool estimate = !m_device->has_extension(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+    std::vector<HeapBudget> result;
+    result.reserve(memory.memoryHeapCount);
+    for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
+        HeapBudget heap;
+        heap.heap_index = i;
+        heap.heap_size = memory.memoryHeaps[i].size;
+        heap.flags = memory.memoryHeaps[i].flags;
+        heap.budget_bytes = budgets[i].budget;
+        heap.usage_bytes = budgets[i].usage;
+        heap.block_bytes = budgets[i].statistics.blockBytes;
+        heap.allocation_bytes = budgets[i].statistics.allocationBytes;
+        heap.is_estimate = estimate;
+        result.push_back(heap);
+    }
+    return result;
+}
+
+std::string Allocator::json(bool detailed_map) const {
+    char *raw = nullptr;
+    vmaBuildStatsString(m_allocator, &raw, detailed_map ? VK_TRUE : VK_FALSE);
+    struct Release {
+        VmaAllocator allocator;
+        char *text;
+        ~Release() { vmaFreeStatsString(allocator, text); }
+    } release{m_allocator, raw};
+    return raw != nullptr ? std::string(raw) : std::string("{}");
+}
+
+void Allocator::validate_name(std::string_view name, std::string_view operation) {
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const auto c = static_cast<unsigned char>(name[i]);
+        if (c < 0x20 || c == 0x7f) {
+            throw LogicError(std::string(operation) + ": the name has a control character (code " +
+                             std::to_string(c) + ") at position " + std::to_string(i) +
+                             "; names are printable text");
+        }
+    }
+}
+
+void Allocator::set_allocation_name(VmaAllocation allocation, std::string_view name,
+                                    vk::ObjectType type, std::uint64_t handle) const {
+    if (allocation == nullptr) throw LogicError("Allocator::set_allocation_name: no allocation");
+    validate_name(name, "set_name");
+    if (name.empty()) {
+        vmaSetAllocationName(m_allocator, allocation, nullptr);
+    } else {
+        const std::string terminated(name);
+        vmaSetAllocationName(m_allocator, allocation, terminated.c_str());
+    }
+    if (type != vk::ObjectType::eUnknown && handle != 0) {
+        m_device->set_object_name(type, handle, name);
+    }
+}
+
+std::string Allocator::allocation_name(VmaAllocation allocation) const {
+    if (allocation == nullptr) return {};
+    VmaAllocationInfo info{};
+    vmaGetAllocationInfo(m_allocator, allocation, &info);
+    return info.pName != nullptr ? std::string(info.pName) : std::string();
 }
 
 void Allocator::check_corruption() const {

@@ -145,6 +145,16 @@ bool BufferBase::is_dedicated() const {
     return info.dedicatedMemory == VK_TRUE;
 }
 
+void BufferBase::set_name(std::string_view name) {
+    if (empty()) throw LogicError("BufferBase::set_name: the buffer is empty");
+    m_allocator->set_allocation_name(m_allocation, name, vk::ObjectType::eBuffer,
+                                     reinterpret_cast<std::uint64_t>(m_buffer));
+}
+
+std::string BufferBase::name() const {
+    return empty() ? std::string() : m_allocator->allocation_name(m_allocation);
+}
+
 vk::DeviceAddress BufferBase::device_address() const {
     if (empty()) throw LogicError("BufferBase::device_address: the buffer is empty");
     if ((m_usage & VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT) == 0) {

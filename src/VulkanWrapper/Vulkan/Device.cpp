@@ -110,6 +110,24 @@ void Device::wait_idle() const {
     check(vkDeviceWaitIdle(*m_device), "vkDeviceWaitIdle");
 }
 
+bool Device::object_names_enabled() const noexcept {
+    return m_dispatcher.vkSetDebugUtilsObjectNameEXT != nullptr &&
+           m_instance->has_extension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+}
+
+void Device::set_object_name(vk::ObjectType type, std::uint64_t handle,
+                             std::string_view name) const {
+    if (!object_names_enabled()) return;
+    const std::string terminated(name);
+    VkDebugUtilsObjectNameInfoEXT info{};
+    info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT;
+    info.objectType = static_cast<VkObjectType>(type);
+    info.objectHandle = handle;
+    info.pObjectName = terminated.c_str();
+    check(m_dispatcher.vkSetDebugUtilsObjectNameEXT(m_device.get(), &info),
+          "vkSetDebugUtilsObjectNameEXT");
+}
+
 const vk::DispatchLoaderDynamic &Device::dispatcher() const noexcept { return m_dispatcher; }
 
 } // namespace vw

@@ -1,0 +1,661 @@
+#include "VulkanWrapper/Memory/MemoryMap.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <string_view>
+
+#include "JsonValue.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+
+namespace vw {
+
+const char *to_string(ResourceKind kind) noexcept {
+    switch (kind) {
+    case ResourceKind::Buffer: return "buffer";
+    case ResourceKind::ImageOptimal: return "image (optimal)";
+    case ResourceKind::ImageLinear: return "image (linear)";
+    case ResourceKind::ImageUnknown: return "image";
+    case ResourceKind::Unknown: break;
+    }
+    return "unknown";
+}
+
+namespace {
+
+using detail::JsonValue;
+
+ResourceKind kind_from_vma(std::string_view type) {
+    if (type == "BUFFER") return ResourceKind::Buffer;
+    if (type == "IMAGE_OPTIMAL") return ResourceKind::ImageOptimal;
+    if (type == "IMAGE_LINEAR") return ResourceKind::ImageLinear;
+    if (type == "IMAGE_UNKNOWN") return ResourceKind::ImageUnknown;
+    return ResourceKind::Unknown;
+}
+
+// "Type 3" -> 3; VMA's keys for memory types.
+std::optional<std::uint32_t> type_index_from_key(std::string_view key) {
+    constexpr std::string_view prefix = "Type ";
+    if (!key.starts_with(prefix)) return std::nullopt;
+    key.remove_prefix(prefix.size());
+    std::uint32_t index = 0;
+    const auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), index);
+    if (error != std::errc() || end != key.data() + key.size()) return std::nullopt;
+    return index;
+}
+
+AllocationRecord record_from_vma(const JsonValue &json, std::uint32_t type, std::uint32_t heap) {
+    AllocationRecord record;
+    record.name = std::string(json["Name"].string());
+    record.kind = kind_from_vma(json["Type"].string());
+    record.size = json["Size"].number();
+    record.offset = json["Offset"].number();
+    record.memory_type = type;
+    record.heap = heap;
+    record.usage = json["Usage"].number();
+    return record;
+}
+
+void read_block_vector(const JsonValue &pool, MemoryTypeMap &type) {
+    for (const auto &[key, block_json] : pool["Blocks"].object()) {
+        MemoryBlock block;
+        std::uint32_t id = 0;
+        std::from_chars(key.data(), key.data() + key.size(), id);
+        block.id = id;
+        block.size = block_json["TotalBytes"].number();
+        for (const JsonValue &entry : block_json["Suballocations"].array()) {
+            if (entry["Type"].string() == "FREE") {
+                block.free_ranges.push_back({entry["Offset"].number(), entry["Size"].number()});
+                continue;
+            }
+            AllocationRecord record = record_from_vma(entry, type.type_index, type.heap_index);
+            record.block_id = block.id;
+            block.allocations.push_back(std::move(record));
+        }
+        std::sort(block.allocations.begin(), block.allocations.end(),
+                  [](const auto &a, const auto &b) { return a.offset < b.offset; });
+        std::sort(block.free_ranges.begin(), block.free_ranges.end(),
+                  [](const auto &a, const auto &b) { return a.offset < b.offset; });
+        type.blocks.push_back(std::move(block));
+    }
+    for (const JsonValue &entry : pool["DedicatedAllocations"].array()) {
+        AllocationRecord record = record_from_vma(entry, type.type_index, type.heap_index);
+        record.dedicated = true;
+        record.offset = 0;
+        type.dedicated.push_back(std::move(record));
+    }
+}
+
+std::string format_bytes(vk::DeviceSize bytes) {
+    constexpr std::array units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    if (bytes < 1024) return std::to_string(bytes) + " B";
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < units.size()) {
+        value /= 1024.0;
+        ++unit;
+    }
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), value < 10.0 ? "%.2f %s" : "%.1f %s", value,
+                  units[unit]);
+    return text.data();
+}
+
+std::string format_count(std::uint64_t n) {
+    std::string digits = std::to_string(n);
+    for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
+    return digits;
+}
+
+std::string memory_flags_text(vk::MemoryPropertyFlags flags) {
+    std::string text;
+    const auto add = [&](vk::MemoryPropertyFlagBits bit, const char *name) {
+        if (!(flags & bit)) return;
+        if (!text.empty()) text += " | ";
+        text += name;
+    };
+    add(vk::MemoryPropertyFlagBits::eDeviceLocal, "DEVICE_LOCAL");
+    add(vk::MemoryPropertyFlagBits::eHostVisible, "HOST_VISIBLE");
+    add(vk::MemoryPropertyFlagBits::eHostCoherent, "HOST_COHERENT");
+    add(vk::MemoryPropertyFlagBits::eHostCached, "HOST_CACHED");
+    add(vk::MemoryPropertyFlagBits::eLazilyAllocated, "LAZILY_ALLOCATED");
+    add(vk::MemoryPropertyFlagBits::eProtected, "PROTECTED");
+    return text.empty() ? std::string("no property flags") : text;
+}
+
+// Valid UTF-8 of `text`, invalid sequences replaced by U+FFFD: XML must be well-formed
+// whatever bytes a name holds.
+std::vector<std::string> utf8_characters(std::string_view text) {
+    std::vector<std::string> characters;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t length = 0;
+        if (lead < 0x80) length = 1;
+        else if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+        else if (lead >= 0xE0 && lead <= 0xEF) length = 3;
+        else if (lead >= 0xF0 && lead <= 0xF4) length = 4;
+        bool valid = length != 0 && i + length <= text.size();
+        for (std::size_t k = 1; valid && k < length; ++k) {
+            valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        }
+        if (valid && length == 3) {
+            const auto second = static_cast<unsigned char>(text[i + 1]);
+            valid = !(lead == 0xE0 && second < 0xA0) && !(lead == 0xED && second >= 0xA0);
+        } else if (valid && length == 4) {
+            const auto second = static_cast<unsigned char>(text[i + 1]);
+            valid = !(lead == 0xF0 && second < 0x90) && !(lead == 0xF4 && second >= 0x90);
+        }
+        if (!valid) {
+            characters.emplace_back("\xEF\xBF\xBD");
+            ++i;
+            continue;
+        }
+        characters.emplace_back(text.substr(i, length));
+        i += length;
+    }
+    return characters;
+}
+
+std::string xml_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const std::string &character : utf8_characters(text)) {
+        if (character.size() == 1) {
+            const char c = character[0];
+            const auto code = static_cast<unsigned char>(c);
+            if (code < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                out += "\xEF\xBF\xBD"; // not allowed in XML 1.0
+                continue;
+            }
+            switch (c) {
+            case '&': out += "&amp;"; continue;
+            case '<': out += "&lt;"; continue;
+            case '>': out += "&gt;"; continue;
+            case '"': out += "&quot;"; continue;
+            case '\'': out += "&apos;"; continue;
+            default: break;
+            }
+        }
+        out += character;
+    }
+    return out;
+}
+
+// The longest prefix of `text` drawn in at most `pixels` at the label font, with an ellipsis
+// when cut; "" when not even a few characters fit.
+std::string fit_label(std::string_view text, double pixels) {
+    constexpr double char_width = 6.4; // 11 px sans-serif, average advance
+    const std::vector<std::string> characters = utf8_characters(text);
+    const auto fits = static_cast<std::size_t>(std::max(0.0, pixels - 6.0) / char_width);
+    if (characters.size() <= fits) return std::string(text);
+    if (fits < 4) return {};
+    std::string out;
+    for (std::size_t i = 0; i + 1 < fits; ++i) out += characters[i];
+    return out + "\xE2\x80\xA6";
+}
+
+std::string number(double value) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.2f", value);
+    std::string out = text.data();
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.pop_back();
+    return out;
+}
+
+const char *kind_class(ResourceKind kind) {
+    switch (kind) {
+    case ResourceKind::Buffer: return "buffer";
+    case ResourceKind::ImageOptimal: return "image-optimal";
+    case ResourceKind::ImageLinear: return "image-linear";
+    case ResourceKind::ImageUnknown: return "image-unknown";
+    case ResourceKind::Unknown: break;
+    }
+    return "unknown";
+}
+
+struct KindStyle {
+    ResourceKind kind;
+    const char *fill;
+    const char *text;
+};
+constexpr std::array kind_styles = {
+    KindStyle{ResourceKind::Buffer, "#4e79a7", "#ffffff"},
+    KindStyle{ResourceKind::ImageOptimal, "#f28e2b", "#1a1a1a"},
+    KindStyle{ResourceKind::ImageLinear, "#edc948", "#1a1a1a"},
+    KindStyle{ResourceKind::ImageUnknown, "#b07aa1", "#ffffff"},
+    KindStyle{ResourceKind::Unknown, "#9c755f", "#ffffff"},
+};
+
+std::string allocation_tooltip(const AllocationRecord &a) {
+    std::string text = a.name.empty() ? std::string("(unnamed)") : a.name;
+    text += " \xE2\x80\x94 ";
+    text += to_string(a.kind);
+    text += ", " + format_bytes(a.size);
+    if (a.dedicated) {
+        text += ", dedicated";
+    } else {
+        text += " at offset " + std::to_string(a.offset);
+    }
+    text += ", memory type " + std::to_string(a.memory_type);
+    return text;
+}
+
+// Writes the SVG, growing downwards; the height is known only at the end.
+class SvgWriter {
+public:
+    SvgWriter(const MemoryMap &map, const SvgOptions &options)
+        : m_map(map)
+        , m_width(std::max<std::uint32_t>(options.width, 400))
+        , m_inner(m_width - 2 * margin)
+        , m_title(options.title.empty() ? "GPU memory map \xE2\x80\x94 " + map.device_name()
+                                        : options.title) {}
+
+    std::string document() {
+        header();
+        legend();
+        heaps();
+        for (const MemoryTypeMap &type : m_map.memory_types()) memory_type(type);
+        if (m_map.memory_types().empty()) {
+            text(margin, m_y + 14, "Nothing allocated.", "note");
+            m_y += 24;
+        }
+        m_y += margin;
+        std::string out;
+        out.reserve(m_body.size() + 1024);
+        out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+        out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(m_width) +
+               "\" height=\"" + number(m_y) + "\" viewBox=\"0 0 " + std::to_string(m_width) +
+               " " + number(m_y) + "\" font-family=\"DejaVu Sans, Verdana, sans-serif\">\n";
+        out += "<style>\n"
+               "text { font-size: 12px; fill: #1a1a1a; }\n"
+               ".title { font-size: 18px; font-weight: bold; }\n"
+               ".section { font-size: 14px; font-weight: bold; }\n"
+               ".note { fill: #555555; }\n"
+               ".label { font-size: 11px; }\n"
+               ".free { fill: #ececec; }\n"
+               ".block { fill: none; stroke: #666666; stroke-width: 1; }\n"
+               ".heap { fill: #f4f4f4; stroke: #999999; }\n"
+               ".usage { fill: #b8c4d6; }\n"
+               ".mine { fill: #4e79a7; }\n"
+               ".budget { stroke: #d62728; stroke-width: 2; stroke-dasharray: 4 2; }\n";
+        for (const KindStyle &style : kind_styles) {
+            out += "." + std::string(kind_class(style.kind)) + " { fill: " + style.fill + "; }\n";
+            out += ".on-" + std::string(kind_class(style.kind)) + " { font-size: 11px; fill: " +
+                   style.text + "; }\n";
+        }
+        out += "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+        out += m_body;
+        out += "</svg>\n";
+        return out;
+    }
+
+private:
+    static constexpr std::uint32_t margin = 16;
+    static constexpr double bar_height = 24;
+    static constexpr double gap = 10;
+
+    void text(double x, double y, std::string_view content, const char *css_class = nullptr) {
+        m_body += "<text x=\"" + number(x) + "\" y=\"" + number(y) + "\"";
+        if (css_class != nullptr) m_body += " class=\"" + std::string(css_class) + "\"";
+        m_body += ">" + xml_escape(content) + "</text>\n";
+    }
+
+    void header() {
+        m_y = margin + 18;
+        text(margin, m_y, m_title, "title");
+        const MemoryStatistics totals = m_map.totals();
+        std::uint64_t dedicated = 0;
+        vk::DeviceSize dedicated_bytes = 0;
+        for (const auto &type : m_map.memory_types()) {
+            dedicated += type.dedicated.size();
+            for (const auto &a : type.dedicated) dedicated_bytes += a.size;
+        }
+        m_y += 22;
+        text(margin, m_y,
+             format_count(totals.allocation_count) + " allocations, " +
+                 format_bytes(totals.allocation_bytes) + " in use; " +
+                 format_count(totals.block_count - dedicated) + " blocks and " +
+                 format_count(dedicated) + " dedicated allocations hold " +
+                 format_bytes(totals.block_bytes) + " of device memory (" +
+                 format_bytes(dedicated_bytes) + " dedicated)");
+        m_y += 12;
+    }
+
+    void legend() {
+        std::map<ResourceKind, std::uint64_t> counts;
+        for (const auto &type : m_map.memory_types()) {
+            for (const auto &block : type.blocks) {
+                for (const auto &a : block.allocations) ++counts[a.kind];
+            }
+            for (const auto &a : type.dedicated) ++counts[a.kind];
+        }
+        double x = margin;
+        const double y = m_y + 6;
+        const auto swatch = [&](const std::string &css_class, const std::string &label) {
+            m_body += "<rect class=\"" + css_class + "\" x=\"" + number(x) + "\" y=\"" +
+                      number(y) + "\" width=\"14\" height=\"14\" stroke=\"#666666\"/>\n";
+            text(x + 19, y + 11, label);
+            x += 19 + 7.0 * static_cast<double>(label.size()) + 18;
+        };
+        for (const KindStyle &style : kind_styles) {
+            const auto found = counts.find(style.kind);
+            const std::uint64_t n = found == counts.end() ? 0 : found->second;
+            if (n == 0 && style.kind != ResourceKind::Buffer &&
+                style.kind != ResourceKind::ImageOptimal) {
+                continue;
+            }
+            swatch(kind_class(style.kind), std::string(to_string(style.kind)) + " (" +
+                                               format_count(n) + ")");
+        }
+        swatch("free", "free");
+        m_y = y + 14 + 8;
+        text(margin, m_y + 10,
+             "Bars are to scale within each section; allocations under a pixel are drawn one "
+             "pixel wide. Hover for names and sizes.",
+             "note");
+        m_y += 20;
+    }
+
+    void heaps() {
+        if (m_map.budgets().empty()) return;
+        m_y += 14;
+        text(margin, m_y, "Heaps and budgets", "section");
+        m_y += 8;
+        for (const HeapBudget &heap : m_map.budgets()) {
+            if (heap.heap_size == 0) continue;
+            std::string line = "Heap " + std::to_string(heap.heap_index);
+            line += (heap.flags & vk::MemoryHeapFlagBits::eDeviceLocal) ? " (device-local)"
+                                                                        : " (host)";
+            line += ": " + format_bytes(heap.heap_size) + "; budget " +
+                    format_bytes(heap.budget_bytes) + ", in use " +
+                    format_bytes(heap.usage_bytes) + ", this allocator " +
+                    format_bytes(heap.block_bytes);
+            if (heap.is_estimate) line += " (estimated: no VK_EXT_memory_budget)";
+            m_y += 16;
+            text(margin, m_y, line);
+            m_y += 5;
+            const double scale = static_cast<double>(m_inner) / static_cast<double>(heap.heap_size);
+            const auto width_of = [&](vk::DeviceSize bytes) {
+                return std::min(static_cast<double>(m_inner), static_cast<double>(bytes) * scale);
+            };
+            m_body += "<rect class=\"heap\" x=\"" + number(margin) + "\" y=\"" + number(m_y) +
+                      "\" width=\"" + number(m_inner) + "\" height=\"12\"/>\n";
+            m_body += "<rect class=\"usage\" x=\"" + number(margin) + "\" y=\"" + number(m_y) +
+                      "\" width=\"" + number(width_of(heap.usage_bytes)) + "\" height=\"12\"/>\n";
+            m_body += "<rect class=\"mine\" x=\"" + number(margin) + "\" y=\"" + number(m_y) +
+                      "\" width=\"" + number(width_of(heap.block_bytes)) + "\" height=\"12\"/>\n";
+            const double budget_x = margin + width_of(heap.budget_bytes);
+            m_body += "<line class=\"budget\" x1=\"" + number(budget_x) + "\" y1=\"" +
+                      number(m_y - 3) + "\" x2=\"" + number(budget_x) + "\" y2=\"" +
+                      number(m_y + 15) + "\"><title>budget " + format_bytes(heap.budget_bytes) +
+                      "</title></line>\n";
+            m_y += 14;
+        }
+        m_y += 4;
+        text(margin, m_y + 10,
+             "Dark: this allocator's blocks. Light: all use in the heap. Dashed red: the budget.",
+             "note");
+        m_y += 16;
+    }
+
+    // Lays items of the given widths left to right, wrapping; returns their positions.
+    struct Placed {
+        double x;
+        double y;
+    };
+    std::vector<Placed> flow(const std::vector<double> &widths, double row_height) {
+        std::vector<Placed> placed;
+        double x = margin;
+        double y = m_y;
+        for (const double width : widths) {
+            if (x > margin && x + width > margin + m_inner) {
+                x = margin;
+                y += row_height;
+            }
+            placed.push_back({x, y});
+            x += width + 12;
+        }
+        if (!widths.empty()) m_y = y + row_height;
+        return placed;
+    }
+
+    void allocation_rect(const AllocationRecord &a, double x, double y, double width) {
+        m_body += "<rect class=\"allocation " + std::string(kind_class(a.kind)) + "\" x=\"" +
+                  number(x) + "\" y=\"" + number(y) + "\" width=\"" + number(width) +
+                  "\" height=\"" + number(bar_height) + "\" data-name=\"" + xml_escape(a.name) +
+                  "\" data-size=\"" + std::to_string(a.size) + "\"><title>" +
+                  xml_escape(allocation_tooltip(a)) + "</title></rect>\n";
+        const std::string label_text =
+            a.name.empty() ? format_bytes(a.size) : a.name + " \xC2\xB7 " + format_bytes(a.size);
+        std::string label = fit_label(label_text, width);
+        if (label.empty() && !a.name.empty()) label = fit_label(a.name, width);
+        if (!label.empty()) {
+            text(x + 3, y + bar_height / 2 + 4, label,
+                 (std::string("on-") + kind_class(a.kind)).c_str());
+        }
+    }
+
+    void memory_type(const MemoryTypeMap &type) {
+        std::uint64_t allocations = type.dedicated.size();
+        vk::DeviceSize used = 0;
+        vk::DeviceSize block_bytes = 0;
+        vk::DeviceSize largest_block = 0;
+        for (const auto &block : type.blocks) {
+            allocations += block.allocations.size();
+            block_bytes += block.size;
+            largest_block = std::max(largest_block, block.size);
+            for (const auto &a : block.allocations) used += a.size;
+        }
+        vk::DeviceSize dedicated_bytes = 0;
+        vk::DeviceSize largest_dedicated = 0;
+        for (const auto &a : type.dedicated) {
+            dedicated_bytes += a.size;
+            largest_dedicated = std::max(largest_dedicated, a.size);
+        }
+        m_y += 26;
+        text(margin, m_y,
+             "Memory type " + std::to_string(type.type_index) + " \xC2\xB7 " +
+                 memory_flags_text(type.flags) + " \xC2\xB7 heap " +
+                 std::to_string(type.heap_index),
+             "section");
+        m_y += 18;
+        text(margin, m_y,
+             format_count(type.blocks.size()) + " blocks (" + format_bytes(block_bytes) +
+                 ") holding " + format_count(allocations - type.dedicated.size()) +
+                 " allocations (" + format_bytes(used) + "); " +
+                 format_count(type.dedicated.size()) + " dedicated allocations (" +
+                 format_bytes(dedicated_bytes) + ")",
+             "note");
+        m_y += 8;
+
+        if (!type.blocks.empty()) {
+            const double scale = static_cast<double>(m_inner) / static_cast<double>(largest_block);
+            std::vector<double> widths;
+            for (const auto &block : type.blocks) {
+                widths.push_back(std::max(4.0, static_cast<double>(block.size) * scale));
+            }
+            const std::vector<Placed> placed = flow(widths, 16 + bar_height + gap);
+            for (std::size_t i = 0; i < type.blocks.size(); ++i) {
+                block(type.blocks[i], placed[i].x, placed[i].y, widths[i], scale);
+            }
+        }
+        if (!type.dedicated.empty()) {
+            m_y += 10;
+            text(margin, m_y, "Dedicated allocations (each its own VkDeviceMemory, to one scale)",
+                 "note");
+            m_y += 6;
+            const double scale =
+                static_cast<double>(m_inner) / static_cast<double>(largest_dedicated);
+            std::vector<double> widths;
+            for (const auto &a : type.dedicated) {
+                widths.push_back(std::max(3.0, static_cast<double>(a.size) * scale));
+            }
+            const std::vector<Placed> placed = flow(widths, bar_height + gap);
+            for (std::size_t i = 0; i < type.dedicated.size(); ++i) {
+                allocation_rect(type.dedicated[i], placed[i].x, placed[i].y, widths[i]);
+                m_body += "<rect class=\"block\" x=\"" + number(placed[i].x) + "\" y=\"" +
+                          number(placed[i].y) + "\" width=\"" + number(widths[i]) +
+                          "\" height=\"" + number(bar_height) + "\"/>\n";
+            }
+        }
+    }
+
+    void block(const MemoryBlock &block, double x, double y, double width, double scale) {
+        vk::DeviceSize used = 0;
+        for (const auto &a : block.allocations) used += a.size;
+        const double percent =
+            block.size == 0 ? 0.0 : 100.0 * static_cast<double>(used) / static_cast<double>(block.size);
+        const std::string caption = "Block " + std::to_string(block.id) + " \xC2\xB7 " +
+                                    format_bytes(block.size) + " \xC2\xB7 " +
+                                    format_count(block.allocations.size()) + " allocations, " +
+                                    number(percent) + "% used";
+        const std::string label = fit_label(caption, width + 8);
+        if (!label.empty()) text(x, y + 12, label, "label");
+        const double top = y + 16;
+        m_body += "<rect class=\"free\" x=\"" + number(x) + "\" y=\"" + number(top) +
+                  "\" width=\"" + number(width) + "\" height=\"" + number(bar_height) + "\"/>\n";
+        const double end = x + width;
+        for (const FreeRange &range : block.free_ranges) {
+            const double fx = x + static_cast<double>(range.offset) * scale;
+            const double fw = std::min(end - fx, static_cast<double>(range.size) * scale);
+            if (fw <= 0) continue;
+            m_body += "<rect class=\"free\" x=\"" + number(fx) + "\" y=\"" + number(top) +
+                      "\" width=\"" + number(fw) + "\" height=\"" + number(bar_height) +
+                      "\"><title>free: " + format_bytes(range.size) + " at offset " +
+                      std::to_string(range.offset) + "</title></rect>\n";
+        }
+        for (const AllocationRecord &a : block.allocations) {
+            const double ax = std::min(end - 1.0, x + static_cast<double>(a.offset) * scale);
+            const double aw = std::clamp(static_cast<double>(a.size) * scale, 1.0, end - ax);
+            allocation_rect(a, ax, top, aw);
+        }
+        m_body += "<rect class=\"block\" x=\"" + number(x) + "\" y=\"" + number(top) +
+                  "\" width=\"" + number(width) + "\" height=\"" + number(bar_height) +
+                  "\"><title>block " + std::to_string(block.id) + ": " +
+                  format_bytes(block.size) + "</title></rect>\n";
+    }
+
+    const MemoryMap &m_map;
+    std::uint32_t m_width;
+    std::uint32_t m_inner;
+    std::string m_title;
+    std::string m_body;
+    double m_y = 0;
+};
+
+} // namespace
+
+MemoryMap::MemoryMap(const Allocator &allocator)
+    : m_device_name(allocator.device()->physical_device().name()) {
+    const std::string text = allocator.json(true);
+    m_budgets = allocator.budget();
+    const JsonValue root = JsonValue::parse(text);
+    const JsonValue &pools = root["DefaultPools"];
+    if (!pools.is_object()) {
+        throw LogicError("MemoryMap: VMA's statistics have no DefaultPools object; this VMA's "
+                         "JSON shape is not the one VulkanWrapper reads (VMA 3.x)");
+    }
+    const auto &memory = allocator.device()->physical_device().memory_properties();
+    std::map<std::uint32_t, MemoryTypeMap> types;
+    const auto type_map = [&](std::uint32_t index) -> MemoryTypeMap & {
+        MemoryTypeMap &type = types[index];
+        type.type_index = index;
+        if (index < memory.memoryTypeCount) {
+            type.heap_index = memory.memoryTypes[index].heapIndex;
+            type.flags = memory.memoryTypes[index].propertyFlags;
+        }
+        return type;
+    };
+    for (const auto &[key, pool] : pools.object()) {
+        if (const auto index = type_index_from_key(key)) read_block_vector(pool, type_map(*index));
+    }
+    for (const auto &[key, custom] : root["CustomPools"].object()) {
+        const auto index = type_index_from_key(key);
+        if (!index) continue;
+        for (const JsonValue &pool : custom.array()) read_block_vector(pool, type_map(*index));
+    }
+    for (auto &[index, type] : types) {
+        if (type.blocks.empty() && type.dedicated.empty()) continue;
+        std::sort(type.blocks.begin(), type.blocks.end(),
+                  [](const auto &a, const auto &b) { return a.id < b.id; });
+        m_types.push_back(std::move(type));
+    }
+}
+
+std::vector<AllocationRecord> MemoryMap::allocations() const {
+    std::vector<AllocationRecord> all;
+    for (const auto &type : m_types) {
+        for (const auto &block : type.blocks) {
+            all.insert(all.end(), block.allocations.begin(), block.allocations.end());
+        }
+        all.insert(all.end(), type.dedicated.begin(), type.dedicated.end());
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
+        if (a.size != b.size) return a.size > b.size;
+        return a.name < b.name;
+    });
+    return all;
+}
+
+MemoryStatistics MemoryMap::totals() const noexcept {
+    MemoryStatistics totals;
+    for (const auto &type : m_types) {
+        for (const auto &block : type.blocks) {
+            ++totals.block_count;
+            totals.block_bytes += block.size;
+            for (const auto &a : block.allocations) {
+                ++totals.allocation_count;
+                totals.allocation_bytes += a.size;
+            }
+        }
+        for (const auto &a : type.dedicated) {
+            ++totals.block_count;
+            totals.block_bytes += a.size;
+            ++totals.allocation_count;
+            totals.allocation_bytes += a.size;
+        }
+    }
+    return totals;
+}
+
+std::string MemoryMap::report(std::size_t max_rows) const {
+    const MemoryStatistics total = totals();
+    const std::vector<AllocationRecord> all = allocations();
+    std::string out = "Live allocations on " + m_device_name + ": " +
+                      format_count(total.allocation_count) + " (" +
+                      format_bytes(total.allocation_bytes) + ") in " +
+                      format_count(total.block_count) + " blocks of device memory (" +
+                      format_bytes(total.block_bytes) + ")\n";
+    std::array<char, 160> line{};
+    std::snprintf(line.data(), line.size(), "%12s  %-16s %4s %4s %9s %12s  %s\n", "size", "kind",
+                  "type", "heap", "block", "offset", "name");
+    out += line.data();
+    std::size_t rows = 0;
+    for (const AllocationRecord &a : all) {
+        if (rows++ == max_rows) {
+            out += "... and " + format_count(all.size() - max_rows) + " smaller allocations\n";
+            break;
+        }
+        const std::string block = a.dedicated ? "dedicated" : std::to_string(a.block_id.value_or(0));
+        const std::string offset = a.dedicated ? "-" : std::to_string(a.offset);
+        std::snprintf(line.data(), line.size(), "%12s  %-16s %4u %4u %9s %12s  ",
+                      format_bytes(a.size).c_str(), to_string(a.kind), a.memory_type, a.heap,
+                      block.c_str(), offset.c_str());
+        out += line.data();
+        out += a.name.empty() ? "(unnamed)" : a.name;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string MemoryMap::svg(const SvgOptions &options) const {
+    return SvgWriter(*this, options).document();
+}
+
+} // namespace vw

@@ -1,11 +1,18 @@
-// docs/allocator.md cannot drift from tests/Docs/AllocatorPageTests.cpp: every line of every
-// C++ snippet on the page must appear in the test source, which compiles and runs them.
+// The documentation's C++ cannot drift from the library:
+// - every ```cpp block of every docs/*.md page is compiled into vw-tests and run, generated at
+//   build time by cmake/VulkanWrapperDocSnippets.cmake (conventions in DocSnippetPreamble.h);
+//   the tests below check that each page on disk has exactly the blocks that were generated;
+// - docs/allocator.md, the reference page, is also checked line by line against
+//   tests/Docs/AllocatorPageTests.cpp, which asserts what its snippets do.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "Docs/DocSnippetPreamble.h"
 
 namespace {
 
@@ -52,6 +59,48 @@ TEST(DocsSnippetsTests, EveryAllocatorPageSnippetIsCompiledByItsTest) {
             if (line.empty()) continue;
             EXPECT_NE(test.find(line), std::string::npos)
                 << "snippet " << b + 1 << " of docs/allocator.md has a line its test lacks: " << line;
+        }
+    }
+}
+
+// The pages as they are now, against what the build generated from them.
+TEST(DocsSnippetsTests, EveryDocsPageHasEachOfItsCppBlocksCompiledAndRun) {
+    const std::filesystem::path docs = std::filesystem::path(VW_SOURCE_DIR) / "docs";
+    ASSERT_TRUE(std::filesystem::is_directory(docs));
+    const auto &generated = vw::doc::registered_pages();
+    std::size_t pages = 0;
+    for (const auto &entry : std::filesystem::directory_iterator(docs)) {
+        if (entry.path().extension() != ".md") continue;
+        ++pages;
+        const std::string name = entry.path().filename().string();
+        const auto blocks = static_cast<int>(cpp_blocks(read_file(entry.path().string())).size());
+        const auto found = generated.find(name);
+        ASSERT_NE(found, generated.end())
+            << "docs/" << name << " has no generated snippet tests: rebuild vw-tests";
+        EXPECT_EQ(found->second, blocks)
+            << "docs/" << name << " has " << blocks << " ```cpp blocks, the build generated "
+            << found->second << ": rebuild vw-tests";
+    }
+    EXPECT_EQ(generated.size(), pages) << "a generated page no longer exists: rebuild vw-tests";
+    EXPECT_GE(pages, 4U);
+}
+
+// A C++ block fenced otherwise than ```cpp would escape compilation (the generator refuses
+// these too, so this only fires before a rebuild).
+TEST(DocsSnippetsTests, NoCppBlockIsFencedUnderAnotherName) {
+    const std::filesystem::path docs = std::filesystem::path(VW_SOURCE_DIR) / "docs";
+    for (const auto &entry : std::filesystem::directory_iterator(docs)) {
+        if (entry.path().extension() != ".md") continue;
+        std::istringstream lines(read_file(entry.path().string()));
+        std::string line;
+        int number = 0;
+        while (std::getline(lines, line)) {
+            ++number;
+            const std::string fence = trimmed(line);
+            for (const char *alias : {"```c++", "```cxx", "```cc", "```h", "```hpp", "```C++"}) {
+                EXPECT_FALSE(fence == alias || fence.starts_with(std::string(alias) + " "))
+                    << entry.path().filename().string() << ":" << number << ": fence C++ as ```cpp";
+            }
         }
     }
 }

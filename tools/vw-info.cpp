@@ -1,5 +1,7 @@
-// vw-info: lists the Vulkan devices with their memory layout, queue families and memory
-// limits, and marks the device DeviceFinder would choose. `vw-info --help` for the options.
+// vw-info: lists the Vulkan devices with their memory layout, budgets, queue families and
+// memory limits, and marks the device DeviceFinder would choose; --demo runs the allocator page
+// end to end and draws the memory map; --bench measures upload and readback bandwidth.
+// `vw-info --help` for the options.
 
 #include <algorithm>
 #include <array>
@@ -23,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <vulkan/vulkan.hpp>
 
+#include "VwInfoDemo.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
@@ -33,21 +36,35 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view usage_text =
-    "Usage: vw-info [--json] [--device <index|name>] [--validate]\n"
+    "Usage: vw-info [--demo | --bench] [--json] [--device <index|name>] [--validate]\n"
+    "               [--out <directory>]\n"
     "\n"
-    "Lists the Vulkan devices: memory heaps and types, queue families, memory limits and\n"
-    "memory-related extensions, and marks the device VulkanWrapper's DeviceFinder would choose.\n"
+    "Lists the Vulkan devices: memory heaps with their budgets, memory types, queue families,\n"
+    "memory limits and memory-related extensions, and marks the device VulkanWrapper's\n"
+    "DeviceFinder would choose.\n"
+    "\n"
+    "Modes:\n"
+    "  --demo                  run the allocator page end to end on the chosen device (buffers,\n"
+    "                          images, a verified staging upload and readback, a thousand small\n"
+    "                          buffers and a few large ones), print the statistics and the\n"
+    "                          largest live allocations, and write vw-memory.json (VMA's detailed\n"
+    "                          statistics) and vw-memory-map.svg (the memory map)\n"
+    "  --bench                 measure upload and readback bandwidth (16, 64 and 256 MiB) beside\n"
+    "                          a one-thread memcpy, with a progress line on stderr\n"
     "\n"
     "Options:\n"
     "  --json                  print one JSON document instead of text\n"
-    "  --device <index|name>   show only the device with this index, or whose name contains\n"
-    "                          this text (case-insensitive); same meaning as VW_DEVICE\n"
-    "  --validate              enable the Khronos validation layer\n"
+    "  --device <index|name>   the device with this index, or whose name contains this text\n"
+    "                          (case-insensitive); same meaning as VW_DEVICE\n"
+    "  --validate              enable the Khronos validation layer (with --demo or --bench, its\n"
+    "                          errors make the exit status 1)\n"
+    "  --out <directory>       where --demo writes its files (default: the current directory)\n"
     "  -h, --help              print this help and exit\n"
     "\n"
     "Environment:\n"
     "  VW_DEVICE               overrides DeviceFinder's choice (index or part of the name)\n"
     "\n"
+    "Progress goes to stderr, results to stdout.\n"
     "Exit status: 0 on success, 1 on error, 2 on a usage error.\n";
 
 constexpr std::array memory_extensions{
@@ -66,7 +83,10 @@ struct Options {
     bool json = false;
     bool validate = false;
     bool help = false;
+    bool demo = false;
+    bool bench = false;
     std::optional<std::string> device;
+    std::optional<std::string> out;
 };
 
 Options parse_options(int argc, char **argv) {
@@ -77,6 +97,15 @@ Options parse_options(int argc, char **argv) {
             options.json = true;
         } else if (arg == "--validate") {
             options.validate = true;
+        } else if (arg == "--demo") {
+            options.demo = true;
+        } else if (arg == "--bench") {
+            options.bench = true;
+        } else if (arg == "--out") {
+            if (i + 1 >= argc) throw UsageError("option '--out' needs an argument");
+            options.out = argv[++i];
+        } else if (arg.starts_with("--out=")) {
+            options.out = std::string(arg.substr(std::string_view("--out=").size()));
         } else if (arg == "--help" || arg == "-h") {
             options.help = true;
         } else if (arg == "--device") {
@@ -93,6 +122,11 @@ Options parse_options(int argc, char **argv) {
     if (options.device && options.device->empty()) {
         throw UsageError("option '--device' needs a non-empty argument");
     }
+    if (options.demo && options.bench) throw UsageError("choose one of --demo and --bench");
+    if (options.out && options.out->empty()) {
+        throw UsageError("option '--out' needs a non-empty argument");
+    }
+    if (options.out && !options.demo) throw UsageError("option '--out' goes with --demo");
     return options;
 }
 
@@ -273,6 +307,38 @@ Choice find_choice(vw::Instance &instance) {
     }
 }
 
+/// A heap's budget and usage for this process: from VK_EXT_memory_budget when the device has
+/// it, else VMA's estimate (80% of the heap, nothing used), flagged as such.
+struct HeapBudgetInfo {
+    std::uint64_t budget = 0;
+    std::uint64_t usage = 0;
+    bool estimate = true;
+};
+
+std::vector<HeapBudgetInfo> heap_budgets(const vw::Instance &instance,
+                                         const vw::PhysicalDevice &device) {
+    const auto &memory = device.memory_properties();
+    std::vector<HeapBudgetInfo> budgets(memory.memoryHeapCount);
+    for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
+        budgets[i].budget = memory.memoryHeaps[i].size / 10 * 8;
+    }
+    const auto query = instance.dispatcher().vkGetPhysicalDeviceMemoryProperties2;
+    if (!device.has_extension(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME) || query == nullptr ||
+        device.api_version() < VK_API_VERSION_1_1) {
+        return budgets;
+    }
+    VkPhysicalDeviceMemoryBudgetPropertiesEXT budget{};
+    budget.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT;
+    VkPhysicalDeviceMemoryProperties2 properties{};
+    properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2;
+    properties.pNext = &budget;
+    query(device.handle(), &properties);
+    for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
+        budgets[i] = {budget.heapBudget[i], budget.heapUsage[i], false};
+    }
+    return budgets;
+}
+
 std::vector<const vw::DeviceCandidate *>
 select_devices(const std::vector<vw::DeviceCandidate> &candidates,
                const std::optional<std::string> &spec) {
@@ -293,7 +359,8 @@ select_devices(const std::vector<vw::DeviceCandidate> &candidates,
     return selected;
 }
 
-Json device_json(const vw::DeviceCandidate &candidate, const Choice &choice) {
+Json device_json(const vw::Instance &instance, const vw::DeviceCandidate &candidate,
+                 const Choice &choice) {
     const vw::PhysicalDevice &device = candidate.device;
     const auto &properties = device.properties();
     const auto &memory = device.memory_properties();
@@ -314,10 +381,15 @@ Json device_json(const vw::DeviceCandidate &candidate, const Choice &choice) {
     json["rejections"] = candidate.rejections;
 
     json["heaps"] = Json::array();
+    const auto budgets = heap_budgets(instance, device);
     for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
         const auto &heap = memory.memoryHeaps[i];
-        json["heaps"].push_back(
-            Json{{"index", i}, {"size", heap.size}, {"flags", heap_flags(heap.flags)}});
+        json["heaps"].push_back(Json{{"index", i},
+                                     {"size", heap.size},
+                                     {"flags", heap_flags(heap.flags)},
+                                     {"budget", budgets[i].budget},
+                                     {"usage", budgets[i].usage},
+                                     {"budget_is_estimate", budgets[i].estimate}});
     }
     json["memory_types"] = Json::array();
     for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
@@ -352,13 +424,15 @@ void print_json(std::ostream &out, const vw::Instance &instance,
     json["loader_version"] = vw::version_to_string(instance.loader_version());
     json["chosen_error"] = choice.index ? Json(nullptr) : Json(choice.error);
     json["devices"] = Json::array();
-    for (const auto *candidate : devices) json["devices"].push_back(device_json(*candidate, choice));
+    for (const auto *candidate : devices) {
+        json["devices"].push_back(device_json(instance, *candidate, choice));
+    }
     // Driver strings are not guaranteed UTF-8: replace bad bytes rather than throw.
     out << json.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
 }
 
-void print_device_text(std::ostream &out, const vw::DeviceCandidate &candidate,
-                       const Choice &choice) {
+void print_device_text(std::ostream &out, const vw::Instance &instance,
+                       const vw::DeviceCandidate &candidate, const Choice &choice) {
     const vw::PhysicalDevice &device = candidate.device;
     const auto &properties = device.properties();
     const auto &memory = device.memory_properties();
@@ -382,10 +456,17 @@ void print_device_text(std::ostream &out, const vw::DeviceCandidate &candidate,
     field("device id") << hex(properties.deviceID) << '\n';
 
     out << "  memory heaps:\n";
+    const auto budgets = heap_budgets(instance, device);
     for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
         const auto &heap = memory.memoryHeaps[i];
         out << "    heap " << i << ": " << human_size(heap.size) << " (" << heap.size
             << " bytes) " << join_flags(heap_flags(heap.flags)) << '\n';
+        out << "            budget " << human_size(budgets[i].budget);
+        if (budgets[i].estimate) {
+            out << " (estimated: 80% of the heap; no VK_EXT_memory_budget)\n";
+        } else {
+            out << ", in use " << human_size(budgets[i].usage) << " (VK_EXT_memory_budget)\n";
+        }
     }
     out << "  memory types:\n";
     for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
@@ -432,10 +513,18 @@ void print_text(std::ostream &out, const vw::Instance &instance,
     } else {
         out << "DeviceFinder chooses no device: " << choice.error << '\n';
     }
-    for (const auto *candidate : devices) print_device_text(out, *candidate, choice);
+    for (const auto *candidate : devices) print_device_text(out, instance, *candidate, choice);
 }
 
 int run(const Options &options) {
+    if (options.demo || options.bench) {
+        vw_info::RunOptions run_options;
+        run_options.json = options.json;
+        run_options.validate = options.validate;
+        run_options.device = options.device;
+        if (options.out) run_options.out_dir = *options.out;
+        return options.demo ? vw_info::run_demo(run_options) : vw_info::run_bench(run_options);
+    }
     vw::InstanceBuilder builder;
     builder.setApplicationName("vw-info");
     if (options.validate) builder.setDebug();

@@ -3,11 +3,16 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include "Support/SvgCheck.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 #include "VulkanWrapper/Vulkan/PhysicalDevice.h"
 
@@ -63,6 +68,110 @@ TEST(VwInfoTests, JsonParsesAndMatchesTheDevices) {
     }
 }
 
+std::string read_file(const std::filesystem::path &path) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream contents;
+    contents << file.rdbuf();
+    return contents.str();
+}
+
+// A fresh directory under the system's temporary directory, removed at the end of the test.
+class TemporaryDirectory {
+public:
+    TemporaryDirectory()
+        : m_path(std::filesystem::temp_directory_path() /
+                 ("vw-info-test-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+        std::filesystem::remove_all(m_path);
+    }
+    ~TemporaryDirectory() {
+        std::error_code ignored;
+        std::filesystem::remove_all(m_path, ignored);
+    }
+    TemporaryDirectory(const TemporaryDirectory &) = delete;
+    TemporaryDirectory &operator=(const TemporaryDirectory &) = delete;
+    [[nodiscard]] const std::filesystem::path &path() const { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+TEST(VwInfoTests, HeapsCarryTheirBudgets) {
+    const ToolRun text = run_vw_info("");
+    ASSERT_EQ(text.status, 0);
+    EXPECT_NE(text.output.find("budget"), std::string::npos) << text.output;
+    const ToolRun run = run_vw_info("--json");
+    ASSERT_EQ(run.status, 0);
+    const auto json = nlohmann::json::parse(run.output);
+    const auto devices = vw::InstanceBuilder().build()->physical_devices();
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+        const bool has_budget = devices[i].has_extension("VK_EXT_memory_budget");
+        for (const auto &heap : json.at("devices").at(i).at("heaps")) {
+            EXPECT_EQ(heap.at("budget_is_estimate").get<bool>(), !has_budget);
+            EXPECT_LE(heap.at("budget").get<std::uint64_t>(), heap.at("size").get<std::uint64_t>());
+            EXPECT_GT(heap.at("budget").get<std::uint64_t>(), 0u);
+        }
+    }
+}
+
+TEST(VwInfoTests, DemoVerifiesItsTransfersAndWritesParsableJsonAndSvg) {
+    const TemporaryDirectory out;
+    const ToolRun run = run_vw_info("--demo --validate --json --out '" + out.path().string() + "'");
+    ASSERT_EQ(run.status, 0) << run.output;
+    const auto summary = nlohmann::json::parse(run.output);
+    EXPECT_TRUE(summary.at("verified").get<bool>());
+    EXPECT_EQ(summary.at("validation_errors").get<int>(), 0);
+    const auto &total = summary.at("statistics").at("total");
+    // The page's three resources, the texture, 1000 small buffers less every third, 3 large.
+    EXPECT_GE(total.at("allocation_count").get<std::uint32_t>(), 3u + 1u + 666u + 3u);
+
+    const std::string json_path = summary.at("files").at("json").get<std::string>();
+    const std::string svg_path = summary.at("files").at("svg").get<std::string>();
+    EXPECT_EQ(std::filesystem::path(json_path).parent_path(), std::filesystem::absolute(out.path()));
+    const auto stats = nlohmann::json::parse(read_file(json_path));
+    EXPECT_EQ(stats.at("Total").at("AllocationCount").get<std::uint32_t>(),
+              total.at("allocation_count").get<std::uint32_t>());
+    EXPECT_EQ(stats.at("Total").at("BlockBytes").get<std::uint64_t>(),
+              total.at("block_bytes").get<std::uint64_t>());
+
+    const vw::test::SvgContents svg = vw::test::parse_svg(read_file(svg_path));
+    ASSERT_TRUE(svg.well_formed) << svg.error;
+    EXPECT_EQ(svg.allocation_rects.size(), total.at("allocation_count").get<std::size_t>());
+    std::size_t named_small = 0;
+    for (const auto &rect : svg.allocation_rects) {
+        if (rect.at("data-name").starts_with("small[")) ++named_small;
+    }
+    EXPECT_EQ(named_small, 666u);
+}
+
+TEST(VwInfoTests, DemoPrintsStatisticsAndSaysWhereTheFilesAre) {
+    const TemporaryDirectory out;
+    const ToolRun run = run_vw_info("--demo --out '" + out.path().string() + "'");
+    ASSERT_EQ(run.status, 0) << run.output;
+    EXPECT_NE(run.output.find("Statistics:"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("Live allocations on"), std::string::npos);
+    EXPECT_NE(run.output.find("large[2]"), std::string::npos);
+    EXPECT_NE(run.output.find((out.path() / "vw-memory-map.svg").string()), std::string::npos);
+    EXPECT_TRUE(std::filesystem::exists(out.path() / "vw-memory.json"));
+    EXPECT_TRUE(std::filesystem::exists(out.path() / "vw-memory-map.svg"));
+}
+
+TEST(VwInfoTests, BenchReportsVerifiedFiguresForEachSize) {
+    const ToolRun run = run_vw_info("--bench --json");
+    ASSERT_EQ(run.status, 0) << run.output;
+    const auto json = nlohmann::json::parse(run.output);
+    const auto &results = json.at("results");
+    ASSERT_EQ(results.size(), 3u);
+    std::uint64_t previous = 0;
+    for (const auto &row : results) {
+        EXPECT_GT(row.at("bytes").get<std::uint64_t>(), previous);
+        previous = row.at("bytes").get<std::uint64_t>();
+        EXPECT_GT(row.at("upload").get<double>(), 0.0);
+        EXPECT_GT(row.at("readback").get<double>(), 0.0);
+        EXPECT_GT(row.at("memcpy").get<double>(), 0.0);
+    }
+}
+
 TEST(VwInfoTests, DeviceOptionPicksOneDevice) {
     const ToolRun run = run_vw_info("--json --device 0");
     ASSERT_EQ(run.status, 0);
@@ -76,6 +185,12 @@ TEST(VwInfoTests, ErrorsGoToStderrWithANonZeroStatus) {
     const ToolRun unknown_option = run_vw_info("--no-such-option", true);
     EXPECT_EQ(unknown_option.status, 2);
     EXPECT_EQ(run_vw_info("--help").status, 0);
+    EXPECT_EQ(run_vw_info("--demo --bench").status, 2);
+    EXPECT_EQ(run_vw_info("--out /tmp").status, 2);
+    const ToolRun demo_on_missing_device = run_vw_info("--demo --device no-such-gpu-name", true);
+    EXPECT_EQ(demo_on_missing_device.status, 1);
+    EXPECT_NE(demo_on_missing_device.output.find("vw-info: error:"), std::string::npos)
+        << demo_on_missing_device.output;
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "VulkanWrapper/Utils/Utf8.h"
 #include "VmaAssertions.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
@@ -269,13 +270,19 @@ std::string Allocator::json(bool detailed_map) const {
 }
 
 void Allocator::validate_name(std::string_view name, std::string_view operation) {
-    for (std::size_t i = 0; i < name.size(); ++i) {
+    for (std::size_t i = 0; i < name.size();) {
         const auto c = static_cast<unsigned char>(name[i]);
         if (c < 0x20 || c == 0x7f) {
             throw LogicError(std::string(operation) + ": the name has a control character (code " +
-                             std::to_string(c) + ") at position " + std::to_string(i) +
-                             "; names are printable text");
+                             std::to_string(c) + ") at byte " + std::to_string(i) +
+                             "; names are printable UTF-8 text");
         }
+        const std::size_t length = detail::utf8_sequence_length(name, i);
+        if (length == 0) {
+            throw LogicError(std::string(operation) + ": the name is not valid UTF-8 at byte " +
+                             std::to_string(i) + "; names are printable UTF-8 text");
+        }
+        i += length;
     }
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "JsonValue.h"
+#include "VulkanWrapper/Utils/Utf8.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -133,24 +134,8 @@ std::vector<std::string> utf8_characters(std::string_view text) {
     std::vector<std::string> characters;
     std::size_t i = 0;
     while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        if (lead < 0x80) length = 1;
-        else if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-        else if (lead >= 0xE0 && lead <= 0xEF) length = 3;
-        else if (lead >= 0xF0 && lead <= 0xF4) length = 4;
-        bool valid = length != 0 && i + length <= text.size();
-        for (std::size_t k = 1; valid && k < length; ++k) {
-            valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-        }
-        if (valid && length == 3) {
-            const auto second = static_cast<unsigned char>(text[i + 1]);
-            valid = !(lead == 0xE0 && second < 0xA0) && !(lead == 0xED && second >= 0xA0);
-        } else if (valid && length == 4) {
-            const auto second = static_cast<unsigned char>(text[i + 1]);
-            valid = !(lead == 0xF0 && second < 0x90) && !(lead == 0xF4 && second >= 0x90);
-        }
-        if (!valid) {
+        const std::size_t length = detail::utf8_sequence_length(text, i);
+        if (length == 0) {
             characters.emplace_back("\xEF\xBF\xBD");
             ++i;
             continue;
@@ -206,6 +191,12 @@ std::string number(double value) {
     while (!out.empty() && out.back() == '0') out.pop_back();
     if (!out.empty() && out.back() == '.') out.pop_back();
     return out;
+}
+
+std::string percent_text(double percent) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.1f%%", percent);
+    return text.data();
 }
 
 const char *kind_class(ResourceKind kind) {
@@ -356,8 +347,8 @@ private:
         swatch("free", "free");
         m_y = y + 14 + 8;
         text(margin, m_y + 10,
-             "Bars are to scale within each section; allocations under a pixel are drawn one "
-             "pixel wide. Hover for names and sizes.",
+             "Each block is drawn to its own scale, dedicated allocations to one common scale; "
+             "allocations under a pixel are drawn one pixel wide. Hover for names and sizes.",
              "note");
         m_y += 20;
     }
@@ -445,11 +436,9 @@ private:
         std::uint64_t allocations = type.dedicated.size();
         vk::DeviceSize used = 0;
         vk::DeviceSize block_bytes = 0;
-        vk::DeviceSize largest_block = 0;
         for (const auto &block : type.blocks) {
             allocations += block.allocations.size();
             block_bytes += block.size;
-            largest_block = std::max(largest_block, block.size);
             for (const auto &a : block.allocations) used += a.size;
         }
         vk::DeviceSize dedicated_bytes = 0;
@@ -474,16 +463,13 @@ private:
              "note");
         m_y += 8;
 
-        if (!type.blocks.empty()) {
-            const double scale = static_cast<double>(m_inner) / static_cast<double>(largest_block);
-            std::vector<double> widths;
-            for (const auto &block : type.blocks) {
-                widths.push_back(std::max(4.0, static_cast<double>(block.size) * scale));
-            }
-            const std::vector<Placed> placed = flow(widths, 16 + bar_height + gap);
-            for (std::size_t i = 0; i < type.blocks.size(); ++i) {
-                block(type.blocks[i], placed[i].x, placed[i].y, widths[i], scale);
-            }
+        // Each block gets a full row, to scale within itself: the small blocks that hold
+        // thousands of allocations are the ones worth reading.
+        for (const MemoryBlock &each : type.blocks) {
+            const double scale = static_cast<double>(m_inner) /
+                                 static_cast<double>(std::max<vk::DeviceSize>(each.size, 1));
+            block(each, margin, m_y, m_inner, scale);
+            m_y += 16 + bar_height + gap;
         }
         if (!type.dedicated.empty()) {
             m_y += 10;
@@ -514,7 +500,7 @@ private:
         const std::string caption = "Block " + std::to_string(block.id) + " \xC2\xB7 " +
                                     format_bytes(block.size) + " \xC2\xB7 " +
                                     format_count(block.allocations.size()) + " allocations, " +
-                                    number(percent) + "% used";
+                                    percent_text(percent) + " used";
         const std::string label = fit_label(caption, width + 8);
         if (!label.empty()) text(x, y + 12, label, "label");
         const double top = y + 16;

@@ -65,7 +65,8 @@ void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer,
     if (bytes.empty()) return;
     release_completed();
     BufferBase staging = m_allocator->allocate_buffer(bytes.size(), TransferSrcUsage,
-                                                      HostAccess::SequentialWrite);
+                                                      HostAccess::SequentialWrite,
+                                                      "vw::StagingBufferManager buffer staging");
     staging.write_bytes(bytes, 0);
     m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(buffer), offset}});
 }
@@ -96,7 +97,8 @@ void StagingBufferManager::stage(std::shared_ptr<Image> image, std::span<const s
     }
     release_completed();
     BufferBase staging = m_allocator->allocate_buffer(expected, TransferSrcUsage,
-                                                      HostAccess::SequentialWrite);
+                                                      HostAccess::SequentialWrite,
+                                                      "vw::StagingBufferManager image staging");
     staging.write_bytes(texels, 0);
     m_staged.push_back({std::move(staging), Copy::ToImage{std::move(image), level, layer,
                                                           final_layout, current_layout}});

@@ -181,11 +181,18 @@ struct Transfer::Impl {
 
     std::vector<Slot> &ring(std::vector<Slot> &slots, VkBufferUsageFlags usage, HostAccess access) {
         if (slots.empty()) {
-            slots.reserve(options.staging_slots);
+            // Built aside: when a slot cannot be allocated, the ones made before it are freed
+            // with `fresh` rather than left behind as a short ring.
+            std::vector<Slot> fresh;
+            fresh.reserve(options.staging_slots);
             for (std::uint32_t i = 0; i < options.staging_slots; ++i) {
-                slots.push_back({allocator->allocate_buffer(options.chunk_bytes, usage, access),
+                const char *direction = access == HostAccess::Random ? "download" : "upload";
+                fresh.push_back({allocator->allocate_buffer(options.chunk_bytes, usage, access,
+                                                            "vw::Transfer " + std::string(direction) +
+                                                                " staging slot " + std::to_string(i)),
                                  pool.allocate(), 0});
             }
+            slots = std::move(fresh);
         }
         return slots;
     }
@@ -455,7 +462,8 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     if ((buffer.usage() & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) == 0) {
         throw LogicError("Transfer::download_async: the buffer lacks TransferSrcUsage");
     }
-    state->staging.emplace(impl.allocator->allocate_buffer(size, TransferDstUsage, HostAccess::Random));
+    state->staging.emplace(impl.allocator->allocate_buffer(size, TransferDstUsage, HostAccess::Random,
+                                                           "vw::Transfer download_async staging"));
     // A pool of its own: the object may be destroyed on another thread, outside our lock.
     state->pool.emplace(impl.device, impl.queue->family_index());
     state->commands.emplace(state->pool->allocate());
@@ -508,7 +516,8 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     impl.reclaim_image_uploads();
 
     BufferBase staging = impl.allocator->allocate_buffer(expected, TransferSrcUsage,
-                                                         HostAccess::SequentialWrite);
+                                                         HostAccess::SequentialWrite,
+                                                         "vw::Transfer image upload staging");
     impl.threads.copy(staging.mapped_data(), texels.data(), texels.size());
     staging.flush(0, expected);
 
@@ -550,7 +559,8 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
                          " has no defined contents");
     }
     const vk::DeviceSize bytes = subresource_bytes(image, level);
-    BufferBase staging = impl.allocator->allocate_buffer(bytes, TransferDstUsage, HostAccess::Random);
+    BufferBase staging = impl.allocator->allocate_buffer(bytes, TransferDstUsage, HostAccess::Random,
+                                                         "vw::Transfer image download staging");
 
     const vk::ImageSubresourceRange range(image.aspect(), value_of(level), 1, value_of(layer), 1);
     CommandBuffer commands = impl.main_pool.allocate();

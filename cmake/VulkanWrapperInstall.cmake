@@ -11,9 +11,11 @@ install(EXPORT VulkanWrapperTargets
     NAMESPACE VulkanWrapper::
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/VulkanWrapper)
 
-# Where VMA was found at build time, so that consumers find the same one (the project-local
-# prefix of scripts/setup-deps.sh included).
+# Where VMA was found at build time, and the project-local prefix of scripts/setup-deps.sh:
+# last-resort hints for consumers (the config looks where the consumer points first, then in its
+# own prefix; these absolute paths are used only where they exist).
 get_filename_component(VW_VMA_CONFIG_DIR "${VulkanMemoryAllocator_DIR}" ABSOLUTE)
+set(VW_VMA_LOCAL_PREFIX "${PROJECT_SOURCE_DIR}/.deps/vma/usr")
 configure_package_config_file(cmake/VulkanWrapperConfig.cmake.in
     ${CMAKE_CURRENT_BINARY_DIR}/VulkanWrapperConfig.cmake
     INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/VulkanWrapper)

@@ -516,15 +516,19 @@ void print_text(std::ostream &out, const vw::Instance &instance,
     for (const auto *candidate : devices) print_device_text(out, instance, *candidate, choice);
 }
 
+int run_mode(const Options &options) {
+    vw_info::RunOptions run_options;
+    run_options.json = options.json;
+    run_options.validate = options.validate;
+    run_options.device = options.device;
+    if (options.out) run_options.out_dir = *options.out;
+    return options.demo ? vw_info::run_demo(run_options) : vw_info::run_bench(run_options);
+}
+
 int run(const Options &options) {
-    if (options.demo || options.bench) {
-        vw_info::RunOptions run_options;
-        run_options.json = options.json;
-        run_options.validate = options.validate;
-        run_options.device = options.device;
-        if (options.out) run_options.out_dir = *options.out;
-        return options.demo ? vw_info::run_demo(run_options) : vw_info::run_bench(run_options);
-    }
+    // The demo in text starts with the device listing: the one command a newcomer runs shows
+    // the devices, then what the allocator did on the chosen one.
+    if (options.bench || (options.demo && options.json)) return run_mode(options);
     vw::InstanceBuilder builder;
     builder.setApplicationName("vw-info");
     if (options.validate) builder.setDebug();
@@ -545,6 +549,11 @@ int run(const Options &options) {
     if (options.validate && instance->validation_error_count() != 0) {
         std::cerr << "vw-info: warning: the validation layer reported "
                   << instance->validation_error_count() << " error(s)\n";
+    }
+    if (options.demo) {
+        std::cout << "\n" << std::string(78, '-') << "\n\n";
+        std::cout.flush();
+        return run_mode(options);
     }
     return 0;
 }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <utility>
+
+#include <vulkan/vulkan_format_traits.hpp>
 
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Utils/Error.h"
@@ -22,15 +25,50 @@ std::uint32_t max_mip_levels(const vk::Extent3D &extent) {
     return static_cast<std::uint32_t>(std::bit_width(largest));
 }
 
-// The bytes an image needs, read from a throwaway image: only used to report a failed request,
-// so a failure here leaves the size unreported rather than replacing the real error.
-std::optional<vk::DeviceSize> image_size(const Device &device, const VkImageCreateInfo &info) {
+// The memory an image needs, read from a throwaway image (std::nullopt if it cannot be made):
+// to refuse impossible sizes and to report failed requests, so a failure here leaves the size
+// unknown rather than replacing the real error.
+std::optional<VkMemoryRequirements> image_requirements(const Device &device, const VkImageCreateInfo &info) {
     VkImage image = VK_NULL_HANDLE;
     if (vkCreateImage(device.handle(), &info, nullptr, &image) != VK_SUCCESS) return std::nullopt;
     VkMemoryRequirements requirements{};
     vkGetImageMemoryRequirements(device.handle(), image, &requirements);
     vkDestroyImage(device.handle(), image, nullptr);
-    return requirements.size;
+    return requirements;
+}
+
+// The bytes of every texel of every subresource (at least what the image's memory holds),
+// saturating instead of overflowing.
+vk::DeviceSize texel_bytes(vk::Format format, const vk::Extent3D &extent, std::uint32_t mip_levels,
+                           std::uint32_t layers, vk::SampleCountFlagBits samples) {
+    const auto block = vk::blockExtent(format);
+    const auto blocks = [](std::uint32_t texels, std::uint32_t side) {
+        return (static_cast<vk::DeviceSize>(texels) + side - 1) / std::max(side, 1U);
+    };
+    const vk::DeviceSize limit = std::numeric_limits<vk::DeviceSize>::max();
+    vk::DeviceSize total = 0;
+    for (std::uint32_t level = 0; level < mip_levels && level < 32; ++level) {
+        const auto side = [level](std::uint32_t texels) { return std::max(texels >> level, 1U); };
+        // In long double: absurd extents saturate instead of wrapping around.
+        const long double bytes = static_cast<long double>(vk::blockSize(format)) *
+                                  static_cast<long double>(blocks(side(extent.width), block[0])) *
+                                  static_cast<long double>(blocks(side(extent.height), block[1])) *
+                                  static_cast<long double>(blocks(side(extent.depth), block[2])) *
+                                  static_cast<long double>(layers) *
+                                  static_cast<long double>(static_cast<std::uint32_t>(samples));
+        if (bytes + static_cast<long double>(total) >= static_cast<long double>(limit)) return limit;
+        total += static_cast<vk::DeviceSize>(bytes);
+    }
+    return total;
+}
+
+// True for a value the Vulkan headers the library was built with define (the validation layer
+// reports any other value passed to Vulkan).
+bool is_known(vk::Format format) { return !vk::to_string(format).starts_with("invalid"); }
+
+bool is_single_sample_count(vk::SampleCountFlagBits samples) {
+    const auto bits = static_cast<VkSampleCountFlags>(samples);
+    return bits != 0 && (bits & (bits - 1)) == 0 && bits <= VK_SAMPLE_COUNT_64_BIT;
 }
 
 } // namespace
@@ -196,6 +234,41 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     if (m_format == vk::Format::eUndefined) throw LogicError("ImageBuilder: format is missing (setFormat)");
     if (!m_extent) throw LogicError("ImageBuilder: extent is missing (setExtent)");
     if (!m_usage) throw LogicError("ImageBuilder: usage is missing (setUsage)");
+    // Values outside the enumerations would reach Vulkan unchecked: refuse them first.
+    if (!is_known(m_format)) {
+        throw LogicError("ImageBuilder: format " + std::to_string(static_cast<std::int64_t>(m_format)) +
+                         " is not a Vulkan format (setFormat)");
+    }
+    // Raw masks: Vulkan-Hpp's operator~ keeps only the bits it knows.
+    if ((static_cast<VkImageUsageFlags>(m_usage) &
+         ~static_cast<VkImageUsageFlags>(vk::FlagTraits<vk::ImageUsageFlagBits>::allFlags)) != 0) {
+        throw LogicError("ImageBuilder: usage " + vk::to_string(m_usage) +
+                         " has bits no Vulkan image usage defines (setUsage)");
+    }
+    if (m_usage & vk::ImageUsageFlagBits::eTransientAttachment) {
+        const vk::ImageUsageFlags attachments = vk::ImageUsageFlagBits::eColorAttachment |
+                                                vk::ImageUsageFlagBits::eDepthStencilAttachment |
+                                                vk::ImageUsageFlagBits::eInputAttachment;
+        if (!(m_usage & attachments) ||
+            (m_usage & ~(attachments | vk::ImageUsageFlagBits::eTransientAttachment))) {
+            throw LogicError("ImageBuilder: usage " + vk::to_string(m_usage) +
+                             ": a transient attachment must be a colour, depth-stencil or input "
+                             "attachment and nothing else (setUsage)");
+        }
+    }
+    if (m_type && *m_type != vk::ImageType::e1D && *m_type != vk::ImageType::e2D &&
+        *m_type != vk::ImageType::e3D) {
+        throw LogicError("ImageBuilder: image type " + vk::to_string(*m_type) +
+                         " is not 1D, 2D or 3D (setImageType)");
+    }
+    if (m_tiling != vk::ImageTiling::eOptimal && m_tiling != vk::ImageTiling::eLinear) {
+        throw LogicError("ImageBuilder: tiling " + vk::to_string(m_tiling) +
+                         " is not optimal or linear (setTiling)");
+    }
+    if (!is_single_sample_count(m_samples)) {
+        throw LogicError("ImageBuilder: samples " + vk::to_string(m_samples) +
+                         " is not one of 1, 2, 4, 8, 16, 32, 64 (setSamples)");
+    }
     const vk::Extent3D extent = *m_extent;
     if (extent.width == 0 || extent.height == 0 || extent.depth == 0) {
         throw LogicError("ImageBuilder: extent " + extent_string(extent) + " has a zero side");
@@ -244,6 +317,12 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         throw LogicError("ImageBuilder: arrayLayers " + std::to_string(m_array_layers) +
                          " exceeds " + std::to_string(properties.maxArrayLayers) + " for " + what);
     }
+    if (const vk::DeviceSize bytes = texel_bytes(m_format, extent, m_mip_levels, m_array_layers, m_samples);
+        bytes > properties.maxResourceSize) {
+        throw LogicError("ImageBuilder: " + std::to_string(bytes) + " bytes of texels exceed " +
+                         std::to_string(properties.maxResourceSize) +
+                         ", the largest image (maxResourceSize) " + device_name + " allows for " + what);
+    }
     if (!(properties.sampleCounts & m_samples)) {
         throw LogicError("ImageBuilder: " + vk::to_string(m_samples) + " samples are not supported for " + what);
     }
@@ -262,6 +341,26 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     if (!m_allocator->allows_over_subscription()) {
         allocation_info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
     }
+    // An image larger than every heap it may live in cannot be allocated: refused here, since
+    // VMA would pass the size to vkAllocateMemory, which must not be asked for more than a heap.
+    const auto requirements = image_requirements(*m_device, image_info);
+    const std::optional<vk::DeviceSize> requested =
+        requirements ? std::optional(requirements->size) : std::nullopt;
+    if (requirements) {
+        const auto &memory = m_device->physical_device().memory_properties();
+        vk::DeviceSize largest_heap = 0;
+        std::uint32_t first_type = UINT32_MAX;
+        for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
+            if ((requirements->memoryTypeBits & (1U << i)) == 0) continue;
+            if (first_type == UINT32_MAX) first_type = i;
+            largest_heap = std::max(largest_heap, memory.memoryHeaps[memory.memoryTypes[i].heapIndex].size);
+        }
+        if (requirements->size > largest_heap) {
+            throw m_allocator->out_of_memory(vk::Result::eErrorOutOfDeviceMemory, "vmaCreateImage",
+                                             requirements->size, first_type,
+                                             std::source_location::current());
+        }
+    }
     // The result object first: a std::bad_alloc after vmaCreateImage would leak the image.
     auto result_image = std::make_unique<Image>();
     VkImage image = VK_NULL_HANDLE;
@@ -270,13 +369,13 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     const VkResult result = vmaCreateImage(m_allocator->handle(), &image_info, &allocation_info,
                                            &image, &allocation, &info);
     if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) {
-        std::uint32_t memory_type = UINT32_MAX; // best effort, as image_size()
+        std::uint32_t memory_type = UINT32_MAX; // best effort, as image_requirements()
         if (vmaFindMemoryTypeIndexForImageInfo(m_allocator->handle(), &image_info,
                                                &allocation_info, &memory_type) != VK_SUCCESS) {
             memory_type = UINT32_MAX;
         }
         throw m_allocator->out_of_memory(static_cast<vk::Result>(result), "vmaCreateImage",
-                                         image_size(*m_device, image_info), memory_type,
+                                         requested, memory_type,
                                          std::source_location::current());
     }
     check(result, "vmaCreateImage");

@@ -116,7 +116,10 @@ std::unique_ptr<ImageView> ImageViewBuilder::build() const {
                          std::to_string(image.mip_levels()) + " mip levels and " +
                          std::to_string(image.array_layers()) + " layers");
     }
-    if (!range.aspectMask || (range.aspectMask & ~image.aspect())) {
+    // Raw masks: Vulkan-Hpp's operator~ keeps only the bits it knows, which would let unknown
+    // bits through.
+    if (!range.aspectMask || (static_cast<VkImageAspectFlags>(range.aspectMask) &
+                              ~static_cast<VkImageAspectFlags>(image.aspect())) != 0) {
         throw LogicError("ImageViewBuilder: aspect " + vk::to_string(range.aspectMask) +
                          " is not part of the image's " + vk::to_string(image.aspect()));
     }
@@ -124,6 +127,12 @@ std::unique_ptr<ImageView> ImageViewBuilder::build() const {
     if (!fits(type, image.type())) {
         throw LogicError("ImageViewBuilder: view type " + vk::to_string(type) +
                          " does not fit a " + vk::to_string(image.type()) + " image");
+    }
+    if ((type == vk::ImageViewType::e1D || type == vk::ImageViewType::e2D ||
+         type == vk::ImageViewType::e3D) &&
+        range.layerCount != 1) {
+        throw LogicError("ImageViewBuilder: a " + vk::to_string(type) + " view sees one layer, not " +
+                         std::to_string(range.layerCount) + " (use an array view type)");
     }
     const vk::Format format = m_format.value_or(image.format());
     if (format != image.format()) {

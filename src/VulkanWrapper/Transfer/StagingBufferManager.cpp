@@ -3,6 +3,7 @@
 #include <cstring>
 #include <variant>
 
+#include "ImageLayouts.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
@@ -87,8 +88,16 @@ void StagingBufferManager::stage(std::shared_ptr<Image> image, std::span<const s
     if (image->aspect() == (vk::ImageAspectFlagBits::eDepth | vk::ImageAspectFlagBits::eStencil)) {
         throw LogicError("StagingBufferManager::stage: combined depth-stencil formats are not transferred");
     }
+    if (image->samples() != vk::SampleCountFlagBits::e1) {
+        throw LogicError("StagingBufferManager::stage: a multisampled image is not copied from buffers");
+    }
     if (final_layout == vk::ImageLayout::eUndefined || final_layout == vk::ImageLayout::ePreinitialized) {
         throw LogicError("StagingBufferManager::stage: the final layout must be a defined layout");
+    }
+    detail::check_transfer_layout(final_layout, image->usage(), "StagingBufferManager::stage", "final");
+    if (current_layout != vk::ImageLayout::eUndefined) {
+        detail::check_transfer_layout(current_layout, image->usage(), "StagingBufferManager::stage",
+                                      "current");
     }
     const vk::DeviceSize expected = Transfer::subresource_bytes(*image, level);
     if (texels.size() != expected) {

@@ -9,6 +9,7 @@
 #include <vulkan/vulkan_format_traits.hpp>
 
 #include "CopyThreads.h"
+#include "ImageLayouts.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
@@ -236,6 +237,10 @@ struct Transfer::Impl {
                              " / layer " + std::to_string(value_of(layer)) + " outside the image's " +
                              std::to_string(image.mip_levels()) + " levels and " +
                              std::to_string(image.array_layers()) + " layers");
+        }
+        if (image.samples() != vk::SampleCountFlagBits::e1) {
+            throw LogicError(std::string(operation) + ": a multisampled image (" +
+                             vk::to_string(image.samples()) + ") is not copied to or from buffers");
         }
         const vk::ImageAspectFlags aspect = image.aspect();
         if (aspect == (vk::ImageAspectFlagBits::eDepth | vk::ImageAspectFlagBits::eStencil)) {
@@ -495,6 +500,9 @@ vk::DeviceSize Transfer::subresource_bytes(const Image &image, MipLevel level) {
 void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel level,
                       ArrayLayer layer, vk::ImageLayout final_layout, vk::ImageLayout current_layout) {
     upload_async(image, texels, level, layer, final_layout, current_layout).wait();
+    // The upload has completed: its staging memory goes now, not at the next image upload.
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->reclaim_image_uploads();
 }
 
 TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> texels, MipLevel level,
@@ -506,6 +514,10 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     if (final_layout == vk::ImageLayout::eUndefined || final_layout == vk::ImageLayout::ePreinitialized) {
         throw LogicError("Transfer::upload: the final layout must be a defined layout, not " +
                          vk::to_string(final_layout));
+    }
+    detail::check_transfer_layout(final_layout, image.usage(), "Transfer::upload", "final");
+    if (current_layout != vk::ImageLayout::eUndefined) {
+        detail::check_transfer_layout(current_layout, image.usage(), "Transfer::upload", "current");
     }
     const vk::DeviceSize expected = subresource_bytes(image, level);
     if (texels.size() != expected) {
@@ -558,6 +570,7 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
         throw LogicError("Transfer::download: an image in layout " + vk::to_string(layout) +
                          " has no defined contents");
     }
+    detail::check_transfer_layout(layout, image.usage(), "Transfer::download", "current");
     const vk::DeviceSize bytes = subresource_bytes(image, level);
     BufferBase staging = impl.allocator->allocate_buffer(bytes, TransferDstUsage, HostAccess::Random,
                                                          "vw::Transfer image download staging");

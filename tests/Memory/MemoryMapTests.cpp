@@ -191,6 +191,75 @@ TEST_F(MemoryMapTests, JsonParsesAndMatchesStatistics) {
     EXPECT_EQ(brief.at("Total").at("AllocationCount").get<std::uint32_t>(), 21u);
 }
 
+// The keys docs/statistics.md documents: a VMA whose JSON changes shape fails here first.
+TEST_F(MemoryMapTests, JsonHasTheDocumentedShape) {
+    auto buffer = allocator->allocate<StagingBytes>(4096, "named");
+    auto unnamed = allocator->allocate<DeviceLocalBytes>(8192);
+    auto large = allocator->allocate<DeviceLocalBytes>(200 * MiB);
+    const nlohmann::json root = nlohmann::json::parse(allocator->json());
+    for (const char *key : {"API", "apiVersion", "GPU", "deviceType", "maxMemoryAllocationCount",
+                            "bufferImageGranularity", "nonCoherentAtomSize", "memoryHeapCount",
+                            "memoryTypeCount"}) {
+        EXPECT_TRUE(root.at("General").contains(key)) << key;
+    }
+    const auto expect_stats = [](const nlohmann::json &stats) {
+        for (const char *key : {"BlockCount", "BlockBytes", "AllocationCount", "AllocationBytes",
+                                "UnusedRangeCount"}) {
+            EXPECT_TRUE(stats.contains(key)) << key;
+        }
+    };
+    expect_stats(root.at("Total"));
+    EXPECT_TRUE(root.at("Total").contains("AllocationSizeMin"));
+    EXPECT_TRUE(root.at("Total").contains("AllocationSizeMax"));
+    for (const auto &[heap_key, heap] : root.at("MemoryInfo").items()) {
+        EXPECT_TRUE(heap_key.starts_with("Heap ")) << heap_key;
+        EXPECT_TRUE(heap.at("Flags").is_array());
+        EXPECT_TRUE(heap.at("Size").is_number_unsigned());
+        EXPECT_TRUE(heap.at("Budget").at("BudgetBytes").is_number_unsigned());
+        EXPECT_TRUE(heap.at("Budget").at("UsageBytes").is_number_unsigned());
+        expect_stats(heap.at("Stats"));
+        for (const auto &[type_key, type] : heap.at("MemoryPools").items()) {
+            EXPECT_TRUE(type_key.starts_with("Type ")) << type_key;
+            EXPECT_TRUE(type.at("Flags").is_array());
+            expect_stats(type.at("Stats"));
+        }
+    }
+    const std::set<std::string> kinds = {"FREE", "UNKNOWN", "BUFFER", "IMAGE_UNKNOWN",
+                                         "IMAGE_LINEAR", "IMAGE_OPTIMAL"};
+    std::size_t named = 0;
+    std::size_t dedicated = 0;
+    for (const auto &[type_key, pool] : root.at("DefaultPools").items()) {
+        EXPECT_TRUE(type_key.starts_with("Type ")) << type_key;
+        EXPECT_TRUE(pool.at("PreferredBlockSize").is_number_unsigned());
+        for (const auto &[id, block] : pool.at("Blocks").items()) {
+            EXPECT_NO_THROW((void)std::stoul(id)) << id;
+            for (const char *key : {"MapRefCount", "TotalBytes", "UnusedBytes", "Allocations",
+                                    "UnusedRanges"}) {
+                EXPECT_TRUE(block.contains(key)) << key;
+            }
+            std::uint64_t previous_offset = 0;
+            for (const auto &entry : block.at("Suballocations")) {
+                EXPECT_TRUE(kinds.contains(entry.at("Type").get<std::string>()));
+                EXPECT_GE(entry.at("Offset").get<std::uint64_t>(), previous_offset);
+                previous_offset = entry.at("Offset").get<std::uint64_t>();
+                EXPECT_TRUE(entry.at("Size").is_number_unsigned());
+                if (entry.at("Type") != "FREE") EXPECT_TRUE(entry.contains("Usage"));
+                if (entry.value("Name", "") == "named") ++named;
+            }
+        }
+        for (const auto &entry : pool.at("DedicatedAllocations")) {
+            EXPECT_TRUE(kinds.contains(entry.at("Type").get<std::string>()));
+            EXPECT_TRUE(entry.at("Size").is_number_unsigned());
+            EXPECT_TRUE(entry.contains("Usage"));
+            EXPECT_FALSE(entry.contains("Name"));
+            ++dedicated;
+        }
+    }
+    EXPECT_EQ(named, 1u);
+    EXPECT_EQ(dedicated, 1u);
+    EXPECT_TRUE(root.at("CustomPools").is_object());
+}
+
 TEST_F(MemoryMapTests, BudgetIsConsistentWithStatistics) {
     auto a = allocator->allocate<DeviceLocalBytes>(3 * MiB);
     auto b = allocator->allocate<StagingBytes>(5 * MiB);

@@ -61,7 +61,14 @@ export LD_LIBRARY_PATH="$root/$bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 # ---- What machine ----------------------------------------------------------------------------
 date="$(date -u +%Y-%m-%d)"
-device="$("$bin/vw-bench-transfer" --sizes=4K 2>/dev/null | sed -n 's/^device: *//p' | head -n 1)"
+probe="$("$bin/vw-bench-transfer" --sizes=4K 2>&1 || true)"
+device="$(printf '%s\n' "$probe" | sed -n 's/^device: *//p' | head -n 1)"
+if [[ -z "$device" ]]; then
+    echo "run-gpu.sh: vw-bench-transfer cannot run here:" >&2
+    printf '%s\n' "$probe" | tail -n 5 >&2
+    echo "(VK_LOADER_DEBUG=error,warn shows what the Vulkan loader found)" >&2
+    exit 1
+fi
 if [[ -z "${LABEL:-}" ]]; then
     case "$device" in
         *H100*) LABEL=h100 ;;

@@ -22,6 +22,16 @@ if(VW_SANITIZER)
     if(VW_STATIC_RUNTIME)
         message(FATAL_ERROR "VW_SANITIZER and VW_STATIC_RUNTIME do not mix (the sanitizer runtimes are shared)")
     endif()
+    # Test harness only (preloaded by the sanitizer test presets, never linked into anything):
+    # keeps lavapipe and the validation layer loaded until exit so that sanitizer reports about
+    # them name the library (tests/sanitizers/keep_loaded.cpp says why). Defined before the
+    # flags below: it is not instrumented.
+    if(VW_BUILD_TESTS)
+        add_library(vw-keep-loaded SHARED tests/sanitizers/keep_loaded.cpp)
+        target_link_libraries(vw-keep-loaded PRIVATE ${CMAKE_DL_LIBS})
+        set_target_properties(vw-keep-loaded PROPERTIES
+            LIBRARY_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/sanitizers" CXX_EXTENSIONS OFF)
+    endif()
     add_compile_options(${_vw_sanitizer_flags})
     add_link_options(${_vw_sanitizer_flags})
     message(STATUS "VulkanWrapper: sanitizer build (${VW_SANITIZER}): ${_vw_sanitizer_flags}")

@@ -275,12 +275,28 @@ TEST_P(ConcurrencyTests, ManyThreadsShareOneAllocatorAndOneTransferAndEveryByteC
     Transfer &transfer = *shared_transfer;
 
     // Warm-up on this thread: the Transfer creates its staging rings on first use and keeps
-    // them; the baseline is taken after that, with the warm-up buffer freed.
+    // them, and it keeps the staging buffer of its latest image upload until the next image
+    // upload (which frees every completed one) or its own destruction. The baseline is taken
+    // after one buffer round trip and one 1x1 image upload, with the buffer and image freed; the
+    // same image upload after the threads brings the retained staging back to that one buffer.
+    auto upload_one_texel = [&] {
+        auto image = ImageBuilder()
+                         .setDevice(device)
+                         .setAllocator(allocator)
+                         .setFormat(vk::Format::eR8G8B8A8Unorm)
+                         .setExtent(Width{1}, Height{1})
+                         .setUsage(vk::ImageUsageFlagBits::eTransferDst | vk::ImageUsageFlagBits::eTransferSrc)
+                         .build();
+        const Bytes texel = pattern_bytes(9, 4);
+        transfer.upload(*image, texel, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eTransferSrcOptimal);
+        return transfer.download(*image, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eTransferSrcOptimal) == texel;
+    };
     {
         auto warm = allocator->allocate<DeviceWords>(kStagedChunkBytes / 2);
         const Words data = pattern_words(7, warm->size());
         transfer.upload(*warm, std::span<const std::uint32_t>(data));
         ASSERT_EQ(transfer.download(*warm), data);
+        ASSERT_TRUE(upload_one_texel());
     }
     const MemoryStatistics baseline = allocator->statistics().total;
 
@@ -307,7 +323,9 @@ TEST_P(ConcurrencyTests, ManyThreadsShareOneAllocatorAndOneTransferAndEveryByteC
     std::cout << "[ concurrency ] " << kThreads << " threads x " << kIterationsPerThread
               << " operations, " << outcome.verified_bytes.load() << " bytes read back and verified\n";
 
-    // Nothing leaked: every buffer and image made by the threads is gone.
+    // Nothing leaked: every buffer and image made by the threads is gone, and so is the staging
+    // of every image upload once the next one has run.
+    EXPECT_TRUE(upload_one_texel());
     const MemoryStatistics after = allocator->statistics().total;
     EXPECT_EQ(after.allocation_count, baseline.allocation_count);
     EXPECT_EQ(after.allocation_bytes, baseline.allocation_bytes);

@@ -157,6 +157,9 @@ foreach(include IN LISTS includes)
     string(APPEND out "${include}\n")
 endforeach()
 string(APPEND out "
+#if defined(__clang__)
+#pragma clang diagnostic ignored \"-Wunknown-warning-option\"
+#endif
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored \"-Wshadow\"
 #pragma GCC diagnostic ignored \"-Wunused-variable\"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target (fuzz/, clang-14 with AddressSanitizer, UndefinedBehaviorSanitizer
+# and libFuzzer) in build/fuzz and runs it for a bounded time on a copy of the seed corpus
+# (fuzz/corpus), with the validation layer on. Exits non-zero when the fuzzer finds a failure
+# (sanitizer report, crash, undocumented exception, validation error, VMA assertion, data
+# mismatch, leaked allocation); the input that failed is kept under build/fuzz/run/artifacts.
+# Prints executions, coverage and time at the end.
+#
+# Environment: FUZZ_SECONDS (default 60), FUZZ_JOBS (build jobs, default 2), FUZZ_ARGS (extra
+# libFuzzer flags). Installs nothing itself except through scripts/setup-deps.sh.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+seconds=${FUZZ_SECONDS:-60}
+jobs=${FUZZ_JOBS:-2}
+build="$root/build/fuzz"
+run="$build/run"
+say() { echo "fuzz: $*" >&2; }
+
+case "$seconds" in '' | *[!0-9]*) say "FUZZ_SECONDS must be a whole number of seconds, not '$seconds'"; exit 2 ;; esac
+
+"$root/scripts/setup-deps.sh" </dev/null
+
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    say "configuring $build with clang-14"
+    CXX=clang++-14 cmake -S "$root/fuzz" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+fi
+say "building"
+cmake --build "$build" -j "$jobs" --target vw-allocator-fuzzer >/dev/null
+
+rm -rf "$run"
+mkdir -p "$run/corpus" "$run/artifacts"
+cp "$root"/fuzz/corpus/* "$run/corpus/"
+
+say "running for ${seconds} s on a copy of fuzz/corpus ($(ls "$run/corpus" | wc -l) seeds)"
+export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+start=$SECONDS
+status=0
+# shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
+timeout --kill-after=30 $((seconds + 600)) "$build/vw-allocator-fuzzer" \
+    -max_total_time="$seconds" -max_len=1024 -timeout=60 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$run/artifacts/" ${FUZZ_ARGS:-} "$run/corpus" \
+    </dev/null >"$run/fuzz.log" 2>&1 || status=$?
+elapsed=$((SECONDS - start))
+
+last=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$run/fuzz.log" | tail -n 1 || true)
+executions=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$run/fuzz.log" | tail -n 1)
+per_second=$(sed -n 's/^stat::average_exec_per_sec:[[:space:]]*//p' "$run/fuzz.log" | tail -n 1)
+cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p' <<<"$last")
+
+if [ "$status" -ne 0 ] || grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|UndefinedBehavior|Leak)Sanitizer)|\*\*\* vw-allocator-fuzzer' "$run/fuzz.log"; then
+    say "FAILED (exit status $status) after ${elapsed} s; the end of $run/fuzz.log:"
+    tail -n 60 "$run/fuzz.log" >&2
+    say "failing inputs: $(ls "$run/artifacts" 2>/dev/null | sed "s|^|$run/artifacts/|" | tr '\n' ' ')"
+    say "reproduce: $build/vw-allocator-fuzzer <input>"
+    exit 1
+fi
+
+echo "fuzz: passed"
+echo "fuzz: executions: ${executions:-?} (${per_second:-?} per second)"
+echo "fuzz: coverage: cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?} (inputs/bytes)"
+echo "fuzz: time: ${elapsed} s (FUZZ_SECONDS=${seconds})"

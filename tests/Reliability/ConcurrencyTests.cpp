@@ -237,8 +237,8 @@ protected:
             break;
         }
         case Kind::Image: {
-            const std::uint32_t width = kMinImageEdge + random() % (kMaxImageEdge - kMinImageEdge + 1);
-            const std::uint32_t height = kMinImageEdge + random() % (kMaxImageEdge - kMinImageEdge + 1);
+            const auto width = static_cast<std::uint32_t>(kMinImageEdge + random() % (kMaxImageEdge - kMinImageEdge + 1));
+            const auto height = static_cast<std::uint32_t>(kMinImageEdge + random() % (kMaxImageEdge - kMinImageEdge + 1));
             auto image = ImageBuilder()
                              .setDevice(device)
                              .setAllocator(allocator)
@@ -335,10 +335,11 @@ TEST_P(ConcurrencyTests, ManyThreadsShareOneAllocatorAndOneTransferAndEveryByteC
     EXPECT_EQ(allocator->statistics().total.allocation_bytes, 0U);
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, ConcurrencyTests, ::testing::Values(true, false),
-                         [](const ::testing::TestParamInfo<bool> &info) {
-                             return info.param ? std::string("Staged") : std::string("Direct");
-                         });
+std::string path_name(const ::testing::TestParamInfo<bool> &param) {
+    return param.param ? "Staged" : "Direct";
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, ConcurrencyTests, ::testing::Values(true, false), path_name);
 
 /// Overlap check without the Transfer: every thread holds a burst of host-visible buffers at
 /// once (both mapped kinds, and device-local ones beside them), writes a pattern into each,

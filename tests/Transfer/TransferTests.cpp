@@ -172,6 +172,18 @@ TEST_F(TransferTests, DefaultOptionsRoundTripTheAllocatorPage) {
     EXPECT_GE(transfer.copy_threads(), 1U);
 }
 
+// More chunks than a 64-bit doubling survives: the chunk size ramps up and must stop at the slot
+// size (before the fix it wrapped to 0 after 48 chunks and the upload looped forever).
+TEST_F(TransferTests, UploadsOfManyMoreChunksThanTheRampRoundTrip) {
+    Transfer transfer(device, allocator, staging_options());
+    constexpr std::size_t bytes = 200 * 64 * 1024; // 200 chunks of 64 KiB
+    const Bytes data = random_bytes(bytes, 11);
+    auto buffer = allocator->allocate<Buffer<std::byte, false, StorageBufferUsage>>(bytes);
+    transfer.upload(*buffer, std::span<const std::byte>(data));
+    EXPECT_EQ(read_independently(*buffer), data);
+    EXPECT_EQ(transfer.download(*buffer), data);
+}
+
 TEST_F(TransferTests, HostVisibleBuffersAreWrittenAndReadDirectly) {
     Transfer transfer(device, allocator, staging_options());
     auto staging = allocator->allocate<Buffer<std::uint32_t, true, UniformBufferUsage>>(5000);

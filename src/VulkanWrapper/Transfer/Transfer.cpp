@@ -356,7 +356,8 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length) {
         const vk::DeviceSize remaining = bytes.size() - position;
         length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
-        ramp *= 2;
+        ramp = std::min(ramp * 2, chunk); // capped: doubling without end wraps to 0 after 64 bits
+
         Slot &slot = slots[impl.upload_cursor];
         impl.upload_cursor = (impl.upload_cursor + 1) % slots.size();
         impl.timeline->wait(slot.last_value);

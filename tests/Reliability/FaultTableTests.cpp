@@ -196,9 +196,13 @@ protected:
         EXPECT_GE(now.total.block_count, baseline.total.block_count) << report;
         EXPECT_LE(now.total.block_count, baseline.total.block_count + 1) << "blocks kept: " << report;
         EXPECT_LE(now.total.block_bytes, baseline.total.block_bytes + 256 * MiB) << "blocks kept: " << report;
-        EXPECT_EQ(now.heaps.at(heap).usage_bytes - now.total.block_bytes,
-                  baseline.heaps.at(heap).usage_bytes - baseline.total.block_bytes)
-            << "heap usage beyond this allocator's blocks";
+        // Without VK_EXT_memory_budget the usage is VMA's own count and must add up exactly;
+        // with it, it is the driver's figure for the whole process and moves on its own.
+        if (now.heaps.at(heap).budget_is_estimate) {
+            EXPECT_EQ(now.heaps.at(heap).usage_bytes - now.total.block_bytes,
+                      baseline.heaps.at(heap).usage_bytes - baseline.total.block_bytes)
+                << "heap usage beyond this allocator's blocks";
+        }
     }
 
     // A fresh allocation of each kind works: host write and read, and a device round trip.
@@ -416,10 +420,6 @@ std::vector<Row> FaultTableTests::rows() {
                 const auto over = AllocatorBuilder(instance, device).allowOverSubscription().build();
                 (void)over->allocate_buffer(heap_size + MiB, StorageBufferUsage, HostAccess::None);
             });
-        t.back().known_issue =
-            "Allocator::allocate_buffer with allowOverSubscription() passes a size larger than the heap "
-            "to vkAllocateMemory (VUID-vkAllocateMemory-pAllocateInfo-01713) before failing with "
-            "OutOfMemoryError; it should refuse such a size before calling VMA";
     }
     if (heap_size <= 16 * GiB) {
         // Exhausting the heap's budget, three ways; the buffers are never touched.

@@ -66,7 +66,8 @@ public:
     /// Allocates a typed buffer of `count` elements, e.g.
     /// `allocator->allocate<Buffer<Vertex, false, VertexBufferUsage>>(1000)`.
     /// LogicError for a zero count, `count * sizeof(T)` overflowing, or a size beyond the
-    /// device's limits; OutOfMemoryError (size, heap, budget) when memory or budget runs out;
+    /// device's limits; OutOfMemoryError (size, heap, budget) when memory or budget runs out,
+    /// or when the size exceeds the whole heap (with over-subscription too);
     /// VulkanException for other failures. Nothing is left behind on failure.
     /// `name` (optional) labels the allocation in reports, JSON, the memory map and, when the
     /// instance has debug utils, on the VkBuffer for validation messages and tools.
@@ -150,6 +151,7 @@ private:
     std::vector<std::uint32_t> m_queue_families;
     bool m_unified_memory = false;
     vk::DeviceSize m_dedicated_threshold;
+    vk::DeviceSize m_smallest_heap = 0;
     VmaAllocator m_allocator = nullptr;
 };
 

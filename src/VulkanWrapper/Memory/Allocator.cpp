@@ -35,6 +35,10 @@ Allocator::Allocator(const Config &config)
     , m_dedicated_threshold(config.builder.m_block_size.value_or(default_block_size) / 2) {
     const Instance &instance = *m_device->instance();
     const auto &memory = m_device->physical_device().memory_properties();
+    m_smallest_heap = std::numeric_limits<vk::DeviceSize>::max();
+    for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
+        m_smallest_heap = std::min(m_smallest_heap, memory.memoryHeaps[i].size);
+    }
     for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
         const auto flags = memory.memoryTypes[i].propertyFlags;
         if (!(flags & vk::MemoryPropertyFlagBits::eDeviceLocal)) continue;
@@ -108,6 +112,19 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
     }
 
     VmaAllocationCreateInfo allocation_info = allocation_create_info(access);
+    if (size_bytes > m_smallest_heap) [[unlikely]] {
+        // VMA would pass a size beyond the whole heap to vkAllocateMemory (invalid usage, and
+        // some drivers then succeed); with over-subscription no budget check stops it first.
+        std::uint32_t memory_type = UINT32_MAX;
+        if (vmaFindMemoryTypeIndexForBufferInfo(m_allocator, &buffer_info, &allocation_info,
+                                                &memory_type) == VK_SUCCESS) {
+            const auto &memory = m_device->physical_device().memory_properties();
+            if (size_bytes > memory.memoryHeaps[memory.memoryTypes[memory_type].heapIndex].size) {
+                throw out_of_memory(vk::Result::eErrorOutOfDeviceMemory, "Allocator::allocate_buffer",
+                                    size_bytes, memory_type, std::source_location::current());
+            }
+        }
+    }
     if (size_bytes > m_dedicated_threshold) {
         // Chosen here rather than left to VMA's size heuristic, so that VMA checks the budget
         // before allocating (it does so only for explicitly dedicated memory).

@@ -43,7 +43,7 @@ struct FreeObjectsCloser {
         FreeObjects &cache = t_free_objects;
         while (cache.head != nullptr) {
             void *next = *static_cast<void **>(cache.head);
-            ::operator delete(cache.head, sizeof(BufferBase));
+            ::operator delete(cache.head);
             cache.head = next;
         }
         cache.count = 0;
@@ -78,7 +78,8 @@ void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
         ++cache.count;
         return;
     }
-    ::operator delete(pointer, size);
+    // Unsized: clang before 19 declares the sized form only with -fsized-deallocation.
+    ::operator delete(pointer);
 }
 
 BufferBase::BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,

@@ -103,7 +103,7 @@ knobs_dat() {
             else { if (staged) sdown = v; else down = v }
             if ($1 == "readback" && staged) print chunk, slots, threads, up, down, sup, sdown
         }
-    ' "$1"
+    ' "$1" | sort -n -k1,1 -k3,3 -k2,2   # lines join points in order: by slot size, threads, slots
 }
 
 # The first size of a sweep file ("--sizes=256M,1G" in its first line -> "256M").

@@ -37,9 +37,9 @@ run_stage() {
     "$@" || status=$?
     local seconds=$(( $(date +%s) - start ))
     if [ "$status" -eq 0 ]; then
-        summary+=("$(printf '%-26s %5d s  passed' "$name" "$seconds")")
+        summary+=("$(printf '%-30s %5d s  passed' "$name" "$seconds")")
     else
-        summary+=("$(printf '%-26s %5d s  FAILED (exit %d)' "$name" "$seconds" "$status")")
+        summary+=("$(printf '%-30s %5d s  FAILED (exit %d)' "$name" "$seconds" "$status")")
         failed=1
     fi
     printf '==== [%s] stage %s: %s in %d s\n' "$(date +%H:%M:%S)" "$name" \
@@ -47,7 +47,7 @@ run_stage() {
     return "$status"
 }
 skip_stage() {
-    summary+=("$(printf '%-26s %5s    skipped (%s)' "$1" "-" "$2")")
+    summary+=("$(printf '%-30s %5s    skipped (%s)' "$1" "-" "$2")")
     printf '\n==== stage %s skipped: %s\n' "$1" "$2"
 }
 build() { cmake --preset "$1" >/dev/null && cmake --build --preset "$1"; }
@@ -74,6 +74,6 @@ fi
 
 printf '\n==== CI summary\n'
 for line in "${summary[@]}"; do printf '  %s\n' "$line"; done
-printf '  %-26s %5d s  %s\n' "total" $(( $(date +%s) - run_start )) \
+printf '  %-30s %5d s  %s\n' "total" $(( $(date +%s) - run_start )) \
     "$([ "$failed" -eq 0 ] && echo passed || echo FAILED)"
 exit "$failed"

@@ -140,7 +140,7 @@ TEST_F(AllocatorTests, ExhaustingTheBudgetThrowsOutOfMemoryErrorAndKeepsEverythi
 TEST_F(AllocatorTests, OverSubscriptionLetsAllocationsPassTheBudget) {
     const auto over = AllocatorBuilder(instance, device).allowOverSubscription().build();
     EXPECT_TRUE(over->allows_over_subscription());
-    const auto &heap = over->statistics().heaps.at(0);
+    const auto heap = over->statistics().heaps.at(0); // a copy: the statistics are a temporary
     const vk::DeviceSize chunk = heap.budget_bytes / 4 + MiB;
     if (device->physical_device().memory_properties().memoryHeapCount != 1 ||
         chunk * 4 > heap.heap_size || chunk > 4096 * MiB) {

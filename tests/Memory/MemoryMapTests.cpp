@@ -243,7 +243,9 @@ TEST_F(MemoryMapTests, JsonHasTheDocumentedShape) {
                 EXPECT_GE(entry.at("Offset").get<std::uint64_t>(), previous_offset);
                 previous_offset = entry.at("Offset").get<std::uint64_t>();
                 EXPECT_TRUE(entry.at("Size").is_number_unsigned());
-                if (entry.at("Type") != "FREE") EXPECT_TRUE(entry.contains("Usage"));
+                if (entry.at("Type") != "FREE") {
+                    EXPECT_TRUE(entry.contains("Usage"));
+                }
                 if (entry.value("Name", "") == "named") ++named;
             }
         }

@@ -142,7 +142,7 @@ TEST_F(DeviceFinderTests, VwDeviceSelectsByCaseInsensitiveNamePart) {
     std::transform(part.begin(), part.end(), part.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     const ScopedEnv env("VW_DEVICE", part.c_str());
-    const auto &chosen = instance->findGpu().find().chosen();
+    const auto chosen = instance->findGpu().find().chosen(); // a copy: the finder is a temporary
     EXPECT_EQ(chosen.name().substr(0, 4), first.name().substr(0, 4));
 }
 

@@ -101,6 +101,11 @@ TEST_F(StagingBufferManagerTests, StagingMemoryAndDestinationsLiveUntilTheSubmis
     Fence fence(device);
     commands.submit(device->compute_queue(), {}, std::span(&signal, 1), fence.handle());
     fence.wait();
+    // The fence does not order the host's view of the timeline value (lavapipe under TSan shows
+    // the fence first): wait for the value the manager watches.
+    const vk::SemaphoreWaitInfo reached({}, signal.semaphore, signal.value);
+    ASSERT_EQ(device->handle().waitSemaphores(&reached, UINT64_MAX, device->dispatcher()),
+              vk::Result::eSuccess);
     manager.release_completed();
     EXPECT_EQ(manager.in_flight(), 0U);
     EXPECT_TRUE(weak.expired());

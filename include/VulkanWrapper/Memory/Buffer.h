@@ -44,7 +44,7 @@ public:
     /// Used by Allocator; `mapped` is the persistent mapping of host-visible memory.
     BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                VmaAllocation allocation, vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
-               HostAccess host_access, void *mapped) noexcept;
+               HostAccess host_access, void *mapped, bool host_mappable) noexcept;
     BufferBase(BufferBase &&other) noexcept;
     BufferBase &operator=(BufferBase &&other) noexcept;
     BufferBase(const BufferBase &) = delete;
@@ -67,6 +67,10 @@ public:
     [[nodiscard]] HostAccess host_access() const noexcept { return m_host_access; }
     /// True when the memory is mapped for the host.
     [[nodiscard]] bool is_host_visible() const noexcept { return m_mapped != nullptr; }
+    /// True when the host may map the memory: host-visible buffers, and device-local buffers
+    /// whose allocation VMA was told the host may access (unified memory). A device-local
+    /// buffer that merely landed in host-visible memory (resizable BAR) is not mappable.
+    [[nodiscard]] bool allows_host_access() const noexcept { return m_host_mappable; }
     /// True when the buffer holds nothing (default-constructed or moved from).
     [[nodiscard]] bool empty() const noexcept { return m_buffer == VK_NULL_HANDLE; }
     /// The VMA allocation backing the buffer.
@@ -120,6 +124,7 @@ private:
     VkBufferUsageFlags m_usage = 0;
     HostAccess m_host_access = HostAccess::None;
     std::byte *m_mapped = nullptr;
+    bool m_host_mappable = false;
 };
 
 /// A buffer of `T` (trivially copyable) with its usage fixed at compile time.

@@ -75,17 +75,82 @@ private:
     std::optional<std::uint64_t> m_heap_budget_bytes;
 };
 
+/// The device was lost (VK_ERROR_DEVICE_LOST). Every later call that reaches the device throws
+/// this too; the objects made from the device can still be destroyed.
+class DeviceLostError : public VulkanException {
+public:
+    /// `operation` names the call that reported the loss.
+    DeviceLostError(std::string_view operation,
+                    std::source_location location = std::source_location::current());
+};
+
 /// The caller broke a documented precondition: a zero size, an overflowing count, an access
-/// past the end, a builder missing a required field or given an invalid value, a format the
-/// device cannot use for the requested usage. Nothing was changed by the failed call.
+/// past the end, a builder missing a required field or given an invalid value, a layout or
+/// usage that the resource's own creation rules out. Nothing was changed by the failed call.
 class LogicError : public Exception {
 public:
     using Exception::Exception;
 };
 
+/// The request is valid, but this device or driver cannot do it: a format for a usage, a
+/// sample count, a feature, a device extension, a handle type. Another device may; nothing was
+/// changed by the failed call.
+class NotSupportedError : public Exception {
+public:
+    using Exception::Exception;
+};
+
+/// The machine lacks something the library needs before any device is involved. Base of
+/// LoaderError, LayerNotPresentError, ExtensionNotPresentError and NoDeviceError; the message
+/// says what to install or change.
+class EnvironmentError : public Exception {
+public:
+    using Exception::Exception;
+};
+
+/// The Vulkan loader is missing or older than the requested API version.
+class LoaderError : public EnvironmentError {
+public:
+    using EnvironmentError::EnvironmentError;
+};
+
+/// A requested instance layer (the Khronos validation layer for setDebug()) is not installed.
+class LayerNotPresentError : public EnvironmentError {
+public:
+    /// `layer` is the layer's name, kept for layer().
+    LayerNotPresentError(std::string layer, std::string message,
+                         std::source_location location = std::source_location::current());
+    /// The missing layer's name.
+    [[nodiscard]] const std::string &layer() const noexcept;
+
+private:
+    std::string m_layer;
+};
+
+/// A requested instance extension is offered by neither the loader nor any installed driver.
+class ExtensionNotPresentError : public EnvironmentError {
+public:
+    /// `extension` is the extension's name, kept for extension().
+    ExtensionNotPresentError(std::string extension, std::string message,
+                             std::source_location location = std::source_location::current());
+    /// The missing extension's name.
+    [[nodiscard]] const std::string &extension() const noexcept;
+
+private:
+    std::string m_extension;
+};
+
+/// No Vulkan device is present, none fits the requirements, or VW_DEVICE matches none; the
+/// message lists every device with the reasons it was rejected.
+class NoDeviceError : public EnvironmentError {
+public:
+    using EnvironmentError::EnvironmentError;
+};
+
 /// Throws unless `result` is a success code (eSuccess or any positive code such as
 /// eIncomplete, which callers handle themselves). Out-of-memory results throw
-/// OutOfMemoryError, everything else VulkanException; `operation` names the failed call and
+/// OutOfMemoryError, VK_ERROR_DEVICE_LOST throws DeviceLostError, everything else
+/// VulkanException; `operation` names the failed call and
 /// the exception carries the caller's location.
 inline void check(vk::Result result, std::string_view operation,
                   std::source_location location = std::source_location::current());

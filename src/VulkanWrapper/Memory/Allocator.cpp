@@ -6,6 +6,7 @@
 
 #include "VulkanWrapper/Utils/Utf8.h"
 #include "VmaAssertions.h"
+#include "VulkanWrapper/Memory/HostMapping.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
@@ -148,8 +149,11 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
                             memory_type, std::source_location::current());
     }
     check(result, "vmaCreateBuffer");
+    VkMemoryPropertyFlags memory_flags = 0;
+    vmaGetMemoryTypeProperties(m_allocator, info.memoryType, &memory_flags);
     BufferBase created(std::move(self), buffer, allocation, size_bytes, usage, access,
-                       access == HostAccess::None ? nullptr : info.pMappedData);
+                       access == HostAccess::None ? nullptr : info.pMappedData,
+                       detail::may_map(allocation_info.flags, vk::MemoryPropertyFlags(memory_flags)));
     if (!m_over_subscription && info.offset == 0) [[unlikely]] {
         if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
                                      std::source_location::current())) {

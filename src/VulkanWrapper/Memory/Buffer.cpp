@@ -84,14 +84,16 @@ void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
 
 BufferBase::BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                        VmaAllocation allocation, vk::DeviceSize size_bytes,
-                       VkBufferUsageFlags usage, HostAccess host_access, void *mapped) noexcept
+                       VkBufferUsageFlags usage, HostAccess host_access, void *mapped,
+                       bool host_mappable) noexcept
     : m_allocator(std::move(allocator))
     , m_buffer(buffer)
     , m_allocation(allocation)
     , m_size_bytes(size_bytes)
     , m_usage(usage)
     , m_host_access(host_access)
-    , m_mapped(static_cast<std::byte *>(mapped)) {}
+    , m_mapped(static_cast<std::byte *>(mapped))
+    , m_host_mappable(host_mappable) {}
 
 BufferBase::BufferBase(BufferBase &&other) noexcept
     : m_allocator(std::move(other.m_allocator))
@@ -100,7 +102,8 @@ BufferBase::BufferBase(BufferBase &&other) noexcept
     , m_size_bytes(std::exchange(other.m_size_bytes, 0))
     , m_usage(std::exchange(other.m_usage, 0))
     , m_host_access(std::exchange(other.m_host_access, HostAccess::None))
-    , m_mapped(std::exchange(other.m_mapped, nullptr)) {}
+    , m_mapped(std::exchange(other.m_mapped, nullptr))
+    , m_host_mappable(std::exchange(other.m_host_mappable, false)) {}
 
 BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
     if (this != &other) {
@@ -112,6 +115,7 @@ BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
         m_usage = std::exchange(other.m_usage, 0);
         m_host_access = std::exchange(other.m_host_access, HostAccess::None);
         m_mapped = std::exchange(other.m_mapped, nullptr);
+        m_host_mappable = std::exchange(other.m_host_mappable, false);
     }
     return *this;
 }

@@ -336,7 +336,7 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
         return {};
     }
     if (impl.options.direct_access &&
-        (buffer.memory_properties() & vk::MemoryPropertyFlagBits::eHostVisible)) {
+        buffer.allows_host_access()) {
         const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
         impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size());
         check(vmaFlushAllocation(impl.allocator->handle(), buffer.allocation(), offset, bytes.size()),
@@ -390,7 +390,7 @@ void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out
         return;
     }
     const auto properties = buffer.memory_properties();
-    if (impl.options.direct_access && (properties & vk::MemoryPropertyFlagBits::eHostVisible) &&
+    if (impl.options.direct_access && buffer.allows_host_access() &&
         (properties & vk::MemoryPropertyFlagBits::eHostCached)) {
         // Earlier asynchronous uploads into it may still be running.
         impl.timeline->wait(impl.next_value);
@@ -449,7 +449,7 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
 
     const auto properties = buffer.memory_properties();
     const bool direct = impl.options.direct_access &&
-                        (properties & vk::MemoryPropertyFlagBits::eHostVisible) &&
+                        buffer.allows_host_access() &&
                         (properties & vk::MemoryPropertyFlagBits::eHostCached);
     if (buffer.is_host_visible() || direct) {
         state->immediate.resize(size);

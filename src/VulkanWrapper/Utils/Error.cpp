@@ -73,10 +73,28 @@ std::optional<std::uint64_t> OutOfMemoryError::heap_budget_bytes() const noexcep
     return m_heap_budget_bytes;
 }
 
+DeviceLostError::DeviceLostError(std::string_view operation, std::source_location location)
+    : VulkanException(vk::Result::eErrorDeviceLost, operation, location) {}
+
+LayerNotPresentError::LayerNotPresentError(std::string layer, std::string message,
+                                           std::source_location location)
+    : EnvironmentError(std::move(message), location)
+    , m_layer(std::move(layer)) {}
+
+const std::string &LayerNotPresentError::layer() const noexcept { return m_layer; }
+
+ExtensionNotPresentError::ExtensionNotPresentError(std::string extension, std::string message,
+                                                   std::source_location location)
+    : EnvironmentError(std::move(message), location)
+    , m_extension(std::move(extension)) {}
+
+const std::string &ExtensionNotPresentError::extension() const noexcept { return m_extension; }
+
 namespace detail {
 
 void throw_result(vk::Result result, std::string_view operation, std::source_location location) {
     if (is_out_of_memory(result)) throw OutOfMemoryError(result, operation, {}, {}, {}, location);
+    if (result == vk::Result::eErrorDeviceLost) throw DeviceLostError(operation, location);
     throw VulkanException(result, operation, location);
 }
 

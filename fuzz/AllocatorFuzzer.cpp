@@ -540,7 +540,7 @@ struct Program {
                 slot->buffer);
         }
         const bool in_range = fits(elements, first, count) && !buffer.empty();
-        const bool can_copy = (buffer.usage() & VK_BUFFER_USAGE_TRANSFER_DST_BIT) != 0;
+        const bool can_copy = static_cast<bool>(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst);
         if (!in_range) {
             expect(got, {Outcome::Logic});
         } else if (can_copy || count == 0) {
@@ -602,7 +602,7 @@ struct Program {
                 slot->buffer);
         }
         const bool whole = !untyped && how == 2;
-        const bool can_copy = (buffer.usage() & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) != 0;
+        const bool can_copy = static_cast<bool>(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc);
         if (!(whole ? !buffer.empty() : in_range)) {
             expect(got, {Outcome::Logic});
         } else if (can_copy || (!whole && count == 0)) {
@@ -629,7 +629,7 @@ struct Program {
         if (auto *untyped = std::get_if<std::unique_ptr<BufferBase>>(&slot->buffer); untyped && in.ConsumeBool()) {
             BufferBase &original = **untyped;
             const vk::DeviceSize size = original.size_bytes();
-            const VkBufferUsageFlags usage = original.usage();
+            const auto usage = static_cast<VkBufferUsageFlags>(original.usage());
             const HostAccess access = original.host_access();
             g_step = "adopt into a typed buffer";
             const auto adopt = [&]<typename B>(std::type_identity<B>) {
@@ -641,7 +641,7 @@ struct Program {
                 if (got == Outcome::Ok) {
                     slot->buffer = std::move(typed);
                 } else {
-                    require(original.size_bytes() == size && original.usage() == usage,
+                    require(original.size_bytes() == size && static_cast<VkBufferUsageFlags>(original.usage()) == usage,
                             "a refused adoption changed the buffer");
                 }
             };
@@ -952,7 +952,7 @@ struct Program {
             g_step = "final readback";
             std::vector<std::byte> out(static_cast<std::size_t>(buffer.size_bytes()));
             const Outcome got = attempt([&] { env.direct->download_bytes(buffer, out, 0); });
-            const bool can_read = buffer.is_host_visible() || (buffer.usage() & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) != 0;
+            const bool can_read = buffer.is_host_visible() || static_cast<bool>(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc);
             expect(got, can_read ? std::initializer_list<Outcome>{Outcome::Ok}
                                  : std::initializer_list<Outcome>{Outcome::Ok, Outcome::Logic});
             if (got == Outcome::Ok) compare(slot, 0, out);

@@ -257,7 +257,7 @@ TEST_F(AllocatorTests, StatisticsAgreeWithVmaAndAddUp) {
 TEST_F(AllocatorTests, RuntimeAllocationPathAndAdoptionIntoTypedBuffers) {
     BufferBase raw = allocator->allocate_buffer(64, StagingBufferUsage, HostAccess::Random);
     EXPECT_EQ(raw.size_bytes(), 64U);
-    EXPECT_EQ(raw.usage(), StagingBufferUsage);
+    EXPECT_EQ(raw.usage(), vk::BufferUsageFlags(StagingBufferUsage));
     EXPECT_EQ(raw.host_access(), HostAccess::Random);
     const std::array<std::byte, 4> bytes{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
     raw.write_bytes(bytes, 60);

@@ -66,6 +66,12 @@ static_assert(VertexBuffer::does_support(VK_BUFFER_USAGE_VERTEX_BUFFER_BIT));
 static_assert(VertexBuffer::does_support(TransferSrcUsage | TransferDstUsage));
 static_assert(!VertexBuffer::does_support(VK_BUFFER_USAGE_INDEX_BUFFER_BIT));
 static_assert(!StagingBuffer::does_support(TransferDstUsage));
+// The vulkan.hpp types, as the original library documents it.
+static_assert(VertexBuffer::does_support(vk::BufferUsageFlagBits::eVertexBuffer));
+static_assert(VertexBuffer::does_support(vk::BufferUsageFlagBits::eVertexBuffer |
+                                         vk::BufferUsageFlagBits::eTransferDst));
+static_assert(!VertexBuffer::does_support(vk::BufferUsageFlagBits::eIndexBuffer));
+static_assert(!StagingBuffer::does_support(vk::BufferUsageFlags(TransferDstUsage)));
 static_assert(StagingBuffer::host_access_kind == HostAccess::SequentialWrite);
 static_assert(Readback::host_access_kind == HostAccess::Random);
 static_assert(VertexBuffer::host_access_kind == HostAccess::None);
@@ -94,7 +100,7 @@ TEST_F(BufferTests, SizesAreInElementsAndBytes) {
     EXPECT_EQ(buffer->size(), 1000U);
     EXPECT_EQ(buffer->size_bytes(), 1000U * sizeof(Vertex));
     EXPECT_TRUE(buffer->handle());
-    EXPECT_EQ(buffer->usage(), VertexBufferUsage);
+    EXPECT_EQ(buffer->usage(), vk::BufferUsageFlags(VertexBufferUsage));
 }
 
 TEST_F(BufferTests, WriteThenReadRoundTrips) {

@@ -80,15 +80,20 @@ public:
                              std::to_string(sizeof(T)) + " bytes overflow the size type");
         }
         return std::make_unique<BufferType>(allocate_buffer(
-            static_cast<vk::DeviceSize>(count) * sizeof(T), BufferType::flags,
+            static_cast<vk::DeviceSize>(count) * sizeof(T), vk::BufferUsageFlags(BufferType::flags),
             BufferType::host_access_kind, name));
     }
 
     /// Allocates an untyped buffer whose size and usage are known only at run time.
     /// `access` HostAccess::None gives device-local memory; `name` as for allocate(). Errors as
     /// for allocate(), and LogicError for a name with control characters.
-    [[nodiscard]] BufferBase allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
+    [[nodiscard]] BufferBase allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
                                              HostAccess access, std::string_view name = {});
+    /// The same with the C usage constants (`vw::StorageBufferUsage`, `VK_BUFFER_USAGE_*`).
+    [[nodiscard]] BufferBase allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
+                                             HostAccess access, std::string_view name = {}) {
+        return allocate_buffer(size_bytes, vk::BufferUsageFlags(usage), access, name);
+    }
 
     /// A snapshot of the memory in use: in total, per heap (with budget and usage) and per
     /// memory type. Thread-safe; throws nothing but std::bad_alloc.

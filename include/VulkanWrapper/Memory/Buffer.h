@@ -43,7 +43,7 @@ public:
     /// Adopts `buffer` and `allocation` (created by `allocator` with the given properties).
     /// Used by Allocator; `mapped` is the persistent mapping of host-visible memory.
     BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
-               VmaAllocation allocation, vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
+               VmaAllocation allocation, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
                HostAccess host_access, void *mapped, bool host_mappable) noexcept;
     BufferBase(BufferBase &&other) noexcept;
     BufferBase &operator=(BufferBase &&other) noexcept;
@@ -62,7 +62,7 @@ public:
     /// Size in bytes.
     [[nodiscard]] vk::DeviceSize size_bytes() const noexcept { return m_size_bytes; }
     /// The usage flags the buffer was created with.
-    [[nodiscard]] VkBufferUsageFlags usage() const noexcept { return m_usage; }
+    [[nodiscard]] vk::BufferUsageFlags usage() const noexcept { return m_usage; }
     /// How the host reaches it; HostAccess::None for device-local buffers.
     [[nodiscard]] HostAccess host_access() const noexcept { return m_host_access; }
     /// True when the memory is mapped for the host.
@@ -121,7 +121,7 @@ private:
     VkBuffer m_buffer = VK_NULL_HANDLE;
     VmaAllocation m_allocation = nullptr;
     vk::DeviceSize m_size_bytes = 0;
-    VkBufferUsageFlags m_usage = 0;
+    vk::BufferUsageFlags m_usage;
     HostAccess m_host_access = HostAccess::None;
     std::byte *m_mapped = nullptr;
     bool m_host_mappable = false;
@@ -149,9 +149,14 @@ public:
     static constexpr VkBufferUsageFlags flags = Usage;
     static constexpr HostAccess host_access_kind = Access;
 
-    /// True when every bit of `usage` is part of this buffer type's usage.
+    /// True when every bit of `usage` is part of this buffer type's usage, e.g.
+    /// `does_support(vk::BufferUsageFlagBits::eVertexBuffer)`.
+    [[nodiscard]] static consteval bool does_support(vk::BufferUsageFlags usage) {
+        return (vk::BufferUsageFlags(Usage) & usage) == usage;
+    }
+    /// The same for the C constants (`VK_BUFFER_USAGE_*`, `vw::TransferDstUsage`...).
     [[nodiscard]] static consteval bool does_support(VkBufferUsageFlags usage) {
-        return (Usage & usage) == usage;
+        return does_support(vk::BufferUsageFlags(usage));
     }
 
     /// An empty buffer.
@@ -216,7 +221,7 @@ private:
     }
 
     static BufferBase &&validated(BufferBase &&base) {
-        if ((base.usage() & Usage) != Usage) {
+        if ((base.usage() & vk::BufferUsageFlags(Usage)) != vk::BufferUsageFlags(Usage)) {
             throw LogicError("Buffer: the buffer's usage lacks bits of the buffer type's usage");
         }
         if (base.host_access() != Access) {

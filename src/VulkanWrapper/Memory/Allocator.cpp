@@ -80,15 +80,15 @@ const std::shared_ptr<Device> &Allocator::device() const noexcept { return m_dev
 
 bool Allocator::allows_over_subscription() const noexcept { return m_over_subscription; }
 
-BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFlags usage,
+BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
                                       HostAccess access, std::string_view name) {
     if (size_bytes == 0) throw LogicError("Allocator::allocate_buffer: the size is zero");
-    if (usage == 0) throw LogicError("Allocator::allocate_buffer: the usage is empty");
+    if (!usage) throw LogicError("Allocator::allocate_buffer: the usage is empty");
     if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
         access != HostAccess::Random) {
         throw LogicError("Allocator::allocate_buffer: host access is not a HostAccess value");
     }
-    if ((usage & VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT) != 0 &&
+    if ((usage & vk::BufferUsageFlagBits::eShaderDeviceAddress) &&
         !m_device->buffer_device_address_enabled()) {
         throw LogicError("Allocator::allocate_buffer: ShaderDeviceAddressUsage needs the "
                          "bufferDeviceAddress feature, which " +
@@ -104,7 +104,7 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, VkBufferUsageFl
     VkBufferCreateInfo buffer_info{};
     buffer_info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
     buffer_info.size = size_bytes;
-    buffer_info.usage = usage;
+    buffer_info.usage = static_cast<VkBufferUsageFlags>(usage);
     buffer_info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     if (m_queue_families.size() > 1) {
         buffer_info.sharingMode = VK_SHARING_MODE_CONCURRENT;

@@ -84,7 +84,7 @@ void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
 
 BufferBase::BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                        VmaAllocation allocation, vk::DeviceSize size_bytes,
-                       VkBufferUsageFlags usage, HostAccess host_access, void *mapped,
+                       vk::BufferUsageFlags usage, HostAccess host_access, void *mapped,
                        bool host_mappable) noexcept
     : m_allocator(std::move(allocator))
     , m_buffer(buffer)
@@ -100,7 +100,7 @@ BufferBase::BufferBase(BufferBase &&other) noexcept
     , m_buffer(std::exchange(other.m_buffer, VK_NULL_HANDLE))
     , m_allocation(std::exchange(other.m_allocation, nullptr))
     , m_size_bytes(std::exchange(other.m_size_bytes, 0))
-    , m_usage(std::exchange(other.m_usage, 0))
+    , m_usage(std::exchange(other.m_usage, {}))
     , m_host_access(std::exchange(other.m_host_access, HostAccess::None))
     , m_mapped(std::exchange(other.m_mapped, nullptr))
     , m_host_mappable(std::exchange(other.m_host_mappable, false)) {}
@@ -112,7 +112,7 @@ BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
         m_buffer = std::exchange(other.m_buffer, VK_NULL_HANDLE);
         m_allocation = std::exchange(other.m_allocation, nullptr);
         m_size_bytes = std::exchange(other.m_size_bytes, 0);
-        m_usage = std::exchange(other.m_usage, 0);
+        m_usage = std::exchange(other.m_usage, {});
         m_host_access = std::exchange(other.m_host_access, HostAccess::None);
         m_mapped = std::exchange(other.m_mapped, nullptr);
         m_host_mappable = std::exchange(other.m_host_mappable, false);
@@ -162,7 +162,7 @@ std::string BufferBase::name() const {
 
 vk::DeviceAddress BufferBase::device_address() const {
     if (empty()) throw LogicError("BufferBase::device_address: the buffer is empty");
-    if ((m_usage & VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT) == 0) {
+    if (!(m_usage & vk::BufferUsageFlagBits::eShaderDeviceAddress)) {
         throw LogicError("BufferBase::device_address: the buffer was not created with "
                          "ShaderDeviceAddressUsage");
     }

@@ -60,7 +60,7 @@ void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer,
                          std::to_string(bytes.size()) + ") exceed the buffer's " +
                          std::to_string(buffer->size_bytes()) + " bytes");
     }
-    if ((buffer->usage() & VK_BUFFER_USAGE_TRANSFER_DST_BIT) == 0) {
+    if (!(buffer->usage() & vk::BufferUsageFlagBits::eTransferDst)) {
         throw LogicError("StagingBufferManager::stage: the buffer lacks TransferDstUsage");
     }
     if (bytes.empty()) return;

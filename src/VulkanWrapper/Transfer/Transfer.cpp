@@ -343,7 +343,7 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
               "vmaFlushAllocation");
         return {};
     }
-    if ((buffer.usage() & VK_BUFFER_USAGE_TRANSFER_DST_BIT) == 0) {
+    if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst)) {
         throw LogicError("Transfer::upload: the buffer lacks TransferDstUsage");
     }
 
@@ -400,7 +400,7 @@ void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out
         impl.threads.copy(out.data(), mapping.data() + offset, out.size());
         return;
     }
-    if ((buffer.usage() & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) == 0) {
+    if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc)) {
         throw LogicError("Transfer::download: the buffer lacks TransferSrcUsage");
     }
 
@@ -465,7 +465,7 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
         }
         return PendingDownloadBase(std::move(state));
     }
-    if ((buffer.usage() & VK_BUFFER_USAGE_TRANSFER_SRC_BIT) == 0) {
+    if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc)) {
         throw LogicError("Transfer::download_async: the buffer lacks TransferSrcUsage");
     }
     state->staging.emplace(impl.allocator->allocate_buffer(size, TransferDstUsage, HostAccess::Random,

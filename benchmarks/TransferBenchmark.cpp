@@ -52,6 +52,7 @@
 #include "VulkanWrapper/Memory/Buffer.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
+#include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -318,7 +319,7 @@ struct Bench {
 
     /// Submits the recorded command buffer and waits for it.
     void submit_and_wait() const {
-        commands->submit(*queue, {}, {}, fence->handle());
+        vw::Submission(*queue).addCommands(*commands).submit(*fence);
         fence->wait();
         fence->reset();
     }

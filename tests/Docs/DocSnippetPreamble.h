@@ -85,6 +85,7 @@
 #include <VulkanWrapper/Memory/BufferUsage.h>
 #include <VulkanWrapper/Synchronization/Fence.h>
 #include <VulkanWrapper/Synchronization/Semaphore.h>
+#include <VulkanWrapper/Synchronization/Submission.h>
 #include <VulkanWrapper/Transfer/StagingBufferManager.h>
 #include <VulkanWrapper/Transfer/Transfer.h>
 #include <VulkanWrapper/Utils/Error.h>

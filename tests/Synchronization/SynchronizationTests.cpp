@@ -6,6 +6,7 @@
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
+#include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 
 namespace vw {
@@ -23,7 +24,7 @@ TEST_F(SynchronizationTests, FenceFollowsItsSubmission) {
     CommandBuffer commands = pool.allocate();
     commands.begin();
     commands.end();
-    commands.submit(device->compute_queue(), {}, {}, fence.handle());
+    Submission(device->compute_queue()).addCommands(commands).submit(fence);
     EXPECT_TRUE(fence.wait());
     EXPECT_TRUE(fence.is_signaled());
     fence.reset();

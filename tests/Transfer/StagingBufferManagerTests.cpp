@@ -11,6 +11,7 @@
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
+#include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 
@@ -37,7 +38,7 @@ protected:
         const vk::SemaphoreSubmitInfo signal = manager.flush(commands);
         commands.end();
         Fence fence(device);
-        commands.submit(device->compute_queue(), {}, std::span(&signal, 1), fence.handle());
+        Submission(device->compute_queue()).addCommands(commands).addSignal(signal).submit(fence);
         fence.wait(); // the command buffer must not be freed while pending
     }
 
@@ -99,7 +100,7 @@ TEST_F(StagingBufferManagerTests, StagingMemoryAndDestinationsLiveUntilTheSubmis
     EXPECT_EQ(allocator->statistics().total.allocation_count, 2U);
 
     Fence fence(device);
-    commands.submit(device->compute_queue(), {}, std::span(&signal, 1), fence.handle());
+    Submission(device->compute_queue()).addCommands(commands).addSignal(signal).submit(fence);
     fence.wait();
     // The fence does not order the host's view of the timeline value (lavapipe under TSan shows
     // the fence first): wait for the value the manager watches.

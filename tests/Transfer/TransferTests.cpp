@@ -12,6 +12,8 @@
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Synchronization/Fence.h"
+#include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 
@@ -260,12 +262,9 @@ TEST_F(TransferTests, YourSubmissionCanWaitOnAnAsyncUpload) {
     commands.handle().pipelineBarrier2(vk::DependencyInfo({}, to_host));
     commands.end();
     const vk::SemaphoreSubmitInfo wait = ticket.wait_info(vk::PipelineStageFlagBits2::eCopy);
-    const vk::FenceCreateInfo fence_info;
-    vk::Fence fence;
-    check(device->handle().createFence(&fence_info, nullptr, &fence), "vkCreateFence");
-    commands.submit(device->compute_queue(), std::span(&wait, 1), {}, fence);
-    check(device->handle().waitForFences(1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
-    device->handle().destroyFence(fence);
+    const Fence fence(device);
+    Submission(device->compute_queue()).addCommands(commands).addWait(wait).submit(fence);
+    fence.wait();
     EXPECT_TRUE(ticket.ready());
     EXPECT_EQ(readback->read_as_vector(0, data.size()), data);
 }

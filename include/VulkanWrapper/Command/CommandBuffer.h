@@ -6,26 +6,31 @@
 
 #include <vulkan/vulkan.hpp>
 
+#include "VulkanWrapper/Utils/OwnedHandle.h"
+
 namespace vw {
 
 class Device;
 class Queue;
 
 /// A primary command buffer and the helpers to record and submit it. Created by
-/// CommandPool::allocate(); move-only (a moved-from buffer is empty); keeps its pool alive and
-/// is freed back to it on destruction, which must not happen while it is pending execution.
-/// Not thread-safe, like its pool.
+/// CommandPool::allocate(); move-only (a moved-from buffer is empty, its methods throw
+/// LogicError); keeps its pool alive and is freed back to it on destruction, which must not
+/// happen while it is pending execution. Not thread-safe, like its pool. To submit several
+/// buffers at once, or with a vw::Fence, use vw::Submission (Synchronization/Submission.h).
 class CommandBuffer {
 public:
     /// Adopts `buffer` allocated from `pool` on `device` (used by CommandPool).
     CommandBuffer(std::shared_ptr<Device> device, std::shared_ptr<vk::UniqueCommandPool> pool,
-                  std::uint32_t family_index, vk::CommandBuffer buffer);
+                  std::uint32_t family_index, vk::CommandBuffer buffer) noexcept;
     CommandBuffer(CommandBuffer &&) noexcept = default;
-    CommandBuffer &operator=(CommandBuffer &&other) noexcept;
+    CommandBuffer &operator=(CommandBuffer &&) noexcept = default;
     ~CommandBuffer();
 
     /// The vk::CommandBuffer (null when empty), for recording commands.
-    [[nodiscard]] vk::CommandBuffer handle() const noexcept { return *m_buffer; }
+    [[nodiscard]] vk::CommandBuffer handle() const noexcept { return *m_buffer.get(); }
+    /// True when the buffer holds nothing (moved from).
+    [[nodiscard]] bool empty() const noexcept { return !m_buffer.get(); }
     /// Begins recording, by default for one submission. VulkanException on failure.
     void begin(vk::CommandBufferUsageFlags usage = vk::CommandBufferUsageFlagBits::eOneTimeSubmit);
     /// Ends recording. VulkanException on failure (e.g. an invalid command was recorded).
@@ -34,23 +39,19 @@ public:
     void reset();
     /// The queue family it may be submitted to (its pool's).
     [[nodiscard]] std::uint32_t family_index() const noexcept { return m_family_index; }
-    /// Submits the recorded buffer to `queue` with optional timeline waits and signals
-    /// (vkQueueSubmit2), signalling `fence` when done if given. LogicError when the queue is of
-    /// another family than the pool's, or the buffer is empty.
+
+    /// Submits the recorded buffer to `queue` with optional semaphore waits and signals
+    /// (vkQueueSubmit2). LogicError when the queue is of another family than the pool's, or
+    /// the buffer is empty; VulkanException (DeviceLostError, OutOfMemoryError) on failure.
     void submit(Queue &queue, std::span<const vk::SemaphoreSubmitInfo> waits = {},
-                std::span<const vk::SemaphoreSubmitInfo> signals = {},
-                vk::Fence fence = {}) const;
+                std::span<const vk::SemaphoreSubmitInfo> signals = {}) const;
     /// Submits to `queue` and waits for completion with a fence of its own: the one-time
     /// submit path. VulkanException on failure or device loss.
     void submit_and_wait(Queue &queue) const;
 
 private:
-    const Device &device_or_throw(const char *operation) const;
-
-    std::shared_ptr<Device> m_device;
-    std::shared_ptr<vk::UniqueCommandPool> m_pool; // outlives m_buffer: declared before it
+    OwnedHandle<vk::UniqueCommandBuffer, Device, vk::UniqueCommandPool> m_buffer;
     std::uint32_t m_family_index = 0;
-    vk::UniqueCommandBuffer m_buffer;
 };
 
 } // namespace vw

@@ -9,6 +9,7 @@
 #include <vk_mem_alloc.h>
 #include <vulkan/vulkan.hpp>
 
+#include "VulkanWrapper/Memory/Allocation.h"
 #include "VulkanWrapper/Utils/StrongTypes.h"
 
 namespace vw {
@@ -20,9 +21,10 @@ class Device;
 [[nodiscard]] vk::ImageAspectFlags aspect_of(vk::Format format) noexcept;
 
 /// An image and its device-local memory, created by ImageBuilder. Move-only; a moved-from
-/// image is empty. Keeps its Allocator (and so its device) alive. Like a standard container:
+/// image is empty. Keeps its Allocator (and so its device) alive. What it shares with buffers
+/// (memory type, dedicated or not, name) comes from Allocation. Like a standard container:
 /// one writer at a time.
-class Image {
+class Image : public Allocation {
 public:
     struct Description {
         vk::ImageType type = vk::ImageType::e2D;
@@ -36,7 +38,7 @@ public:
     };
 
     /// An empty image.
-    Image() noexcept = default;
+    Image() noexcept;
     /// Adopts `image` and `allocation` created by `allocator` as described (used by ImageBuilder).
     Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAllocation allocation,
           const Description &description) noexcept;
@@ -47,18 +49,28 @@ public:
     ~Image();
 
     /// The vk::Image (null when empty).
-    [[nodiscard]] vk::Image handle() const noexcept { return m_image; }
+    [[nodiscard]] vk::Image handle() const noexcept {
+        return vk::Image(reinterpret_cast<VkImage>(object()));
+    }
+    /// The image type (1D, 2D, 3D).
     [[nodiscard]] vk::ImageType type() const noexcept { return m_description.type; }
+    /// The texel format.
     [[nodiscard]] vk::Format format() const noexcept { return m_description.format; }
+    /// The extent of mip level 0.
     [[nodiscard]] vk::Extent3D extent() const noexcept { return m_description.extent; }
+    /// The number of mip levels.
     [[nodiscard]] std::uint32_t mip_levels() const noexcept { return m_description.mip_levels; }
+    /// The number of array layers.
     [[nodiscard]] std::uint32_t array_layers() const noexcept {
         return m_description.array_layers;
     }
+    /// Samples per texel.
     [[nodiscard]] vk::SampleCountFlagBits samples() const noexcept {
         return m_description.samples;
     }
+    /// Optimal or linear tiling.
     [[nodiscard]] vk::ImageTiling tiling() const noexcept { return m_description.tiling; }
+    /// The usage flags it was created with.
     [[nodiscard]] vk::ImageUsageFlags usage() const noexcept { return m_description.usage; }
     /// Colour, depth, stencil or depth|stencil, from the format.
     [[nodiscard]] vk::ImageAspectFlags aspect() const noexcept;
@@ -66,33 +78,8 @@ public:
     [[nodiscard]] vk::ImageSubresourceRange full_range() const noexcept;
     /// The extent of mip level `level` (each side halved per level, at least 1).
     [[nodiscard]] vk::Extent3D mip_extent(MipLevel level) const noexcept;
-    /// True when the image holds nothing.
-    [[nodiscard]] bool empty() const noexcept { return m_image == VK_NULL_HANDLE; }
-    /// The VMA allocation backing it.
-    [[nodiscard]] VmaAllocation allocation() const noexcept { return m_allocation; }
-    /// The allocator that owns the memory.
-    [[nodiscard]] const std::shared_ptr<const Allocator> &allocator() const noexcept {
-        return m_allocator;
-    }
-    /// Index of the memory type the image landed in. LogicError when empty.
-    [[nodiscard]] std::uint32_t memory_type_index() const;
-    /// True when the image has a VkDeviceMemory of its own rather than a range of a block.
-    /// LogicError when empty.
-    [[nodiscard]] bool is_dedicated() const;
-
-    /// Names the image for reports, the JSON, the memory map and (with debug utils) validation
-    /// messages; "" clears it. LogicError when empty or for control characters. Not
-    /// thread-safe for the same image.
-    void set_name(std::string_view name);
-    /// The image's name ("" when unnamed or empty).
-    [[nodiscard]] std::string name() const;
 
 private:
-    void release() noexcept;
-
-    std::shared_ptr<const Allocator> m_allocator;
-    VkImage m_image = VK_NULL_HANDLE;
-    VmaAllocation m_allocation = nullptr;
     Description m_description;
 };
 
@@ -129,9 +116,10 @@ public:
     /// A name for the image (optional; see Image::set_name). Validated by build().
     ImageBuilder &setName(std::string name);
 
-    /// Validates and creates the image in device-local memory. LogicError naming the field, or
-    /// the format and usage the device cannot support; OutOfMemoryError when memory or budget
-    /// runs out; VulkanException otherwise. Nothing is left behind on failure.
+    /// Validates and creates the image in device-local memory. LogicError naming the field;
+    /// NotSupportedError for a format, usage, extent, level or layer count, or sample count
+    /// this device cannot give the image; OutOfMemoryError when memory or budget runs out;
+    /// VulkanException otherwise. Nothing is left behind on failure.
     [[nodiscard]] std::unique_ptr<Image> build() const;
 
 private:

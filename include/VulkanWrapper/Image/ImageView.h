@@ -5,6 +5,8 @@
 
 #include <vulkan/vulkan.hpp>
 
+#include "VulkanWrapper/Utils/OwnedHandle.h"
+
 namespace vw {
 
 class Device;
@@ -20,11 +22,11 @@ public:
               vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range,
               std::shared_ptr<const Image> owner = nullptr);
     ImageView(ImageView &&) noexcept = default;
-    ImageView &operator=(ImageView &&other) noexcept;
+    ImageView &operator=(ImageView &&) noexcept = default;
     ~ImageView();
 
     /// The vk::ImageView (null when empty).
-    [[nodiscard]] vk::ImageView handle() const noexcept { return *m_view; }
+    [[nodiscard]] vk::ImageView handle() const noexcept { return *m_view.get(); }
     /// The image it views.
     [[nodiscard]] vk::Image image() const noexcept { return m_image; }
     [[nodiscard]] vk::ImageViewType type() const noexcept { return m_type; }
@@ -34,9 +36,8 @@ public:
     }
 
 private:
-    std::shared_ptr<Device> m_device;
-    std::shared_ptr<const Image> m_owner; // the image, when shared; outlives m_view
-    vk::UniqueImageView m_view;
+    // The image is an owner only when it was given as a std::shared_ptr.
+    OwnedHandle<vk::UniqueImageView, Device, const Image> m_view;
     vk::Image m_image;
     vk::ImageViewType m_type;
     vk::Format m_format;

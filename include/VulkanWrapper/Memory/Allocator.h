@@ -23,6 +23,8 @@ namespace vw {
 class Device;
 class Instance;
 
+class AllocatorBuilder;
+
 /// One device's memory allocator, built on the Vulkan Memory Allocator (VMA). Thread-safe:
 /// any number of threads may allocate and free at once (VMA's own locking). Owned through
 /// std::shared_ptr; holds its Device (and so its Instance) alive, and every buffer and image
@@ -35,9 +37,8 @@ class Instance;
 /// budget fails with OutOfMemoryError.
 class Allocator : public std::enable_shared_from_this<Allocator> {
 public:
-    struct Config;
-    /// Use AllocatorBuilder::build().
-    explicit Allocator(const Config &config);
+    /// Destroys the VMA allocator; every buffer and image holds the allocator alive, so none
+    /// is left when this runs.
     ~Allocator();
     Allocator(const Allocator &) = delete;
     Allocator &operator=(const Allocator &) = delete;
@@ -120,36 +121,44 @@ public:
     /// std::bad_alloc is the only failure.
     [[nodiscard]] std::string json(bool detailed_map = true) const;
 
-    /// Names `allocation` (made by this allocator) for reports, the JSON and the memory map, and
-    /// the Vulkan object `handle` of `type` too when the device has debug utils (pass
-    /// vk::ObjectType::eUnknown to name the allocation only). An empty name clears it.
-    /// LogicError, nothing changed, when the name contains control characters (they have no
-    /// place in JSON, XML and tool output). Not thread-safe for the same allocation.
+private:
+    friend class AllocatorBuilder;
+    friend class AllocatorInternals;
+
+    explicit Allocator(const AllocatorBuilder &builder);
+
+    // Names `allocation` (made by this allocator) for reports, the JSON and the memory map, and
+    // the Vulkan object `handle` of `type` too when the device has debug utils (pass
+    // vk::ObjectType::eUnknown to name the allocation only). An empty name clears it.
+    // LogicError, nothing changed, when the name contains control characters (they have no
+    // place in JSON, XML and tool output). Not thread-safe for the same allocation.
     void set_allocation_name(VmaAllocation allocation, std::string_view name, vk::ObjectType type,
                              std::uint64_t handle) const;
-    /// The name of `allocation` ("" when unnamed).
-    [[nodiscard]] std::string allocation_name(VmaAllocation allocation) const;
-    /// LogicError when `name` cannot be used as an allocation name (control characters);
-    /// `operation` prefixes the message.
+    // The name of `allocation` ("" when unnamed).
+    std::string allocation_name(VmaAllocation allocation) const;
+    // LogicError when `name` cannot be used as an allocation name (control characters);
+    // `operation` prefixes the message.
     static void validate_name(std::string_view name, std::string_view operation);
 
-    /// Builds the OutOfMemoryError for a failed request of `size_bytes` (when known) in
-    /// `memory_type` (UINT32_MAX when unknown), with the heap and its current budget.
-    [[nodiscard]] OutOfMemoryError out_of_memory(vk::Result result, std::string_view operation,
-                                                 std::optional<vk::DeviceSize> size_bytes,
-                                                 std::uint32_t memory_type,
-                                                 std::source_location location) const;
+    // Builds the OutOfMemoryError for a failed request of `size_bytes` (when known) in
+    // `memory_type` (UINT32_MAX when unknown), with the heap and its current budget.
+    OutOfMemoryError out_of_memory(vk::Result result, std::string_view operation,
+                                   std::optional<vk::DeviceSize> size_bytes,
+                                   std::uint32_t memory_type, std::source_location location) const;
 
-    /// When over-subscription is off and `allocation` (just made, described by `info`) holds
-    /// dedicated memory that took its heap past the budget, the OutOfMemoryError to throw
-    /// after freeing it; std::nullopt otherwise. VMA's within-budget flag covers new blocks
-    /// but not dedicated memory chosen by its size heuristic; this closes that gap.
-    [[nodiscard]] std::optional<OutOfMemoryError> over_budget(VmaAllocation allocation,
-                                                              const VmaAllocationInfo &info,
-                                                              std::string_view operation,
-                                                              std::source_location location) const;
+    // When over-subscription is off and `allocation` (just made, described by `info`) holds
+    // dedicated memory that took its heap past the budget, the OutOfMemoryError to throw
+    // after freeing it; std::nullopt otherwise. VMA's within-budget flag covers new blocks
+    // but not dedicated memory chosen by its size heuristic; this closes that gap.
+    std::optional<OutOfMemoryError> over_budget(VmaAllocation allocation,
+                                                const VmaAllocationInfo &info,
+                                                std::string_view operation,
+                                                std::source_location location) const;
 
-private:
+    // InvariantError when a VMA assertion failed since the last report; each failure is
+    // reported once, by the next call that reaches VMA.
+    static void check_invariants(std::string_view operation);
+
     std::shared_ptr<Device> m_device;
     bool m_over_subscription;
     vk::DeviceSize m_max_buffer_size;
@@ -192,8 +201,5 @@ private:
     friend class Allocator;
 };
 
-struct Allocator::Config {
-    const AllocatorBuilder &builder;
-};
 
 } // namespace vw

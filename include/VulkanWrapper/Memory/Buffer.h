@@ -14,6 +14,7 @@
 #include <vk_mem_alloc.h>
 #include <vulkan/vulkan.hpp>
 
+#include "VulkanWrapper/Memory/Allocation.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Utils/Error.h"
 
@@ -34,14 +35,16 @@ enum class HostAccess : std::uint8_t {
 
 /// An untyped buffer and its memory, created by Allocator::allocate_buffer() (or through a
 /// typed Buffer). Move-only; a moved-from buffer is empty (null handle, size 0). Destroying it
-/// frees the buffer and its memory; it keeps its Allocator alive. Like a standard container:
-/// one writer at a time, any number of readers.
-class BufferBase {
+/// frees the buffer and its memory; it keeps its Allocator alive. Its destructor is virtual, so
+/// a typed buffer may be owned and deleted through `std::unique_ptr<BufferBase>`. Like a
+/// standard container: one writer at a time, any number of readers.
+class BufferBase : public Allocation {
 public:
     /// An empty buffer.
-    BufferBase() noexcept = default;
+    BufferBase() noexcept;
     /// Adopts `buffer` and `allocation` (created by `allocator` with the given properties).
-    /// Used by Allocator; `mapped` is the persistent mapping of host-visible memory.
+    /// Used by Allocator; `mapped` is the persistent mapping of host-visible memory, and
+    /// `host_mappable` says whether VMA allows the host to map the allocation.
     BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                VmaAllocation allocation, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
                HostAccess host_access, void *mapped, bool host_mappable) noexcept;
@@ -49,16 +52,18 @@ public:
     BufferBase &operator=(BufferBase &&other) noexcept;
     BufferBase(const BufferBase &) = delete;
     BufferBase &operator=(const BufferBase &) = delete;
-    ~BufferBase();
+    /// Destroys the buffer and frees its memory, through whichever type it is deleted.
+    virtual ~BufferBase();
 
     /// Buffer objects are allocated from a small per-thread cache of freed ones: allocate()
     /// returns a std::unique_ptr, and this keeps the heap out of the allocate/free hot path.
-    /// Delete a Buffer through its own type (or a std::unique_ptr of it), as usual.
     [[nodiscard]] static void *operator new(std::size_t size);
     static void operator delete(void *pointer, std::size_t size) noexcept;
 
     /// The vk::Buffer (null when empty).
-    [[nodiscard]] vk::Buffer handle() const noexcept { return m_buffer; }
+    [[nodiscard]] vk::Buffer handle() const noexcept {
+        return vk::Buffer(reinterpret_cast<VkBuffer>(object()));
+    }
     /// Size in bytes.
     [[nodiscard]] vk::DeviceSize size_bytes() const noexcept { return m_size_bytes; }
     /// The usage flags the buffer was created with.
@@ -71,29 +76,8 @@ public:
     /// whose allocation VMA was told the host may access (unified memory). A device-local
     /// buffer that merely landed in host-visible memory (resizable BAR) is not mappable.
     [[nodiscard]] bool allows_host_access() const noexcept { return m_host_mappable; }
-    /// True when the buffer holds nothing (default-constructed or moved from).
-    [[nodiscard]] bool empty() const noexcept { return m_buffer == VK_NULL_HANDLE; }
-    /// The VMA allocation backing the buffer.
-    [[nodiscard]] VmaAllocation allocation() const noexcept { return m_allocation; }
-    /// The allocator that owns the memory.
-    [[nodiscard]] const std::shared_ptr<const Allocator> &allocator() const noexcept {
-        return m_allocator;
-    }
-
-    /// Index of the memory type the buffer landed in. LogicError when empty.
-    [[nodiscard]] std::uint32_t memory_type_index() const;
-    /// Property flags of that memory type. LogicError when empty.
-    [[nodiscard]] vk::MemoryPropertyFlags memory_properties() const;
-    /// True when the buffer has a VkDeviceMemory of its own rather than a range of a block.
-    [[nodiscard]] bool is_dedicated() const;
-    /// Names the buffer for reports, the JSON, the memory map and (with debug utils) validation
-    /// messages; "" clears it. LogicError when empty or for control characters. Not
-    /// thread-safe for the same buffer.
-    void set_name(std::string_view name);
-    /// The buffer's name ("" when unnamed or empty).
-    [[nodiscard]] std::string name() const;
-    /// The buffer's GPU address. LogicError unless created with ShaderDeviceAddressUsage on a
-    /// device with bufferDeviceAddress.
+    /// The buffer's GPU address. LogicError when empty, unless created with
+    /// ShaderDeviceAddressUsage, or on a device without bufferDeviceAddress.
     [[nodiscard]] vk::DeviceAddress device_address() const;
 
     /// The persistent mapping of a host-visible buffer; nullptr otherwise. After writing through
@@ -114,12 +98,8 @@ public:
     void read_bytes(std::span<std::byte> out, vk::DeviceSize offset) const;
 
 private:
-    void release() noexcept;
     void check_range(vk::DeviceSize offset, vk::DeviceSize size, const char *operation) const;
 
-    std::shared_ptr<const Allocator> m_allocator;
-    VkBuffer m_buffer = VK_NULL_HANDLE;
-    VmaAllocation m_allocation = nullptr;
     vk::DeviceSize m_size_bytes = 0;
     vk::BufferUsageFlags m_usage;
     HostAccess m_host_access = HostAccess::None;

@@ -5,6 +5,8 @@
 
 #include <vulkan/vulkan.hpp>
 
+#include "VulkanWrapper/Utils/OwnedHandle.h"
+
 namespace vw {
 
 class Device;
@@ -17,11 +19,11 @@ public:
     /// Creates a fence, signalled from the start if `signaled`. VulkanException on failure.
     explicit Fence(std::shared_ptr<Device> device, bool signaled = false);
     Fence(Fence &&) noexcept = default;
-    Fence &operator=(Fence &&other) noexcept;
+    Fence &operator=(Fence &&) noexcept = default;
     ~Fence();
 
     /// The vk::Fence (null when empty).
-    [[nodiscard]] vk::Fence handle() const noexcept { return *m_fence; }
+    [[nodiscard]] vk::Fence handle() const noexcept { return *m_fence.get(); }
     /// True when the fence is signalled. VulkanException on device loss.
     [[nodiscard]] bool is_signaled() const;
     /// Waits until the fence is signalled or `timeout` passes; returns false on timeout.
@@ -34,8 +36,7 @@ public:
 private:
     const Device &device_or_throw(const char *operation) const;
 
-    std::shared_ptr<Device> m_device;
-    vk::UniqueFence m_fence;
+    OwnedHandle<vk::UniqueFence, Device> m_fence;
 };
 
 } // namespace vw

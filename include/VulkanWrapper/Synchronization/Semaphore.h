@@ -6,6 +6,8 @@
 
 #include <vulkan/vulkan.hpp>
 
+#include "VulkanWrapper/Utils/OwnedHandle.h"
+
 namespace vw {
 
 class Device;
@@ -19,11 +21,11 @@ public:
     /// Creates a timeline semaphore starting at `initial_value`. VulkanException on failure.
     explicit Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value = 0);
     Semaphore(Semaphore &&) noexcept = default;
-    Semaphore &operator=(Semaphore &&other) noexcept;
+    Semaphore &operator=(Semaphore &&) noexcept = default;
     ~Semaphore();
 
     /// The vk::Semaphore (null when empty).
-    [[nodiscard]] vk::Semaphore handle() const noexcept { return *m_semaphore; }
+    [[nodiscard]] vk::Semaphore handle() const noexcept { return *m_semaphore.get(); }
     /// The current counter value. VulkanException on device loss.
     [[nodiscard]] std::uint64_t value() const;
     /// Waits until the counter reaches `target` or `timeout` passes; returns false on timeout.
@@ -41,8 +43,7 @@ public:
 private:
     const Device &device_or_throw(const char *operation) const;
 
-    std::shared_ptr<Device> m_device;
-    vk::UniqueSemaphore m_semaphore;
+    OwnedHandle<vk::UniqueSemaphore, Device> m_semaphore;
 };
 
 } // namespace vw

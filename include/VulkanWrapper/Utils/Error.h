@@ -100,6 +100,16 @@ public:
     using Exception::Exception;
 };
 
+/// A broken invariant below the caller: a failed assertion inside VMA (its state, or memory
+/// the program corrupted, can no longer be trusted). Library code never aborts on one; the
+/// failure is recorded and thrown as this error, once, by the next library call that reaches
+/// VMA (an allocation, an image, statistics, budget, JSON). What follows is the caller's
+/// decision; the message names the failed expression.
+class InvariantError : public Exception {
+public:
+    using Exception::Exception;
+};
+
 /// The machine lacks something the library needs before any device is involved. Base of
 /// LoaderError, LayerNotPresentError, ExtensionNotPresentError and NoDeviceError; the message
 /// says what to install or change.

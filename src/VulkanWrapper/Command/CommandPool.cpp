@@ -8,43 +8,49 @@ namespace vw {
 
 CommandPool::CommandPool(std::shared_ptr<Device> device, std::uint32_t queue_family_index,
                          vk::CommandPoolCreateFlags flags)
-    : m_device(std::move(device))
-    , m_family_index(queue_family_index) {
-    if (!m_device) throw LogicError("CommandPool: device is null");
-    if (queue_family_index >= m_device->physical_device().queue_families().size()) {
+    : m_family_index(queue_family_index) {
+    if (!device) throw LogicError("CommandPool: device is null");
+    if (queue_family_index >= device->physical_device().queue_families().size()) {
         throw LogicError("CommandPool: queue family " + std::to_string(queue_family_index) +
-                         " does not exist on " + std::string(m_device->physical_device().name()));
+                         " does not exist on " + std::string(device->physical_device().name()));
     }
     const vk::CommandPoolCreateInfo info(flags, queue_family_index);
     vk::CommandPool pool;
-    check(m_device->handle().createCommandPool(&info, nullptr, &pool), "vkCreateCommandPool");
-    m_pool = std::make_shared<vk::UniqueCommandPool>(
-        pool, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
+    check(device->handle().createCommandPool(&info, nullptr, &pool), "vkCreateCommandPool");
+    auto owned = std::make_shared<vk::UniqueCommandPool>(
+        pool, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(device->handle(), nullptr));
+    m_pool = decltype(m_pool)(std::move(owned), std::move(device));
 }
 
 CommandPool::~CommandPool() = default;
 
-CommandPool &CommandPool::operator=(CommandPool &&other) noexcept {
-    if (this != &other) {
-        m_pool.reset(); // before the device it belongs to can go
-        m_device = std::move(other.m_device);
-        m_family_index = other.m_family_index;
-        m_pool = std::move(other.m_pool);
-    }
-    return *this;
+vk::CommandPool CommandPool::handle() const noexcept {
+    return m_pool.get() ? m_pool.get()->get() : vk::CommandPool{};
 }
 
 CommandBuffer CommandPool::allocate() {
-    if (!m_pool) throw LogicError("CommandPool::allocate: the pool is empty (moved from)");
-    const vk::CommandBufferAllocateInfo info(handle(), vk::CommandBufferLevel::ePrimary, 1);
-    vk::CommandBuffer buffer;
-    check(m_device->handle().allocateCommandBuffers(&info, &buffer), "vkAllocateCommandBuffers");
-    return CommandBuffer(m_device, m_pool, m_family_index, buffer);
+    auto buffers = allocate(1);
+    return std::move(buffers.front());
+}
+
+std::vector<CommandBuffer> CommandPool::allocate(std::uint32_t count) {
+    if (!m_pool.get()) throw LogicError("CommandPool::allocate: the pool is empty (moved from)");
+    if (count == 0) throw LogicError("CommandPool::allocate: the count is zero");
+    const Device &device = *m_pool.owner<0>();
+    const vk::CommandBufferAllocateInfo info(handle(), vk::CommandBufferLevel::ePrimary, count);
+    std::vector<vk::CommandBuffer> handles(count);
+    std::vector<CommandBuffer> result;
+    result.reserve(count); // before the allocation: nothing below can throw and leak handles
+    check(device.handle().allocateCommandBuffers(&info, handles.data()), "vkAllocateCommandBuffers");
+    for (const vk::CommandBuffer buffer : handles) {
+        result.emplace_back(m_pool.owner<0>(), m_pool.get(), m_family_index, buffer);
+    }
+    return result;
 }
 
 void CommandPool::reset() {
-    if (!m_pool) throw LogicError("CommandPool::reset: the pool is empty (moved from)");
-    check(vkResetCommandPool(m_device->handle(), handle(), 0), "vkResetCommandPool");
+    if (!m_pool.get()) throw LogicError("CommandPool::reset: the pool is empty (moved from)");
+    check(vkResetCommandPool(m_pool.owner<0>()->handle(), handle(), 0), "vkResetCommandPool");
 }
 
 } // namespace vw

@@ -7,6 +7,7 @@
 
 #include <vulkan/vulkan_format_traits.hpp>
 
+#include "../Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -25,16 +26,27 @@ std::uint32_t max_mip_levels(const vk::Extent3D &extent) {
     return static_cast<std::uint32_t>(std::bit_width(largest));
 }
 
-// The memory an image needs, read from a throwaway image (std::nullopt if it cannot be made):
-// to refuse impossible sizes and to report failed requests, so a failure here leaves the size
-// unknown rather than replacing the real error.
+// The memory an image needs, without creating it (Vulkan 1.3 or VK_KHR_maintenance4), to refuse
+// impossible sizes and to report failed requests. Older devices get a throwaway image instead;
+// if even that fails the size stays unknown rather than replacing the real error.
 std::optional<VkMemoryRequirements> image_requirements(const Device &device, const VkImageCreateInfo &info) {
+    const vk::ImageCreateInfo &create_info = reinterpret_cast<const vk::ImageCreateInfo &>(info);
+    const vk::DeviceImageMemoryRequirements query(&create_info);
+    vk::MemoryRequirements2 requirements;
+    if (device.api_version() >= VK_API_VERSION_1_3) {
+        device.handle().getImageMemoryRequirements(&query, &requirements, device.dispatcher());
+        return static_cast<VkMemoryRequirements>(requirements.memoryRequirements);
+    }
+    if (device.has_extension(VK_KHR_MAINTENANCE_4_EXTENSION_NAME)) {
+        device.handle().getImageMemoryRequirementsKHR(&query, &requirements, device.dispatcher());
+        return static_cast<VkMemoryRequirements>(requirements.memoryRequirements);
+    }
     VkImage image = VK_NULL_HANDLE;
     if (vkCreateImage(device.handle(), &info, nullptr, &image) != VK_SUCCESS) return std::nullopt;
-    VkMemoryRequirements requirements{};
-    vkGetImageMemoryRequirements(device.handle(), image, &requirements);
+    VkMemoryRequirements legacy{};
+    vkGetImageMemoryRequirements(device.handle(), image, &legacy);
     vkDestroyImage(device.handle(), image, nullptr);
-    return requirements;
+    return legacy;
 }
 
 // The bytes of every texel of every subresource (at least what the image's memory holds),
@@ -87,38 +99,28 @@ vk::ImageAspectFlags aspect_of(vk::Format format) noexcept {
     }
 }
 
+Image::Image() noexcept
+    : Allocation(vk::ObjectType::eImage) {}
+
 Image::Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAllocation allocation,
              const Description &description) noexcept
-    : m_allocator(std::move(allocator))
-    , m_image(image)
-    , m_allocation(allocation)
+    : Allocation(std::move(allocator), allocation, vk::ObjectType::eImage,
+                 reinterpret_cast<std::uint64_t>(image))
     , m_description(description) {}
 
 Image::Image(Image &&other) noexcept
-    : m_allocator(std::move(other.m_allocator))
-    , m_image(std::exchange(other.m_image, VK_NULL_HANDLE))
-    , m_allocation(std::exchange(other.m_allocation, nullptr))
+    : Allocation(std::move(other))
     , m_description(std::exchange(other.m_description, Description{})) {}
 
 Image &Image::operator=(Image &&other) noexcept {
     if (this != &other) {
-        release();
-        m_allocator = std::move(other.m_allocator);
-        m_image = std::exchange(other.m_image, VK_NULL_HANDLE);
-        m_allocation = std::exchange(other.m_allocation, nullptr);
+        Allocation::operator=(std::move(other));
         m_description = std::exchange(other.m_description, Description{});
     }
     return *this;
 }
 
-Image::~Image() { release(); }
-
-void Image::release() noexcept {
-    if (m_image != VK_NULL_HANDLE) vmaDestroyImage(m_allocator->handle(), m_image, m_allocation);
-    m_image = VK_NULL_HANDLE;
-    m_allocation = nullptr;
-    m_allocator.reset();
-}
+Image::~Image() = default;
 
 vk::ImageAspectFlags Image::aspect() const noexcept { return aspect_of(m_description.format); }
 
@@ -133,30 +135,6 @@ vk::Extent3D Image::mip_extent(MipLevel level) const noexcept {
     };
     return {shrink(m_description.extent.width), shrink(m_description.extent.height),
             shrink(m_description.extent.depth)};
-}
-
-std::uint32_t Image::memory_type_index() const {
-    if (empty()) throw LogicError("Image::memory_type_index: the image is empty");
-    VmaAllocationInfo info{};
-    vmaGetAllocationInfo(m_allocator->handle(), m_allocation, &info);
-    return info.memoryType;
-}
-
-bool Image::is_dedicated() const {
-    if (empty()) throw LogicError("Image::is_dedicated: the image is empty");
-    VmaAllocationInfo2 info{};
-    vmaGetAllocationInfo2(m_allocator->handle(), m_allocation, &info);
-    return info.dedicatedMemory == VK_TRUE;
-}
-
-void Image::set_name(std::string_view name) {
-    if (empty()) throw LogicError("Image::set_name: the image is empty");
-    m_allocator->set_allocation_name(m_allocation, name, vk::ObjectType::eImage,
-                                     reinterpret_cast<std::uint64_t>(m_image));
-}
-
-std::string Image::name() const {
-    return empty() ? std::string() : m_allocator->allocation_name(m_allocation);
 }
 
 ImageBuilder &ImageBuilder::setDevice(std::shared_ptr<Device> device) {
@@ -288,9 +266,15 @@ std::unique_ptr<Image> ImageBuilder::build() const {
                          " for extent " + extent_string(extent));
     }
     if (m_array_layers == 0) throw LogicError("ImageBuilder: arrayLayers is zero");
-    Allocator::validate_name(m_name, "ImageBuilder: name");
+    AllocatorInternals::validate_name(m_name, "ImageBuilder: name");
     if (type == vk::ImageType::e3D && m_array_layers != 1) {
         throw LogicError("ImageBuilder: a 3D image must have one array layer");
+    }
+
+    // Vulkan's own rule, whatever the device: a caller bug, checked before asking the device.
+    if (m_samples != vk::SampleCountFlagBits::e1 &&
+        (type != vk::ImageType::e2D || m_mip_levels != 1 || m_tiling != vk::ImageTiling::eOptimal)) {
+        throw LogicError("ImageBuilder: multisampled images must be 2D, optimal tiling, one mip level");
     }
 
     const std::string what = "format " + vk::to_string(m_format) + " with usage " +
@@ -301,34 +285,30 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     const vk::Result supported = m_device->physical_device().handle().getImageFormatProperties(
         m_format, type, m_tiling, m_usage, {}, &properties);
     if (supported == vk::Result::eErrorFormatNotSupported) {
-        throw LogicError("ImageBuilder: " + what + " is not supported by " + device_name);
+        throw NotSupportedError("ImageBuilder: " + what + " is not supported by " + device_name);
     }
     check(supported, "vkGetPhysicalDeviceImageFormatProperties");
     const auto &max = properties.maxExtent;
     if (extent.width > max.width || extent.height > max.height || extent.depth > max.depth) {
-        throw LogicError("ImageBuilder: extent " + extent_string(extent) + " exceeds " +
+        throw NotSupportedError("ImageBuilder: extent " + extent_string(extent) + " exceeds " +
                          extent_string(max) + ", the largest " + device_name + " allows for " + what);
     }
     if (m_mip_levels > properties.maxMipLevels) {
-        throw LogicError("ImageBuilder: mipLevels " + std::to_string(m_mip_levels) + " exceeds " +
+        throw NotSupportedError("ImageBuilder: mipLevels " + std::to_string(m_mip_levels) + " exceeds " +
                          std::to_string(properties.maxMipLevels) + " for " + what);
     }
     if (m_array_layers > properties.maxArrayLayers) {
-        throw LogicError("ImageBuilder: arrayLayers " + std::to_string(m_array_layers) +
+        throw NotSupportedError("ImageBuilder: arrayLayers " + std::to_string(m_array_layers) +
                          " exceeds " + std::to_string(properties.maxArrayLayers) + " for " + what);
     }
     if (const vk::DeviceSize bytes = texel_bytes(m_format, extent, m_mip_levels, m_array_layers, m_samples);
         bytes > properties.maxResourceSize) {
-        throw LogicError("ImageBuilder: " + std::to_string(bytes) + " bytes of texels exceed " +
+        throw NotSupportedError("ImageBuilder: " + std::to_string(bytes) + " bytes of texels exceed " +
                          std::to_string(properties.maxResourceSize) +
                          ", the largest image (maxResourceSize) " + device_name + " allows for " + what);
     }
     if (!(properties.sampleCounts & m_samples)) {
-        throw LogicError("ImageBuilder: " + vk::to_string(m_samples) + " samples are not supported for " + what);
-    }
-    if (m_samples != vk::SampleCountFlagBits::e1 &&
-        (type != vk::ImageType::e2D || m_mip_levels != 1 || m_tiling != vk::ImageTiling::eOptimal)) {
-        throw LogicError("ImageBuilder: multisampled images must be 2D, optimal tiling, one mip level");
+        throw NotSupportedError("ImageBuilder: " + vk::to_string(m_samples) + " samples are not supported for " + what);
     }
 
     Image::Description description{type, m_format, extent, m_mip_levels, m_array_layers,
@@ -356,11 +336,12 @@ std::unique_ptr<Image> ImageBuilder::build() const {
             largest_heap = std::max(largest_heap, memory.memoryHeaps[memory.memoryTypes[i].heapIndex].size);
         }
         if (requirements->size > largest_heap) {
-            throw m_allocator->out_of_memory(vk::Result::eErrorOutOfDeviceMemory, "vmaCreateImage",
+            throw AllocatorInternals::out_of_memory(*m_allocator, vk::Result::eErrorOutOfDeviceMemory, "vmaCreateImage",
                                              requirements->size, first_type,
                                              std::source_location::current());
         }
     }
+    AllocatorInternals::check_invariants("ImageBuilder::build");
     // The result object first: a std::bad_alloc after vmaCreateImage would leak the image.
     auto result_image = std::make_unique<Image>();
     VkImage image = VK_NULL_HANDLE;
@@ -374,17 +355,18 @@ std::unique_ptr<Image> ImageBuilder::build() const {
                                                &allocation_info, &memory_type) != VK_SUCCESS) {
             memory_type = UINT32_MAX;
         }
-        throw m_allocator->out_of_memory(static_cast<vk::Result>(result), "vmaCreateImage",
+        throw AllocatorInternals::out_of_memory(*m_allocator, static_cast<vk::Result>(result), "vmaCreateImage",
                                          requested, memory_type,
                                          std::source_location::current());
     }
     check(result, "vmaCreateImage");
-    if (auto error = m_allocator->over_budget(allocation, info, "vmaCreateImage",
+    if (auto error = AllocatorInternals::over_budget(*m_allocator, allocation, info, "vmaCreateImage",
                                               std::source_location::current())) {
         vmaDestroyImage(m_allocator->handle(), image, allocation);
         throw *error;
     }
     *result_image = Image(m_allocator, image, allocation, description);
+    AllocatorInternals::check_invariants("vmaCreateImage"); // `result_image` frees the image
     if (!m_name.empty()) result_image->set_name(m_name);
     return result_image;
 }

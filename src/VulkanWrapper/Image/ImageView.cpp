@@ -33,29 +33,13 @@ bool fits(vk::ImageViewType view, vk::ImageType image) {
 ImageView::ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
                      vk::ImageViewType type, vk::Format format,
                      const vk::ImageSubresourceRange &range, std::shared_ptr<const Image> owner)
-    : m_device(std::move(device))
-    , m_owner(std::move(owner))
-    , m_view(std::move(view))
+    : m_view(std::move(view), std::move(device), std::move(owner))
     , m_image(image)
     , m_type(type)
     , m_format(format)
     , m_range(range) {}
 
 ImageView::~ImageView() = default;
-
-ImageView &ImageView::operator=(ImageView &&other) noexcept {
-    if (this != &other) {
-        m_view.reset(); // before the device and image it belongs to can go
-        m_device = std::move(other.m_device);
-        m_owner = std::move(other.m_owner);
-        m_view = std::move(other.m_view);
-        m_image = other.m_image;
-        m_type = other.m_type;
-        m_format = other.m_format;
-        m_range = other.m_range;
-    }
-    return *this;
-}
 
 ImageViewBuilder &ImageViewBuilder::setDevice(std::shared_ptr<Device> device) {
     m_device = std::move(device);

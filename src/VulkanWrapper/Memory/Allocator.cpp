@@ -28,12 +28,12 @@ bool is_out_of_memory(VkResult result) {
 
 } // namespace
 
-Allocator::Allocator(const Config &config)
-    : m_device(config.builder.m_device)
-    , m_over_subscription(config.builder.m_over_subscription)
+Allocator::Allocator(const AllocatorBuilder &builder)
+    : m_device(builder.m_device)
+    , m_over_subscription(builder.m_over_subscription)
     , m_max_buffer_size(m_device->physical_device().memory_limits().max_buffer_size.value_or(
           std::numeric_limits<vk::DeviceSize>::max()))
-    , m_dedicated_threshold(config.builder.m_block_size.value_or(default_block_size) / 2) {
+    , m_dedicated_threshold(builder.m_block_size.value_or(default_block_size) / 2) {
     const Instance &instance = *m_device->instance();
     const auto &memory = m_device->physical_device().memory_properties();
     m_smallest_heap = std::numeric_limits<vk::DeviceSize>::max();
@@ -64,7 +64,7 @@ Allocator::Allocator(const Config &config)
     info.instance = instance.handle();
     info.vulkanApiVersion = m_device->api_version();
     info.pVulkanFunctions = &functions;
-    info.preferredLargeHeapBlockSize = config.builder.m_block_size.value_or(0); // 0: VMA's default
+    info.preferredLargeHeapBlockSize = builder.m_block_size.value_or(0); // 0: VMA's default
     if (m_device->has_extension(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME)) {
         info.flags |= VMA_ALLOCATOR_CREATE_EXT_MEMORY_BUDGET_BIT;
     }
@@ -82,6 +82,7 @@ bool Allocator::allows_over_subscription() const noexcept { return m_over_subscr
 
 BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
                                       HostAccess access, std::string_view name) {
+    check_invariants("Allocator::allocate_buffer");
     if (size_bytes == 0) throw LogicError("Allocator::allocate_buffer: the size is zero");
     if (!usage) throw LogicError("Allocator::allocate_buffer: the usage is empty");
     if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
@@ -154,6 +155,7 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsage
     BufferBase created(std::move(self), buffer, allocation, size_bytes, usage, access,
                        access == HostAccess::None ? nullptr : info.pMappedData,
                        detail::may_map(allocation_info.flags, vk::MemoryPropertyFlags(memory_flags)));
+    check_invariants("vmaCreateBuffer"); // a failure inside it: `created` frees the buffer
     if (!m_over_subscription && info.offset == 0) [[unlikely]] {
         if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
                                      std::source_location::current())) {
@@ -329,6 +331,14 @@ std::string Allocator::allocation_name(VmaAllocation allocation) const {
     return info.pName != nullptr ? std::string(info.pName) : std::string();
 }
 
+void Allocator::check_invariants(std::string_view operation) {
+    if (auto failure = detail::take_unreported_vma_assertion()) [[unlikely]] {
+        throw InvariantError(std::string(operation) + ": a VMA assertion failed: " + *failure +
+                             "; VMA's state (or memory the program wrote past its bounds) can no "
+                             "longer be trusted");
+    }
+}
+
 void Allocator::check_corruption() const {
     if (!corruption_detection_enabled()) {
         throw LogicError("Allocator::check_corruption: the library was built without "
@@ -338,6 +348,8 @@ void Allocator::check_corruption() const {
     // No memory type eligible for margins (none host-visible and coherent): nothing to check.
     if (result == VK_ERROR_FEATURE_NOT_PRESENT) return;
     if (result == VK_ERROR_UNKNOWN) {
+        // VMA asserts on what it found; this exception is that report, not a broken invariant.
+        detail::acknowledge_vma_assertions();
         throw VulkanException(vk::Result::eErrorUnknown,
                               "vmaCheckCorruption (memory corruption detected: a write went past "
                               "the end or before the start of an allocation)");
@@ -381,7 +393,7 @@ std::shared_ptr<Allocator> AllocatorBuilder::build() const {
         throw LogicError("AllocatorBuilder: the device was created from another instance than "
                          "the one given to setInstance");
     }
-    return std::make_shared<Allocator>(Allocator::Config{*this});
+    return std::shared_ptr<Allocator>(new Allocator(*this));
 }
 
 } // namespace vw

@@ -82,13 +82,15 @@ void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
     ::operator delete(pointer);
 }
 
+BufferBase::BufferBase() noexcept
+    : Allocation(vk::ObjectType::eBuffer) {}
+
 BufferBase::BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                        VmaAllocation allocation, vk::DeviceSize size_bytes,
                        vk::BufferUsageFlags usage, HostAccess host_access, void *mapped,
                        bool host_mappable) noexcept
-    : m_allocator(std::move(allocator))
-    , m_buffer(buffer)
-    , m_allocation(allocation)
+    : Allocation(std::move(allocator), allocation, vk::ObjectType::eBuffer,
+                 reinterpret_cast<std::uint64_t>(buffer))
     , m_size_bytes(size_bytes)
     , m_usage(usage)
     , m_host_access(host_access)
@@ -96,9 +98,7 @@ BufferBase::BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buff
     , m_host_mappable(host_mappable) {}
 
 BufferBase::BufferBase(BufferBase &&other) noexcept
-    : m_allocator(std::move(other.m_allocator))
-    , m_buffer(std::exchange(other.m_buffer, VK_NULL_HANDLE))
-    , m_allocation(std::exchange(other.m_allocation, nullptr))
+    : Allocation(std::move(other))
     , m_size_bytes(std::exchange(other.m_size_bytes, 0))
     , m_usage(std::exchange(other.m_usage, {}))
     , m_host_access(std::exchange(other.m_host_access, HostAccess::None))
@@ -107,10 +107,7 @@ BufferBase::BufferBase(BufferBase &&other) noexcept
 
 BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
     if (this != &other) {
-        release();
-        m_allocator = std::move(other.m_allocator);
-        m_buffer = std::exchange(other.m_buffer, VK_NULL_HANDLE);
-        m_allocation = std::exchange(other.m_allocation, nullptr);
+        Allocation::operator=(std::move(other));
         m_size_bytes = std::exchange(other.m_size_bytes, 0);
         m_usage = std::exchange(other.m_usage, {});
         m_host_access = std::exchange(other.m_host_access, HostAccess::None);
@@ -120,57 +117,19 @@ BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
     return *this;
 }
 
-BufferBase::~BufferBase() { release(); }
-
-void BufferBase::release() noexcept {
-    if (m_buffer != VK_NULL_HANDLE) vmaDestroyBuffer(m_allocator->handle(), m_buffer, m_allocation);
-    m_buffer = VK_NULL_HANDLE;
-    m_allocation = nullptr;
-    m_allocator.reset();
-}
-
-std::uint32_t BufferBase::memory_type_index() const {
-    if (empty()) throw LogicError("BufferBase::memory_type_index: the buffer is empty");
-    VmaAllocationInfo info{};
-    vmaGetAllocationInfo(m_allocator->handle(), m_allocation, &info);
-    return info.memoryType;
-}
-
-vk::MemoryPropertyFlags BufferBase::memory_properties() const {
-    if (empty()) throw LogicError("BufferBase::memory_properties: the buffer is empty");
-    VkMemoryPropertyFlags flags = 0;
-    vmaGetAllocationMemoryProperties(m_allocator->handle(), m_allocation, &flags);
-    return vk::MemoryPropertyFlags(flags);
-}
-
-bool BufferBase::is_dedicated() const {
-    if (empty()) throw LogicError("BufferBase::is_dedicated: the buffer is empty");
-    VmaAllocationInfo2 info{};
-    vmaGetAllocationInfo2(m_allocator->handle(), m_allocation, &info);
-    return info.dedicatedMemory == VK_TRUE;
-}
-
-void BufferBase::set_name(std::string_view name) {
-    if (empty()) throw LogicError("BufferBase::set_name: the buffer is empty");
-    m_allocator->set_allocation_name(m_allocation, name, vk::ObjectType::eBuffer,
-                                     reinterpret_cast<std::uint64_t>(m_buffer));
-}
-
-std::string BufferBase::name() const {
-    return empty() ? std::string() : m_allocator->allocation_name(m_allocation);
-}
+BufferBase::~BufferBase() = default;
 
 vk::DeviceAddress BufferBase::device_address() const {
-    if (empty()) throw LogicError("BufferBase::device_address: the buffer is empty");
+    require_object("device_address");
     if (!(m_usage & vk::BufferUsageFlagBits::eShaderDeviceAddress)) {
         throw LogicError("BufferBase::device_address: the buffer was not created with "
                          "ShaderDeviceAddressUsage");
     }
-    const Device &device = *m_allocator->device();
+    const Device &device = *allocator()->device();
     if (!device.buffer_device_address_enabled()) {
         throw LogicError("BufferBase::device_address: the device lacks bufferDeviceAddress");
     }
-    const vk::BufferDeviceAddressInfo info(m_buffer);
+    const vk::BufferDeviceAddressInfo info(handle());
     return device.handle().getBufferAddress(&info, device.dispatcher());
 }
 
@@ -190,13 +149,13 @@ void BufferBase::check_range(vk::DeviceSize offset, vk::DeviceSize size,
 void BufferBase::flush(vk::DeviceSize offset, vk::DeviceSize size) const {
     check_range(offset, size, "BufferBase::flush");
     if (size == 0) return;
-    check(vmaFlushAllocation(m_allocator->handle(), m_allocation, offset, size), "vmaFlushAllocation");
+    check(vmaFlushAllocation(allocator()->handle(), allocation(), offset, size), "vmaFlushAllocation");
 }
 
 void BufferBase::invalidate(vk::DeviceSize offset, vk::DeviceSize size) const {
     check_range(offset, size, "BufferBase::invalidate");
     if (size == 0) return;
-    check(vmaInvalidateAllocation(m_allocator->handle(), m_allocation, offset, size),
+    check(vmaInvalidateAllocation(allocator()->handle(), allocation(), offset, size),
           "vmaInvalidateAllocation");
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <string>
 
 #define VMA_ASSERT(expr)                                                                           \
     ((expr) ? static_cast<void>(0) : ::vw::detail::vma_assertion_failed(#expr, __FILE__, __LINE__))
@@ -22,6 +23,7 @@ namespace vw::detail {
 namespace {
 
 std::atomic<std::uint64_t> g_failures{0};
+std::atomic<std::uint64_t> g_reported{0};
 std::mutex g_mutex;
 std::string g_last; // guarded by g_mutex
 
@@ -46,6 +48,27 @@ bool vma_corruption_detection() noexcept {
 }
 
 std::uint64_t vma_assertion_count() noexcept { return g_failures.load(); }
+
+std::optional<std::string> take_unreported_vma_assertion() {
+    const std::uint64_t failures = g_failures.load();
+    std::uint64_t reported = g_reported.load();
+    while (reported < failures) {
+        if (g_reported.compare_exchange_weak(reported, failures)) {
+            const std::uint64_t missed = failures - reported;
+            std::string text = last_vma_assertion();
+            if (missed > 1) text += " (and " + std::to_string(missed - 1) + " earlier)";
+            return text;
+        }
+    }
+    return std::nullopt;
+}
+
+void acknowledge_vma_assertions() noexcept {
+    const std::uint64_t failures = g_failures.load();
+    std::uint64_t reported = g_reported.load();
+    while (reported < failures && !g_reported.compare_exchange_weak(reported, failures)) {
+    }
+}
 
 std::string last_vma_assertion() {
     std::lock_guard lock(g_mutex);

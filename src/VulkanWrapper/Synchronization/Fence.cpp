@@ -13,43 +13,35 @@ std::uint64_t to_timeout(std::chrono::nanoseconds timeout) {
 
 } // namespace
 
-Fence::Fence(std::shared_ptr<Device> device, bool signaled)
-    : m_device(std::move(device)) {
-    if (!m_device) throw LogicError("Fence: device is null");
+Fence::Fence(std::shared_ptr<Device> device, bool signaled) {
+    if (!device) throw LogicError("Fence: device is null");
     const vk::FenceCreateInfo info(signaled ? vk::FenceCreateFlagBits::eSignaled
                                             : vk::FenceCreateFlags{});
     vk::Fence fence;
-    check(m_device->handle().createFence(&info, nullptr, &fence), "vkCreateFence");
-    m_fence = vk::UniqueFence(
-        fence, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
+    check(device->handle().createFence(&info, nullptr, &fence), "vkCreateFence");
+    vk::UniqueFence owned(
+        fence, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(device->handle(), nullptr));
+    m_fence = OwnedHandle<vk::UniqueFence, Device>(std::move(owned), std::move(device));
 }
 
 Fence::~Fence() = default;
 
-Fence &Fence::operator=(Fence &&other) noexcept {
-    if (this != &other) {
-        m_fence.reset(); // before the device it belongs to can go
-        m_device = std::move(other.m_device);
-        m_fence = std::move(other.m_fence);
-    }
-    return *this;
-}
-
 const Device &Fence::device_or_throw(const char *operation) const {
-    if (!m_device) throw LogicError(std::string(operation) + ": the fence is empty (moved from)");
-    return *m_device;
+    const auto &device = m_fence.owner<0>();
+    if (!device) throw LogicError(std::string(operation) + ": the fence is empty (moved from)");
+    return *device;
 }
 
 bool Fence::is_signaled() const {
     const Device &device = device_or_throw("Fence::is_signaled");
-    const VkResult result = vkGetFenceStatus(device.handle(), *m_fence);
+    const VkResult result = vkGetFenceStatus(device.handle(), *m_fence.get());
     check(result, "vkGetFenceStatus");
     return result == VK_SUCCESS;
 }
 
 bool Fence::wait(std::chrono::nanoseconds timeout) const {
     const Device &device = device_or_throw("Fence::wait");
-    const vk::Fence fence = *m_fence;
+    const vk::Fence fence = *m_fence.get();
     const vk::Result result = device.handle().waitForFences(1, &fence, VK_TRUE, to_timeout(timeout));
     check(result, "vkWaitForFences");
     return result == vk::Result::eSuccess;
@@ -57,7 +49,7 @@ bool Fence::wait(std::chrono::nanoseconds timeout) const {
 
 void Fence::reset() {
     const Device &device = device_or_throw("Fence::reset");
-    const vk::Fence fence = *m_fence;
+    const vk::Fence fence = *m_fence.get();
     check(device.handle().resetFences(1, &fence), "vkResetFences");
 }
 

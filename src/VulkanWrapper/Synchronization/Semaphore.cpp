@@ -5,45 +5,36 @@
 
 namespace vw {
 
-Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value)
-    : m_device(std::move(device)) {
-    if (!m_device) throw LogicError("Semaphore: device is null");
+Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value) {
+    if (!device) throw LogicError("Semaphore: device is null");
     vk::SemaphoreTypeCreateInfo type_info(vk::SemaphoreType::eTimeline, initial_value);
     const vk::SemaphoreCreateInfo info({}, &type_info);
     vk::Semaphore semaphore;
-    check(m_device->handle().createSemaphore(&info, nullptr, &semaphore), "vkCreateSemaphore");
-    m_semaphore = vk::UniqueSemaphore(
-        semaphore,
-        vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
+    check(device->handle().createSemaphore(&info, nullptr, &semaphore), "vkCreateSemaphore");
+    vk::UniqueSemaphore owned(
+        semaphore, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(device->handle(), nullptr));
+    m_semaphore = OwnedHandle<vk::UniqueSemaphore, Device>(std::move(owned), std::move(device));
 }
 
 Semaphore::~Semaphore() = default;
 
-Semaphore &Semaphore::operator=(Semaphore &&other) noexcept {
-    if (this != &other) {
-        m_semaphore.reset(); // before the device it belongs to can go
-        m_device = std::move(other.m_device);
-        m_semaphore = std::move(other.m_semaphore);
-    }
-    return *this;
-}
-
 const Device &Semaphore::device_or_throw(const char *operation) const {
-    if (!m_device) throw LogicError(std::string(operation) + ": the semaphore is empty (moved from)");
-    return *m_device;
+    const auto &device = m_semaphore.owner<0>();
+    if (!device) throw LogicError(std::string(operation) + ": the semaphore is empty (moved from)");
+    return *device;
 }
 
 std::uint64_t Semaphore::value() const {
     const Device &device = device_or_throw("Semaphore::value");
     std::uint64_t current = 0;
-    check(device.handle().getSemaphoreCounterValue(*m_semaphore, &current, device.dispatcher()),
+    check(device.handle().getSemaphoreCounterValue(*m_semaphore.get(), &current, device.dispatcher()),
           "vkGetSemaphoreCounterValue");
     return current;
 }
 
 bool Semaphore::wait(std::uint64_t target, std::chrono::nanoseconds timeout) const {
     const Device &device = device_or_throw("Semaphore::wait");
-    const vk::Semaphore semaphore = *m_semaphore;
+    const vk::Semaphore semaphore = *m_semaphore.get();
     const vk::SemaphoreWaitInfo info({}, semaphore, target);
     const auto nanoseconds =
         timeout.count() < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(timeout.count());
@@ -60,13 +51,13 @@ void Semaphore::signal(std::uint64_t target) {
                          " is not above the current value " + std::to_string(current));
     }
     const Device &device = device_or_throw("Semaphore::signal");
-    const vk::SemaphoreSignalInfo info(*m_semaphore, target);
+    const vk::SemaphoreSignalInfo info(*m_semaphore.get(), target);
     check(device.handle().signalSemaphore(&info, device.dispatcher()), "vkSignalSemaphore");
 }
 
 vk::SemaphoreSubmitInfo Semaphore::submit_info(std::uint64_t target,
                                                vk::PipelineStageFlags2 stages) const noexcept {
-    return {*m_semaphore, target, stages};
+    return {*m_semaphore.get(), target, stages};
 }
 
 } // namespace vw

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <vk_mem_alloc.h>
+#include <vulkan/vulkan.hpp>
+
+namespace vw {
+
+class Allocator;
+
+/// What buffers and images share: a Vulkan object (VkBuffer or VkImage) bound to a VMA
+/// allocation of an Allocator, and what can be asked about that memory. The base of BufferBase
+/// and Image; not created or deleted on its own. Destroying the derived object destroys the
+/// Vulkan object and frees its memory; it keeps the Allocator (and so the device) alive. A
+/// moved-from object is empty. Like a standard container: one writer at a time.
+class Allocation {
+public:
+    /// True when it holds nothing (default-constructed or moved from).
+    [[nodiscard]] bool empty() const noexcept { return m_allocation == nullptr; }
+    /// The VMA allocation backing the object (null when empty).
+    [[nodiscard]] VmaAllocation allocation() const noexcept { return m_allocation; }
+    /// The allocator that owns the memory (null when empty).
+    [[nodiscard]] const std::shared_ptr<const Allocator> &allocator() const noexcept {
+        return m_allocator;
+    }
+    /// Index of the memory type the object landed in. LogicError when empty.
+    [[nodiscard]] std::uint32_t memory_type_index() const;
+    /// Property flags of that memory type. LogicError when empty.
+    [[nodiscard]] vk::MemoryPropertyFlags memory_properties() const;
+    /// True when the object has a VkDeviceMemory of its own rather than a range of a block.
+    /// LogicError when empty.
+    [[nodiscard]] bool is_dedicated() const;
+    /// Names the object for reports, the JSON, the memory map and (with debug utils)
+    /// validation messages; "" clears it. LogicError, nothing changed, when empty or for a
+    /// name with control characters or invalid UTF-8. Not thread-safe for the same object.
+    void set_name(std::string_view name);
+    /// The name ("" when unnamed or empty).
+    [[nodiscard]] std::string name() const;
+
+protected:
+    /// An empty buffer (vk::ObjectType::eBuffer) or image (eImage).
+    explicit Allocation(vk::ObjectType type) noexcept;
+    /// Adopts `object` (a VkBuffer or VkImage, as `type` says) bound to `allocation`.
+    Allocation(std::shared_ptr<const Allocator> allocator, VmaAllocation allocation,
+               vk::ObjectType type, std::uint64_t object) noexcept;
+    Allocation(Allocation &&other) noexcept;
+    Allocation &operator=(Allocation &&other) noexcept;
+    Allocation(const Allocation &) = delete;
+    Allocation &operator=(const Allocation &) = delete;
+    /// Destroys the object and frees its memory.
+    ~Allocation();
+
+    /// The Vulkan object's handle as a 64-bit value (0 when empty).
+    [[nodiscard]] std::uint64_t object() const noexcept { return m_object; }
+    /// LogicError "<Class>::<operation>: the buffer (or image) is empty" when empty.
+    void require_object(const char *operation) const;
+    /// "BufferBase::<operation>" or "Image::<operation>", for messages.
+    [[nodiscard]] std::string qualified(const char *operation) const;
+
+private:
+    [[nodiscard]] const char *kind() const noexcept;
+    void release() noexcept;
+
+    std::shared_ptr<const Allocator> m_allocator;
+    VmaAllocation m_allocation = nullptr;
+    vk::ObjectType m_type; // kept when moved from, for messages
+    std::uint64_t m_object = 0;
+};
+
+} // namespace vw

@@ -1,0 +1,95 @@
+#include "VulkanWrapper/Memory/Allocation.h"
+
+#include <utility>
+
+#include "AllocatorInternals.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Utils/Error.h"
+
+namespace vw {
+
+Allocation::Allocation(vk::ObjectType type) noexcept
+    : m_type(type) {}
+
+Allocation::Allocation(std::shared_ptr<const Allocator> allocator, VmaAllocation allocation,
+                       vk::ObjectType type, std::uint64_t object) noexcept
+    : m_allocator(std::move(allocator))
+    , m_allocation(allocation)
+    , m_type(type)
+    , m_object(object) {}
+
+Allocation::Allocation(Allocation &&other) noexcept
+    : m_allocator(std::move(other.m_allocator))
+    , m_allocation(std::exchange(other.m_allocation, nullptr))
+    , m_type(other.m_type)
+    , m_object(std::exchange(other.m_object, 0)) {}
+
+Allocation &Allocation::operator=(Allocation &&other) noexcept {
+    if (this != &other) {
+        release();
+        m_allocator = std::move(other.m_allocator);
+        m_allocation = std::exchange(other.m_allocation, nullptr);
+        m_type = other.m_type;
+        m_object = std::exchange(other.m_object, 0);
+    }
+    return *this;
+}
+
+Allocation::~Allocation() { release(); }
+
+void Allocation::release() noexcept {
+    if (m_allocation != nullptr) {
+        if (m_type == vk::ObjectType::eImage) {
+            vmaDestroyImage(m_allocator->handle(), reinterpret_cast<VkImage>(m_object), m_allocation);
+        } else {
+            vmaDestroyBuffer(m_allocator->handle(), reinterpret_cast<VkBuffer>(m_object), m_allocation);
+        }
+    }
+    m_allocation = nullptr;
+    m_object = 0;
+    m_allocator.reset();
+}
+
+void Allocation::require_object(const char *operation) const {
+    if (empty()) throw LogicError(qualified(operation) + ": the " + kind() + " is empty");
+}
+
+const char *Allocation::kind() const noexcept {
+    return m_type == vk::ObjectType::eImage ? "image" : "buffer";
+}
+
+std::string Allocation::qualified(const char *operation) const {
+    return std::string(m_type == vk::ObjectType::eImage ? "Image::" : "BufferBase::") + operation;
+}
+
+std::uint32_t Allocation::memory_type_index() const {
+    require_object("memory_type_index");
+    VmaAllocationInfo info{};
+    vmaGetAllocationInfo(m_allocator->handle(), m_allocation, &info);
+    return info.memoryType;
+}
+
+vk::MemoryPropertyFlags Allocation::memory_properties() const {
+    require_object("memory_properties");
+    VkMemoryPropertyFlags flags = 0;
+    vmaGetAllocationMemoryProperties(m_allocator->handle(), m_allocation, &flags);
+    return vk::MemoryPropertyFlags(flags);
+}
+
+bool Allocation::is_dedicated() const {
+    require_object("is_dedicated");
+    VmaAllocationInfo2 info{};
+    vmaGetAllocationInfo2(m_allocator->handle(), m_allocation, &info);
+    return info.dedicatedMemory == VK_TRUE;
+}
+
+void Allocation::set_name(std::string_view name) {
+    require_object("set_name");
+    AllocatorInternals::set_allocation_name(*m_allocator, m_allocation, name, m_type, m_object);
+}
+
+std::string Allocation::name() const {
+    return empty() ? std::string() : AllocatorInternals::allocation_name(*m_allocator, m_allocation);
+}
+
+} // namespace vw

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <string_view>
+
+#include <vk_mem_alloc.h>
+#include <vulkan/vulkan.hpp>
+
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Utils/Error.h"
+
+namespace vw {
+
+/// What other library classes (Allocation, ImageBuilder, Report) and tests need of an Allocator
+/// that is no part of its public API. Internal: not installed.
+class AllocatorInternals {
+public:
+    /// Names `allocation` for VMA's JSON and the Vulkan object `object` of `type` for debug
+    /// utils (eUnknown: the allocation only). LogicError for an invalid name, nothing changed.
+    static void set_allocation_name(const Allocator &allocator, VmaAllocation allocation,
+                                    std::string_view name, vk::ObjectType type,
+                                    std::uint64_t object) {
+        allocator.set_allocation_name(allocation, name, type, object);
+    }
+    /// The name of `allocation` ("" when unnamed).
+    [[nodiscard]] static std::string allocation_name(const Allocator &allocator,
+                                                     VmaAllocation allocation) {
+        return allocator.allocation_name(allocation);
+    }
+    /// LogicError when `name` has control characters or is not UTF-8.
+    static void validate_name(std::string_view name, std::string_view operation) {
+        Allocator::validate_name(name, operation);
+    }
+    /// The OutOfMemoryError for a failed request, with the heap and its budget.
+    [[nodiscard]] static OutOfMemoryError out_of_memory(const Allocator &allocator, vk::Result result,
+                                                        std::string_view operation,
+                                                        std::optional<vk::DeviceSize> size_bytes,
+                                                        std::uint32_t memory_type,
+                                                        std::source_location location) {
+        return allocator.out_of_memory(result, operation, size_bytes, memory_type, location);
+    }
+    /// The OutOfMemoryError to throw after freeing a dedicated allocation past the budget.
+    [[nodiscard]] static std::optional<OutOfMemoryError> over_budget(
+        const Allocator &allocator, VmaAllocation allocation, const VmaAllocationInfo &info,
+        std::string_view operation, std::source_location location) {
+        return allocator.over_budget(allocation, info, operation, location);
+    }
+    /// InvariantError when a VMA assertion failed since the last report (see
+    /// Allocator::check_invariants); reports each failure once.
+    static void check_invariants(std::string_view operation) { Allocator::check_invariants(operation); }
+};
+
+} // namespace vw

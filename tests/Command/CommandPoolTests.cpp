@@ -86,5 +86,35 @@ TEST_F(CommandPoolTests, CommandBuffersKeepTheirPoolAlive) {
     EXPECT_EQ(buffer->read_as_vector(3, 1)[0], 7U);
 }
 
+TEST_F(CommandPoolTests, SeveralBuffersComeFromOneAllocation) {
+    CommandPool pool(device, device->compute_queue().family_index());
+    std::vector<CommandBuffer> buffers = pool.allocate(3);
+    ASSERT_EQ(buffers.size(), 3U);
+    EXPECT_NE(buffers[0].handle(), buffers[1].handle());
+    EXPECT_NE(buffers[1].handle(), buffers[2].handle());
+    EXPECT_NE(buffers[0].handle(), buffers[2].handle());
+    std::vector<std::unique_ptr<Readback>> targets;
+    for (std::uint32_t i = 0; i < buffers.size(); ++i) {
+        targets.push_back(allocator->allocate<Readback>(64));
+        buffers[i].begin();
+        record_fill(buffers[i], *targets.back(), 100U + i);
+        buffers[i].end();
+        buffers[i].submit_and_wait(device->compute_queue());
+        EXPECT_EQ(targets.back()->read_as_vector(0, 64), std::vector<std::uint32_t>(64, 100U + i));
+    }
+    EXPECT_EQ(buffers[2].family_index(), pool.family_index());
+}
+
+TEST_F(CommandPoolTests, AZeroCountOrAnEmptyPoolIsALogicError) {
+    CommandPool pool(device, device->compute_queue().family_index());
+    EXPECT_THROW((void)pool.allocate(0), LogicError);
+    CommandPool taken = std::move(pool);
+    EXPECT_FALSE(pool.handle());
+    EXPECT_EQ(pool.device(), nullptr);
+    EXPECT_THROW((void)pool.allocate(2), LogicError);
+    EXPECT_THROW(pool.reset(), LogicError);
+    EXPECT_EQ(taken.allocate(2).size(), 2U);
+}
+
 } // namespace
 } // namespace vw

@@ -11,6 +11,8 @@
 
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Memory/VmaAssertions.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 
@@ -342,6 +344,44 @@ TEST_F(AllocatorTests, EightThreadsAllocateWriteReadAndFreeWithNothingLost) {
     const auto stats = allocator->statistics().total;
     EXPECT_EQ(stats.allocation_count, 0U);
     EXPECT_EQ(stats.allocation_bytes, 0U);
+}
+
+// Not an AllocatorTest: its fixture fails any test during which a VMA assertion fails, and this
+// one raises one on purpose (each test runs in a process of its own).
+TEST(VmaAssertionPolicyTests, AFailedVmaAssertionIsThrownOnceByTheNextAllocation) {
+    auto allocator = AllocatorBuilder(test::shared_instance(), test::shared_device()).build();
+    auto before = allocator->allocate<Buffer<std::uint32_t, true, StagingBufferUsage>>(16);
+    detail::vma_assertion_failed("pretend invariant", "vk_mem_alloc.h", 1);
+    try {
+        (void)allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(16);
+        ADD_FAILURE() << "the allocation went on past a failed VMA assertion";
+    } catch (const InvariantError &error) {
+        EXPECT_NE(error.message().find("pretend invariant"), std::string::npos) << error.message();
+    }
+    // Nothing was left behind by the refused call; the failure is reported once, not forever.
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 1U);
+    auto after = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(16);
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 2U);
+    before->write(std::vector<std::uint32_t>(16, 9U), 0);
+    EXPECT_EQ(before->read_as_vector(0, 16), std::vector<std::uint32_t>(16, 9U));
+}
+
+TEST(VmaAssertionPolicyTests, AnImageBuildAfterAFailedAssertionThrowsItToo) {
+    auto device = test::shared_device();
+    auto allocator = AllocatorBuilder(test::shared_instance(), device).build();
+    detail::vma_assertion_failed("another invariant", "vk_mem_alloc.h", 2);
+    const auto build = [&] {
+        return ImageBuilder()
+            .setDevice(device)
+            .setAllocator(allocator)
+            .setFormat(vk::Format::eR8G8B8A8Unorm)
+            .setExtent(Width{8}, Height{8})
+            .setUsage(vk::ImageUsageFlagBits::eSampled)
+            .build();
+    };
+    EXPECT_THROW((void)build(), InvariantError);
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
+    EXPECT_NE(build(), nullptr);
 }
 
 } // namespace

@@ -90,6 +90,15 @@ TEST_F(AllocatorPageTests, BuilderConstructorForm) {
     EXPECT_NE(allocator->handle(), nullptr);
 }
 
+TEST_F(AllocatorPageTests, DoesSupportSnippet) {
+    using VertexBuffer = Buffer<Vertex, false, VertexBufferUsage>;
+    static_assert(VertexBuffer::does_support(vk::BufferUsageFlagBits::eVertexBuffer));
+    static_assert(!VertexBuffer::does_support(vk::BufferUsageFlagBits::eIndexBuffer));
+    static_assert(VertexBuffer::does_support(TransferDstUsage));
+    auto allocator = AllocatorBuilder(instance, device).build();
+    EXPECT_EQ(allocator->allocate<VertexBuffer>(4)->usage(), vk::BufferUsageFlags(VertexBufferUsage));
+}
+
 TEST_F(AllocatorPageTests, MemoryTypeSnippets) {
     const std::size_t count = 256;
     const auto vertices = some_vertices(count);

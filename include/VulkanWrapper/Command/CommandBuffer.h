@@ -20,9 +20,6 @@ class Queue;
 /// buffers at once, or with a vw::Fence, use vw::Submission (Synchronization/Submission.h).
 class CommandBuffer {
 public:
-    /// Adopts `buffer` allocated from `pool` on `device` (used by CommandPool).
-    CommandBuffer(std::shared_ptr<Device> device, std::shared_ptr<vk::UniqueCommandPool> pool,
-                  std::uint32_t family_index, vk::CommandBuffer buffer) noexcept;
     CommandBuffer(CommandBuffer &&) noexcept = default;
     CommandBuffer &operator=(CommandBuffer &&) noexcept = default;
     ~CommandBuffer();
@@ -50,6 +47,12 @@ public:
     void submit_and_wait(Queue &queue) const;
 
 private:
+    friend class CommandPool;
+
+    // Adopts `buffer`, allocated from `pool` on `device`.
+    CommandBuffer(std::shared_ptr<Device> device, std::shared_ptr<vk::UniqueCommandPool> pool,
+                  std::uint32_t family_index, vk::CommandBuffer buffer) noexcept;
+
     OwnedHandle<vk::UniqueCommandBuffer, Device, vk::UniqueCommandPool> m_buffer;
     std::uint32_t m_family_index = 0;
 };

@@ -39,9 +39,6 @@ public:
 
     /// An empty image.
     Image() noexcept;
-    /// Adopts `image` and `allocation` created by `allocator` as described (used by ImageBuilder).
-    Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAllocation allocation,
-          const Description &description) noexcept;
     Image(Image &&other) noexcept;
     Image &operator=(Image &&other) noexcept;
     Image(const Image &) = delete;
@@ -80,6 +77,12 @@ public:
     [[nodiscard]] vk::Extent3D mip_extent(MipLevel level) const noexcept;
 
 private:
+    friend class ImageBuilder;
+
+    // Adopts `image` and `allocation`, made by `allocator` as described.
+    Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAllocation allocation,
+          const Description &description) noexcept;
+
     Description m_description;
 };
 

@@ -17,10 +17,6 @@ class Image;
 /// given by reference must outlive the view.
 class ImageView {
 public:
-    /// Adopts `view` of `image` on `device` (used by ImageViewBuilder).
-    ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
-              vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range,
-              std::shared_ptr<const Image> owner = nullptr);
     ImageView(ImageView &&) noexcept = default;
     ImageView &operator=(ImageView &&) noexcept = default;
     ~ImageView();
@@ -36,6 +32,13 @@ public:
     }
 
 private:
+    friend class ImageViewBuilder;
+
+    // Adopts `view` of `image` on `device`.
+    ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
+              vk::ImageViewType type, vk::Format format, const vk::ImageSubresourceRange &range,
+              std::shared_ptr<const Image> owner = nullptr);
+
     // The image is an owner only when it was given as a std::shared_ptr.
     OwnedHandle<vk::UniqueImageView, Device, const Image> m_view;
     vk::Image m_image;

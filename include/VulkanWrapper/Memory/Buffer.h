@@ -42,12 +42,6 @@ class BufferBase : public Allocation {
 public:
     /// An empty buffer.
     BufferBase() noexcept;
-    /// Adopts `buffer` and `allocation` (created by `allocator` with the given properties).
-    /// Used by Allocator; `mapped` is the persistent mapping of host-visible memory, and
-    /// `host_mappable` says whether VMA allows the host to map the allocation.
-    BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
-               VmaAllocation allocation, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
-               HostAccess host_access, void *mapped, bool host_mappable) noexcept;
     BufferBase(BufferBase &&other) noexcept;
     BufferBase &operator=(BufferBase &&other) noexcept;
     BufferBase(const BufferBase &) = delete;
@@ -98,6 +92,13 @@ public:
     void read_bytes(std::span<std::byte> out, vk::DeviceSize offset) const;
 
 private:
+    friend class Allocator;
+
+    // Adopts `buffer` and `allocation`, made by `allocator`; `mapped` is the persistent mapping
+    // of host-visible memory, `host_mappable` whether VMA allows the host to map it.
+    BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
+               VmaAllocation allocation, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
+               HostAccess host_access, void *mapped, bool host_mappable) noexcept;
     void check_range(vk::DeviceSize offset, vk::DeviceSize size, const char *operation) const;
 
     vk::DeviceSize m_size_bytes = 0;

@@ -43,7 +43,7 @@ std::vector<CommandBuffer> CommandPool::allocate(std::uint32_t count) {
     result.reserve(count); // before the allocation: nothing below can throw and leak handles
     check(device.handle().allocateCommandBuffers(&info, handles.data()), "vkAllocateCommandBuffers");
     for (const vk::CommandBuffer buffer : handles) {
-        result.emplace_back(m_pool.owner<0>(), m_pool.get(), m_family_index, buffer);
+        result.push_back(CommandBuffer(m_pool.owner<0>(), m_pool.get(), m_family_index, buffer));
     }
     return result;
 }

@@ -128,8 +128,8 @@ std::unique_ptr<ImageView> ImageViewBuilder::build() const {
     check(m_device->handle().createImageView(&info, nullptr, &view), "vkCreateImageView");
     vk::UniqueImageView owned(
         view, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
-    return std::make_unique<ImageView>(m_device, std::move(owned), image.handle(), type, format, range,
-                                       m_shared_image);
+    return std::unique_ptr<ImageView>(new ImageView(m_device, std::move(owned), image.handle(), type,
+                                                    format, range, m_shared_image));
 }
 
 } // namespace vw

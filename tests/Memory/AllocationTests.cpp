@@ -58,14 +58,7 @@ TEST_F(AllocationTests, ATypedBufferDeletedThroughItsBaseFreesItsMemory) {
 
 TEST_F(AllocationTests, BuffersAndImagesAnswerTheSameMemoryQuestions) {
     auto buffer = allocator->allocate<HostWords>(256, "words");
-    auto image = ImageBuilder()
-                     .setDevice(device)
-                     .setAllocator(allocator)
-                     .setFormat(vk::Format::eR8G8B8A8Unorm)
-                     .setExtent(Width{16}, Height{16})
-                     .setUsage(vk::ImageUsageFlagBits::eSampled)
-                     .setName("texture")
-                     .build();
+    auto image = test::small_image(allocator).setName("texture").build();
     for (const Allocation *allocation : {static_cast<const Allocation *>(buffer.get()),
                                          static_cast<const Allocation *>(image.get())}) {
         EXPECT_FALSE(allocation->empty());
@@ -90,13 +83,7 @@ TEST_F(AllocationTests, MovedFromBuffersAndImagesAreEmptyAndSayWhichTheyAre) {
     EXPECT_FALSE(buffer->handle());
     EXPECT_FALSE(taken.empty());
 
-    auto image = ImageBuilder()
-                     .setDevice(device)
-                     .setAllocator(allocator)
-                     .setFormat(vk::Format::eR8G8B8A8Unorm)
-                     .setExtent(Width{4}, Height{4})
-                     .setUsage(vk::ImageUsageFlagBits::eSampled)
-                     .build();
+    auto image = test::small_image(allocator, 4).build();
     Image moved = std::move(*image);
     EXPECT_TRUE(image->empty());
     EXPECT_FALSE(image->handle());

@@ -370,15 +370,7 @@ TEST(VmaAssertionPolicyTests, AnImageBuildAfterAFailedAssertionThrowsItToo) {
     auto device = test::shared_device();
     auto allocator = AllocatorBuilder(test::shared_instance(), device).build();
     detail::vma_assertion_failed("another invariant", "vk_mem_alloc.h", 2);
-    const auto build = [&] {
-        return ImageBuilder()
-            .setDevice(device)
-            .setAllocator(allocator)
-            .setFormat(vk::Format::eR8G8B8A8Unorm)
-            .setExtent(Width{8}, Height{8})
-            .setUsage(vk::ImageUsageFlagBits::eSampled)
-            .build();
-    };
+    const auto build = [&] { return test::small_image(allocator, 8).build(); };
     EXPECT_THROW((void)build(), InvariantError);
     EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
     EXPECT_NE(build(), nullptr);

@@ -74,4 +74,13 @@ ScopedEnv::~ScopedEnv() {
     }
 }
 
+ImageBuilder small_image(const std::shared_ptr<Allocator> &allocator, std::uint32_t side) {
+    return ImageBuilder()
+        .setDevice(allocator->device())
+        .setAllocator(allocator)
+        .setFormat(vk::Format::eR8G8B8A8Unorm)
+        .setExtent(Width{side}, Height{side})
+        .setUsage(vk::ImageUsageFlagBits::eSampled);
+}
+
 } // namespace vw::test

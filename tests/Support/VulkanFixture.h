@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
@@ -48,6 +49,11 @@ protected:
 
     std::shared_ptr<Allocator> allocator;
 };
+
+/// An ImageBuilder for a small sampled image (R8G8B8A8Unorm, `side` × `side`) on `allocator`'s
+/// device: tests change what they need and build.
+[[nodiscard]] ImageBuilder small_image(const std::shared_ptr<Allocator> &allocator,
+                                       std::uint32_t side = 16);
 
 /// Sets an environment variable for the lifetime of the object, then restores it.
 class ScopedEnv {

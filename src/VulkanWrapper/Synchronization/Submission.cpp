@@ -24,10 +24,19 @@ Submission &Submission::addCommands(const CommandBuffer &commands) {
     return *this;
 }
 
+namespace {
+
+vk::SemaphoreSubmitInfo entry_of(const Semaphore &semaphore, std::uint64_t value,
+                                 vk::PipelineStageFlags2 stages, const char *operation) {
+    if (!semaphore.handle()) throw LogicError(std::string(operation) + ": the semaphore is empty");
+    return semaphore.submit_info(value, stages);
+}
+
+} // namespace
+
 Submission &Submission::addWait(const Semaphore &semaphore, std::uint64_t value,
                                 vk::PipelineStageFlags2 stages) {
-    if (!semaphore.handle()) throw LogicError("Submission::addWait: the semaphore is empty");
-    m_waits.push_back(semaphore.submit_info(value, stages));
+    m_waits.push_back(entry_of(semaphore, value, stages, "Submission::addWait"));
     return *this;
 }
 
@@ -38,8 +47,7 @@ Submission &Submission::addWait(const vk::SemaphoreSubmitInfo &wait) {
 
 Submission &Submission::addSignal(const Semaphore &semaphore, std::uint64_t value,
                                   vk::PipelineStageFlags2 stages) {
-    if (!semaphore.handle()) throw LogicError("Submission::addSignal: the semaphore is empty");
-    m_signals.push_back(semaphore.submit_info(value, stages));
+    m_signals.push_back(entry_of(semaphore, value, stages, "Submission::addSignal"));
     return *this;
 }
 

@@ -21,6 +21,7 @@ class DeviceFinder;
 
 namespace detail {
 class FeatureChain;
+class DeviceAccess;
 } // namespace detail
 
 /// Names one VkBool32 feature: a member pointer into vk::PhysicalDeviceFeatures, or into any
@@ -134,7 +135,7 @@ public:
     [[nodiscard]] const vk::DispatchLoaderDynamic &dispatcher() const noexcept;
 
 private:
-    friend class DeviceFinder; // the only creator
+    friend class detail::DeviceAccess; // the only creator (DeviceFinder::build, tests)
     struct Config;
     explicit Device(Config config);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "DeviceAccess.h"
 #include "DeviceConfig.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
@@ -230,11 +231,11 @@ std::shared_ptr<Device> DeviceFinder::build() {
     }
     std::sort(extensions.begin(), extensions.end());
 
-    Device::Config config{m_instance,          device,
+    detail::DeviceAccess::Config config{m_instance,          device,
                           api,                 std::move(extensions),
                           m_required_features, m_requested_features,
                           *detail::choose_queue_families(device.queue_families())};
-    return std::shared_ptr<Device>(new Device(std::move(config)));
+    return detail::DeviceAccess::create(std::move(config));
 }
 
 } // namespace vw

@@ -96,8 +96,9 @@ public:
     /// (asynchronous compute), else the main queue.
     [[nodiscard]] Queue &compute_queue() const noexcept;
     /// A transfer queue: from a transfer-only family when the device has one (a DMA engine),
-    /// else the main queue. May be in a different family than the other queues: resources
-    /// shared between them need queue-family ownership transfers.
+    /// else the main queue. May be in a different family than the other queues: buffers are
+    /// shared between the families (VK_SHARING_MODE_CONCURRENT), images are exclusive and
+    /// need queue-family ownership transfers.
     [[nodiscard]] Queue &transfer_queue() const noexcept;
     /// Every distinct queue the device was created with, one per family used.
     [[nodiscard]] std::vector<Queue *> queues() const;

@@ -302,8 +302,8 @@ struct Choice {
 Choice find_choice(vw::Instance &instance) {
     try {
         return {instance.findGpu().find().chosen().index(), {}};
-    } catch (const std::exception &e) {
-        return {std::nullopt, e.what()};
+    } catch (const vw::Exception &e) {
+        return {std::nullopt, e.message()}; // what a user acts on; the library's location is not
     }
 }
 
@@ -572,7 +572,8 @@ int main(int argc, char **argv) {
         std::cerr << "vw-info: " << e.what() << "\n\n" << usage_text;
         return 2;
     } catch (const vw::Exception &e) {
-        std::cerr << "vw-info: error: " << e.what() << '\n';
+        // The message only: the library's source location means nothing to a user.
+        std::cerr << "vw-info: error: " << e.message() << '\n';
         return 1;
     } catch (const std::exception &e) {
         std::cerr << "vw-info: error: " << e.what() << '\n';

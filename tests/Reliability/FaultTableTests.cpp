@@ -298,7 +298,7 @@ std::vector<Row> FaultTableTests::rows() {
     const std::type_index not_supported = typeid(NotSupportedError);
     const std::type_index oom = typeid(OutOfMemoryError);
     const std::type_index vulkan = typeid(VulkanException);
-    const std::type_index plain = typeid(Exception);
+    [[maybe_unused]] const std::type_index plain = typeid(Exception); // no row throws plain Exception now
     const auto color = vk::ImageUsageFlagBits::eSampled | vk::ImageUsageFlagBits::eTransferSrc |
                        vk::ImageUsageFlagBits::eTransferDst;
     const vk::ImageLayout shader_read = vk::ImageLayout::eShaderReadOnlyOptimal;
@@ -329,7 +329,8 @@ std::vector<Row> FaultTableTests::rows() {
         [] { (void)InstanceBuilder().addExtensions({"VK_EXT_debug_utils", ""}).build(); });
     add("InstanceBuilder: empty application name", "InstanceBuilder::build", logic,
         [] { (void)InstanceBuilder().setApplicationName("").build(); });
-    add("InstanceBuilder: unknown extension", "InstanceBuilder::build", plain,
+    add("InstanceBuilder: unknown extension", "InstanceBuilder::build",
+        typeid(ExtensionNotPresentError),
         [] { (void)InstanceBuilder().addExtension("VK_VW_no_such_extension").build(); });
 
     // --- DeviceFinder -------------------------------------------------------------------------
@@ -339,18 +340,31 @@ std::vector<Row> FaultTableTests::rows() {
         [this] { (void)instance->findGpu().requireExtension(""); });
     add("DeviceFinder: empty requested extension", "DeviceFinder::requestExtension", logic,
         [this] { (void)instance->findGpu().requestExtension(""); });
-    add("DeviceFinder: unknown required extension", "DeviceFinder::find", plain,
+    add("DeviceFinder: unknown required extension", "DeviceFinder::find", typeid(NoDeviceError),
         [this] { (void)instance->findGpu().requireExtension("VK_VW_no_such_extension").find(); });
-    add("DeviceFinder: VW_DEVICE names no device", "DeviceFinder::find", plain, [this] {
+    add("DeviceFinder: VW_DEVICE names no device", "DeviceFinder::find", typeid(NoDeviceError), [this] {
         const test::ScopedEnv env("VW_DEVICE", "no-such-gpu-anywhere");
         (void)instance->findGpu().find();
     });
-    add("DeviceFinder: VW_DEVICE index past the end", "DeviceFinder::build", plain, [this] {
+    add("DeviceFinder: VW_DEVICE index past the end", "DeviceFinder::build", typeid(NoDeviceError), [this] {
         const test::ScopedEnv env("VW_DEVICE", "4000000000");
         (void)instance->findGpu().build();
     });
-    add("DeviceFinder: chosen() with an unfit requirement", "DeviceFinder::chosen", plain,
+    add("DeviceFinder: chosen() with an unfit requirement", "DeviceFinder::chosen", typeid(NoDeviceError),
         [this] { (void)instance->findGpu().requireExtension("VK_VW_no_such_extension").chosen(); });
+    add("DeviceFinder: feature of a structure that is not a feature structure",
+        "DeviceFinder::requireFeature", logic,
+        [this] { (void)instance->findGpu().requireFeature(&vk::SamplerCreateInfo::anisotropyEnable); });
+    add("DeviceFinder: requested feature of a structure that is not a feature structure",
+        "DeviceFinder::requestFeature", logic,
+        [this] { (void)instance->findGpu().requestFeature(&vk::SamplerCreateInfo::anisotropyEnable); });
+    add("DeviceFinder: extension feature required on an unfit device", "DeviceFinder::find",
+        typeid(NoDeviceError), [this] {
+            (void)instance->findGpu()
+                .requireExtension("VK_VW_no_such_extension")
+                .requireFeature(&vk::PhysicalDeviceRobustness2FeaturesEXT::nullDescriptor)
+                .find();
+        });
 
     // --- AllocatorBuilder ---------------------------------------------------------------------
     add("AllocatorBuilder: no instance", "AllocatorBuilder::build", logic,

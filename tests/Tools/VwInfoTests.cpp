@@ -23,9 +23,12 @@ struct ToolRun {
     std::string output;
 };
 
-ToolRun run_vw_info(const std::string &arguments, bool with_stderr = false) {
-    const std::string command =
-        std::string("'") + VW_INFO_PATH + "' " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
+// `environment`: assignments put before the command, e.g. "VW_DEVICE=x".
+ToolRun run_vw_info(const std::string &arguments, bool with_stderr = false,
+                    const std::string &environment = "") {
+    const std::string command = environment + (environment.empty() ? "" : " ") + "'" +
+                                VW_INFO_PATH + "' " + arguments +
+                                (with_stderr ? " 2>&1" : " 2>/dev/null");
     ToolRun run;
     FILE *pipe = ::popen(command.c_str(), "r");
     if (pipe == nullptr) return run;
@@ -191,6 +194,40 @@ TEST(VwInfoTests, ErrorsGoToStderrWithANonZeroStatus) {
     EXPECT_EQ(demo_on_missing_device.status, 1);
     EXPECT_NE(demo_on_missing_device.output.find("vw-info: error:"), std::string::npos)
         << demo_on_missing_device.output;
+}
+
+// The library's exceptions carry their source location; what vw-info shows a user is the
+// message alone.
+bool has_source_path(const std::string &text) {
+    return text.find("/src/") != std::string::npos || text.find(".cpp:") != std::string::npos ||
+           text.find(".h:") != std::string::npos;
+}
+
+TEST(VwInfoTests, ErrorMessagesCarryNoSourcePaths) {
+    // An error the library throws (LayerNotPresentError): on stderr, status 1, message only.
+    const ToolRun missing_layer = run_vw_info(
+        "--validate", true, "VK_LAYER_PATH=/nonexistent-vw-layer-dir VK_ADD_LAYER_PATH=");
+    EXPECT_EQ(missing_layer.status, 1) << missing_layer.output;
+    EXPECT_NE(missing_layer.output.find("vw-info: error: setDebug(): the Khronos validation layer "
+                                        "(VK_LAYER_KHRONOS_validation) is not installed"),
+              std::string::npos)
+        << missing_layer.output;
+    EXPECT_FALSE(has_source_path(missing_layer.output)) << missing_layer.output;
+
+    // DeviceFinder's NoDeviceError, reported in the listing (text and JSON).
+    const ToolRun text = run_vw_info("", false, "VW_DEVICE=no-such-gpu-anywhere");
+    ASSERT_EQ(text.status, 0) << text.output;
+    EXPECT_NE(text.output.find("DeviceFinder chooses no device: VW_DEVICE=no-such-gpu-anywhere "
+                               "matches no Vulkan device"),
+              std::string::npos)
+        << text.output;
+    EXPECT_FALSE(has_source_path(text.output)) << text.output;
+    const ToolRun json = run_vw_info("--json", false, "VW_DEVICE=no-such-gpu-anywhere");
+    ASSERT_EQ(json.status, 0);
+    const std::string chosen_error = nlohmann::json::parse(json.output).at("chosen_error").get<std::string>();
+    EXPECT_EQ(chosen_error.rfind("VW_DEVICE=no-such-gpu-anywhere matches no Vulkan device", 0), 0U)
+        << chosen_error;
+    EXPECT_FALSE(has_source_path(chosen_error)) << chosen_error;
 }
 
 } // namespace

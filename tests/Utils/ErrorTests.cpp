@@ -77,9 +77,49 @@ TEST(ErrorTests, ExceptionHierarchy) {
     static_assert(std::is_base_of_v<std::exception, Exception>);
     static_assert(std::is_base_of_v<Exception, VulkanException>);
     static_assert(std::is_base_of_v<VulkanException, OutOfMemoryError>);
+    static_assert(std::is_base_of_v<VulkanException, DeviceLostError>);
     static_assert(std::is_base_of_v<Exception, LogicError>);
     static_assert(!std::is_base_of_v<VulkanException, LogicError>);
+    static_assert(std::is_base_of_v<Exception, NotSupportedError>);
+    static_assert(!std::is_base_of_v<VulkanException, NotSupportedError>);
+    static_assert(!std::is_base_of_v<LogicError, NotSupportedError>);
+    static_assert(std::is_base_of_v<Exception, EnvironmentError>);
+    static_assert(!std::is_base_of_v<VulkanException, EnvironmentError>);
+    static_assert(std::is_base_of_v<EnvironmentError, LoaderError>);
+    static_assert(std::is_base_of_v<EnvironmentError, LayerNotPresentError>);
+    static_assert(std::is_base_of_v<EnvironmentError, ExtensionNotPresentError>);
+    static_assert(std::is_base_of_v<EnvironmentError, NoDeviceError>);
+    static_assert(!std::is_base_of_v<NotSupportedError, EnvironmentError>);
     EXPECT_THROW(throw LogicError("x"), Exception);
+    EXPECT_THROW(throw NoDeviceError("x"), EnvironmentError);
+}
+
+TEST(ErrorTests, DeviceLostResultThrowsDeviceLostError) {
+    try {
+        check(VK_ERROR_DEVICE_LOST, "vkQueueSubmit2");
+        FAIL() << "check did not throw";
+    } catch (const DeviceLostError &error) {
+        EXPECT_EQ(error.result(), vk::Result::eErrorDeviceLost);
+        EXPECT_EQ(error.message(), "vkQueueSubmit2 failed: ErrorDeviceLost");
+    }
+    // Other errors are not mistaken for it.
+    try {
+        check(vk::Result::eErrorInitializationFailed, "op");
+    } catch (const VulkanException &error) {
+        EXPECT_EQ(dynamic_cast<const DeviceLostError *>(&error), nullptr);
+    }
+}
+
+TEST(ErrorTests, EnvironmentErrorsKeepWhatIsMissing) {
+    const LayerNotPresentError layer("VK_LAYER_KHRONOS_validation", "layer missing");
+    EXPECT_EQ(layer.layer(), "VK_LAYER_KHRONOS_validation");
+    EXPECT_EQ(layer.message(), "layer missing");
+    const ExtensionNotPresentError extension("VK_EXT_debug_utils", "extension missing");
+    EXPECT_EQ(extension.extension(), "VK_EXT_debug_utils");
+    EXPECT_EQ(extension.message(), "extension missing");
+    const auto line = std::source_location::current().line() + 1;
+    const NotSupportedError unsupported("format eR8G8B8A8Srgb cannot be a storage image");
+    EXPECT_EQ(unsupported.location().line(), line);
 }
 
 } // namespace

@@ -1,7 +1,8 @@
 // The queue-family policy, checked against the layouts of real devices.
 #include <gtest/gtest.h>
 
-#include "VulkanWrapper/Vulkan/DeviceConfig.h" // private header, from src/
+#include "Support/InternalAccess.h" // the private DeviceConfig.h, from src/
+#include "VulkanWrapper/Utils/Error.h"
 
 namespace vw::detail {
 namespace {
@@ -126,6 +127,102 @@ TEST(DeviceSelectionTests, VwDeviceMatchesIndexOrNamePart) {
     // Among the matches, the best fitting one is chosen.
     EXPECT_EQ(best_device(devices, devices_matching(devices, "nvidia"), std::nullopt), 2U);
     EXPECT_EQ(best_device(devices, devices_matching(devices, "a2000"), std::nullopt), 3U);
+}
+
+} // namespace
+} // namespace vw::detail
+
+namespace vw::detail {
+namespace {
+
+TEST(DeviceSelectionTests, NoDeviceAtAllIsANoDeviceError) {
+    try {
+        (void)choose_device({}, "", std::nullopt, "");
+        FAIL() << "choose_device did not throw";
+    } catch (const NoDeviceError &error) {
+        EXPECT_NE(error.message().find("no Vulkan device found"), std::string::npos);
+    }
+}
+
+TEST(DeviceSelectionTests, UnfitOrUnmatchedChoicesAreNoDeviceErrorsWithTheListing) {
+    std::vector<DeviceSummary> devices = {{0, "llvmpipe", vk::PhysicalDeviceType::eCpu, 1, false}};
+    try {
+        (void)choose_device(devices, "", std::nullopt, "\n  0: llvmpipe\n      - lacks feature x");
+        FAIL() << "choose_device did not throw";
+    } catch (const NoDeviceError &error) {
+        EXPECT_EQ(error.message(),
+                  "no Vulkan device fits the requirements; devices:\n  0: llvmpipe\n      - lacks feature x");
+    }
+    EXPECT_THROW((void)choose_device(devices, "nvidia", std::nullopt, ""), NoDeviceError);
+    EXPECT_THROW((void)choose_device(devices, "0", std::nullopt, ""), NoDeviceError);
+    devices[0].fits = true;
+    EXPECT_EQ(choose_device(devices, "0", std::nullopt, ""), 0U);
+}
+
+const FeatureMemberInfo &info(const FeatureMember &feature) {
+    const FeatureMemberInfo *found = find_feature(feature);
+    EXPECT_NE(found, nullptr);
+    return *found;
+}
+
+TEST(FeatureTableTests, PromotedStructuresUseTheirCoreTwinFromVulkan12On) {
+    const auto &runtime = info(&vk::PhysicalDeviceDescriptorIndexingFeatures::runtimeDescriptorArray);
+    std::string why;
+    const auto at13 = locate_feature(runtime, VK_API_VERSION_1_3, {}, why);
+    ASSERT_TRUE(at13);
+    EXPECT_EQ(at13->type, vk::StructureType::ePhysicalDeviceVulkan12Features);
+    EXPECT_EQ(at13->offset, offsetof(VkPhysicalDeviceVulkan12Features, runtimeDescriptorArray));
+    EXPECT_EQ(at13->extension, nullptr);
+
+    // At 1.1: only through the extension, in its own structure.
+    EXPECT_FALSE(locate_feature(runtime, VK_API_VERSION_1_1, {}, why));
+    EXPECT_EQ(why, "feature runtimeDescriptorArray (VkPhysicalDeviceDescriptorIndexingFeatures) needs "
+                   "Vulkan 1.2 or device extension VK_EXT_descriptor_indexing, but only 1.1.0 is usable "
+                   "(the lower of instance and device versions) and the device lacks the extension");
+    const auto at11 = locate_feature(runtime, VK_API_VERSION_1_1, {"VK_EXT_descriptor_indexing"}, why);
+    ASSERT_TRUE(at11);
+    EXPECT_EQ(at11->type, vk::StructureType::ePhysicalDeviceDescriptorIndexingFeatures);
+    EXPECT_STREQ(at11->extension, "VK_EXT_descriptor_indexing");
+
+    // A Vulkan 1.1 structure is core at 1.1 and becomes VkPhysicalDeviceVulkan11Features at 1.2.
+    const auto &storage = info(&vk::PhysicalDevice16BitStorageFeatures::storageBuffer16BitAccess);
+    EXPECT_EQ(locate_feature(storage, VK_API_VERSION_1_1, {}, why)->type,
+              vk::StructureType::ePhysicalDevice16BitStorageFeatures);
+    EXPECT_EQ(locate_feature(storage, VK_API_VERSION_1_2, {}, why)->type,
+              vk::StructureType::ePhysicalDeviceVulkan11Features);
+}
+
+TEST(FeatureTableTests, ExtensionStructuresNeedTheirExtension) {
+    const auto &rt = info(&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline);
+    std::string why;
+    EXPECT_FALSE(locate_feature(rt, VK_API_VERSION_1_3, {}, why));
+    EXPECT_EQ(why, "feature rayTracingPipeline (VkPhysicalDeviceRayTracingPipelineFeaturesKHR) needs "
+                   "device extension VK_KHR_ray_tracing_pipeline, which the device lacks");
+    const auto found = locate_feature(rt, VK_API_VERSION_1_3, {"VK_KHR_ray_tracing_pipeline"}, why);
+    ASSERT_TRUE(found);
+    EXPECT_STREQ(found->extension, "VK_KHR_ray_tracing_pipeline");
+    EXPECT_EQ(feature_name(info(&vk::PhysicalDeviceFeatures::samplerAnisotropy)), "samplerAnisotropy");
+    EXPECT_EQ(feature_name(info(&vk::PhysicalDeviceVulkan13Features::maintenance4)), "maintenance4");
+}
+
+TEST(FeatureTableTests, ChainLinksEachStructureOnceAndFindsItsMembers) {
+    FeatureChain chain(VK_API_VERSION_1_3, {vk::StructureType::ePhysicalDeviceRobustness2FeaturesEXT,
+                                            vk::StructureType::ePhysicalDeviceVulkan12Features,
+                                            vk::StructureType::ePhysicalDeviceRobustness2FeaturesEXT});
+    std::vector<vk::StructureType> linked;
+    for (auto *s = static_cast<const VkBaseOutStructure *>(chain.head().pNext); s != nullptr; s = s->pNext) {
+        linked.push_back(static_cast<vk::StructureType>(s->sType));
+    }
+    EXPECT_EQ(linked, (std::vector<vk::StructureType>{vk::StructureType::ePhysicalDeviceVulkan11Features,
+                                                      vk::StructureType::ePhysicalDeviceVulkan12Features,
+                                                      vk::StructureType::ePhysicalDeviceVulkan13Features,
+                                                      vk::StructureType::ePhysicalDeviceRobustness2FeaturesEXT}));
+    vk::Bool32 *null_descriptor = chain.field(vk::StructureType::ePhysicalDeviceRobustness2FeaturesEXT,
+                                              offsetof(VkPhysicalDeviceRobustness2FeaturesEXT, nullDescriptor));
+    ASSERT_NE(null_descriptor, nullptr);
+    EXPECT_EQ(*null_descriptor, VK_FALSE);
+    EXPECT_EQ(chain.field(vk::StructureType::ePhysicalDeviceShaderAtomicFloatFeaturesEXT, 16), nullptr);
+    EXPECT_EQ(FeatureChain(VK_API_VERSION_1_1, {}).head().pNext, nullptr);
 }
 
 } // namespace

@@ -28,7 +28,7 @@ protected:
     std::string expect_find_error(DeviceFinder finder) {
         try {
             finder.find();
-        } catch (const Exception &error) {
+        } catch (const NoDeviceError &error) {
             return error.message();
         }
         ADD_FAILURE() << "find() did not throw";
@@ -106,7 +106,7 @@ TEST(DeviceFinderVersionTests, FeatureOfANewerVersionThanTheInstanceIsRejectedWi
     try {
         instance->findGpu().requireFeature(&vk::PhysicalDeviceVulkan13Features::maintenance4).find();
         FAIL() << "find() did not throw";
-    } catch (const Exception &error) {
+    } catch (const NoDeviceError &error) {
         EXPECT_NE(error.message().find("feature maintenance4 needs Vulkan 1.3"), std::string::npos)
             << error.message();
     }
@@ -118,7 +118,7 @@ TEST(DeviceFinderVersionTests, Vulkan11FeaturesStructureNeedsVulkan12) {
     try {
         instance->findGpu().requireFeature(&vk::PhysicalDeviceVulkan11Features::storageBuffer16BitAccess).find();
         FAIL() << "find() did not throw";
-    } catch (const Exception &error) {
+    } catch (const NoDeviceError &error) {
         EXPECT_NE(error.message().find("feature storageBuffer16BitAccess needs Vulkan 1.2"), std::string::npos)
             << error.message();
     }
@@ -128,7 +128,7 @@ TEST_F(DeviceFinderTests, RequirementsAddedAfterFindAreChecked) {
     auto finder = instance->findGpu();
     finder.find();
     finder.requireExtension("VK_VW_absent_extension");
-    EXPECT_THROW((void)finder.build(), Exception);
+    EXPECT_THROW((void)finder.build(), NoDeviceError);
 }
 
 TEST_F(DeviceFinderTests, VwDeviceSelectsByIndex) {
@@ -157,7 +157,7 @@ TEST_F(DeviceFinderTests, VwDeviceMatchingNothingListsTheDevices) {
 
 TEST_F(DeviceFinderTests, VwDeviceIndexOutOfRangeIsAnError) {
     const ScopedEnv env("VW_DEVICE", "97");
-    EXPECT_THROW(instance->findGpu().find(), Exception);
+    EXPECT_THROW(instance->findGpu().find(), NoDeviceError);
 }
 
 TEST_F(DeviceFinderTests, VwDeviceChoosingAnUnfitDeviceSaysWhy) {
@@ -197,6 +197,177 @@ TEST_F(DeviceFinderTests, RequestedExtensionsAreEnabledOnlyWhenPresent) {
     EXPECT_FALSE(built->has_extension("VK_VW_absent_extension"));
     EXPECT_EQ(built->has_extension(VK_EXT_CUSTOM_BORDER_COLOR_EXTENSION_NAME),
               built->physical_device().has_extension(VK_EXT_CUSTOM_BORDER_COLOR_EXTENSION_NAME));
+}
+
+// ---- Extension feature structures -----------------------------------------------------------
+// lavapipe (Mesa 22.3) has VK_EXT_robustness2 with all three features and VK_EXT_shader_atomic_float
+// with shaderBufferFloat32AtomicAdd but not sparseImageFloat32AtomicAdd; it has neither
+// VK_KHR_ray_tracing_pipeline nor runtimeDescriptorArray. The tests read what the device reports
+// instead of assuming it, and skip where a GPU differs.
+
+bool supports(const PhysicalDevice &device, const char *extension) {
+    return device.has_extension(extension);
+}
+
+TEST_F(DeviceFinderTests, RequiredExtensionFeatureIsEnabledWithItsExtension) {
+    const auto physical = instance->findGpu().find().chosen();
+    if (!supports(physical, VK_EXT_ROBUSTNESS_2_EXTENSION_NAME)) GTEST_SKIP() << "no VK_EXT_robustness2";
+    auto queried = physical.handle().getFeatures2<vk::PhysicalDeviceFeatures2,
+                                                  vk::PhysicalDeviceRobustness2FeaturesEXT>();
+    if (!queried.get<vk::PhysicalDeviceRobustness2FeaturesEXT>().nullDescriptor) GTEST_SKIP();
+
+    const auto built = instance->findGpu()
+                           .requireFeature(&vk::PhysicalDeviceRobustness2FeaturesEXT::nullDescriptor)
+                           .build();
+    EXPECT_TRUE(built->has_extension(VK_EXT_ROBUSTNESS_2_EXTENSION_NAME));
+    EXPECT_TRUE(built->is_feature_enabled(&vk::PhysicalDeviceRobustness2FeaturesEXT::nullDescriptor));
+    // Only what was asked for: the structure's other members stay off.
+    EXPECT_FALSE(built->is_feature_enabled(&vk::PhysicalDeviceRobustness2FeaturesEXT::robustImageAccess2));
+
+    // The feature works: a descriptor set layout with a null descriptor written into it is
+    // valid only with nullDescriptor enabled (the fixture fails the test on a validation error).
+    const vk::DescriptorSetLayoutBinding binding(0, vk::DescriptorType::eStorageBuffer, 1,
+                                                 vk::ShaderStageFlagBits::eCompute);
+    const vk::DescriptorSetLayoutCreateInfo layout_info({}, 1, &binding);
+    vk::DescriptorSetLayout layout;
+    check(built->handle().createDescriptorSetLayout(&layout_info, nullptr, &layout),
+          "vkCreateDescriptorSetLayout");
+    const vk::DescriptorPoolSize pool_size(vk::DescriptorType::eStorageBuffer, 1);
+    const vk::DescriptorPoolCreateInfo pool_info({}, 1, 1, &pool_size);
+    vk::DescriptorPool pool;
+    check(built->handle().createDescriptorPool(&pool_info, nullptr, &pool), "vkCreateDescriptorPool");
+    const vk::DescriptorSetAllocateInfo set_info(pool, 1, &layout);
+    vk::DescriptorSet set;
+    check(built->handle().allocateDescriptorSets(&set_info, &set), "vkAllocateDescriptorSets");
+    const vk::DescriptorBufferInfo null_buffer(VK_NULL_HANDLE, 0, VK_WHOLE_SIZE);
+    const vk::WriteDescriptorSet write(set, 0, 0, 1, vk::DescriptorType::eStorageBuffer, nullptr,
+                                       &null_buffer);
+    built->handle().updateDescriptorSets(1, &write, 0, nullptr);
+    built->handle().destroyDescriptorPool(pool);
+    built->handle().destroyDescriptorSetLayout(layout);
+}
+
+TEST_F(DeviceFinderTests, RequestedFeaturesAreEnabledExactlyWhereSupported) {
+    const auto physical = instance->findGpu().find().chosen();
+    if (!supports(physical, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME)) GTEST_SKIP() << "no VK_EXT_shader_atomic_float";
+    auto queried = physical.handle().getFeatures2<vk::PhysicalDeviceFeatures2,
+                                                  vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT,
+                                                  vk::PhysicalDeviceVulkan12Features>();
+    const auto &atomic = queried.get<vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT>();
+    const auto &v12 = queried.get<vk::PhysicalDeviceVulkan12Features>();
+
+    const auto built =
+        instance->findGpu()
+            .requestFeature(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::shaderBufferFloat32AtomicAdd)
+            .requestFeature(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::sparseImageFloat32AtomicAdd)
+            .requestFeature(&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline)
+            .requestFeature(&vk::PhysicalDeviceDescriptorIndexingFeatures::runtimeDescriptorArray)
+            .requestFeature(&vk::PhysicalDeviceFeatures::sparseBinding)
+            .build();
+    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::shaderBufferFloat32AtomicAdd),
+              atomic.shaderBufferFloat32AtomicAdd == VK_TRUE);
+    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::sparseImageFloat32AtomicAdd),
+              atomic.sparseImageFloat32AtomicAdd == VK_TRUE);
+    // The extension comes with a feature of its structure, and only then.
+    EXPECT_EQ(built->has_extension(VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME),
+              atomic.shaderBufferFloat32AtomicAdd == VK_TRUE || atomic.sparseImageFloat32AtomicAdd == VK_TRUE);
+    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline),
+              supports(physical, VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME) &&
+                  built->has_extension(VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME));
+    // A promoted structure is the same feature as its Vulkan 1.2 twin.
+    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceDescriptorIndexingFeatures::runtimeDescriptorArray),
+              v12.runtimeDescriptorArray == VK_TRUE);
+    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceVulkan12Features::runtimeDescriptorArray),
+              v12.runtimeDescriptorArray == VK_TRUE);
+    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceFeatures::sparseBinding),
+              queried.get<vk::PhysicalDeviceFeatures2>().features.sparseBinding == VK_TRUE);
+    // Never asked for, never enabled.
+    EXPECT_FALSE(built->is_feature_enabled(&vk::PhysicalDeviceFeatures::shaderInt64));
+    // The library's own.
+    EXPECT_TRUE(built->is_feature_enabled(&vk::PhysicalDeviceVulkan12Features::timelineSemaphore));
+    EXPECT_TRUE(built->is_feature_enabled(&vk::PhysicalDeviceTimelineSemaphoreFeatures::timelineSemaphore));
+    EXPECT_TRUE(built->is_feature_enabled(&vk::PhysicalDeviceVulkan13Features::synchronization2));
+    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceVulkan12Features::bufferDeviceAddress),
+              built->buffer_device_address_enabled());
+}
+
+TEST_F(DeviceFinderTests, RequiredFeatureOfAnAbsentExtensionRejectsWithTheReason) {
+    const auto physical = instance->findGpu().find().chosen();
+    if (supports(physical, VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME)) GTEST_SKIP() << "device has ray tracing";
+    const std::string message = expect_find_error(
+        instance->findGpu().requireFeature(&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline));
+    EXPECT_NE(message.find("feature rayTracingPipeline (VkPhysicalDeviceRayTracingPipelineFeaturesKHR) "
+                           "needs device extension VK_KHR_ray_tracing_pipeline, which the device lacks"),
+              std::string::npos)
+        << message;
+}
+
+TEST_F(DeviceFinderTests, RequiredUnsupportedMemberOfAPresentExtensionRejectsNamingIt) {
+    const auto physical = instance->findGpu().find().chosen();
+    if (!supports(physical, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME)) GTEST_SKIP();
+    auto queried = physical.handle().getFeatures2<vk::PhysicalDeviceFeatures2,
+                                                  vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT>();
+    if (queried.get<vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT>().sparseImageFloat32AtomicAdd) GTEST_SKIP();
+    const auto candidates =
+        instance->findGpu()
+            .requireFeature(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::sparseImageFloat32AtomicAdd)
+            .candidates();
+    const auto &reasons = candidates.at(physical.index()).rejections;
+    EXPECT_NE(std::find(reasons.begin(), reasons.end(),
+                        "lacks feature sparseImageFloat32AtomicAdd (VkPhysicalDeviceShaderAtomicFloatFeaturesEXT)"),
+              reasons.end());
+}
+
+TEST_F(DeviceFinderTests, PromotedStructureIsJudgedThroughItsCoreTwin) {
+    const auto physical = instance->findGpu().find().chosen();
+    auto queried = physical.handle().getFeatures2<vk::PhysicalDeviceFeatures2, vk::PhysicalDeviceVulkan12Features>();
+    const bool has = queried.get<vk::PhysicalDeviceVulkan12Features>().runtimeDescriptorArray == VK_TRUE;
+    auto finder = instance->findGpu().requireFeature(&vk::PhysicalDeviceDescriptorIndexingFeatures::runtimeDescriptorArray);
+    const auto reasons = finder.candidates().at(physical.index()).rejections;
+    const bool rejected = std::find(reasons.begin(), reasons.end(),
+                                    "lacks feature runtimeDescriptorArray (VkPhysicalDeviceDescriptorIndexingFeatures)") !=
+                          reasons.end();
+    EXPECT_EQ(rejected, !has);
+    if (has) {
+        const auto built = finder.build();
+        EXPECT_TRUE(built->is_feature_enabled(&vk::PhysicalDeviceVulkan12Features::runtimeDescriptorArray));
+        // At 1.3 the promoted extension is not needed, and not enabled for it.
+        EXPECT_FALSE(built->has_extension(VK_EXT_DESCRIPTOR_INDEXING_EXTENSION_NAME));
+    }
+}
+
+TEST(DeviceFinderVersionTests, PromotedStructureBelowItsVersionNeedsItsExtension) {
+    const ScopedEnv env("VW_DEVICE", nullptr);
+    const auto instance = InstanceBuilder().setDebug().setApiVersion(ApiVersion::e12).build();
+    const auto physical = instance->findGpu().find().chosen();
+    // At 1.2, synchronization2 (core in 1.3) comes from VK_KHR_synchronization2 and its structure.
+    const auto built = instance->findGpu()
+                           .requestFeature(&vk::PhysicalDeviceSynchronization2Features::synchronization2)
+                           .requestFeature(&vk::PhysicalDeviceVulkan13Features::maintenance4)
+                           .build();
+    EXPECT_TRUE(built->has_extension(VK_KHR_SYNCHRONIZATION_2_EXTENSION_NAME));
+    EXPECT_TRUE(built->is_feature_enabled(&vk::PhysicalDeviceSynchronization2Features::synchronization2));
+    // A Vulkan 1.3 structure does not exist at 1.2: requested, it is skipped.
+    EXPECT_FALSE(built->is_feature_enabled(&vk::PhysicalDeviceVulkan13Features::maintenance4));
+    built->wait_idle();
+    EXPECT_EQ(instance->validation_error_count(), 0U);
+}
+
+TEST_F(DeviceFinderTests, MembersOfUnknownStructuresAreLogicErrors) {
+    // A VkBool32 member of a structure that is not a feature structure.
+    EXPECT_THROW(instance->findGpu().requireFeature(&vk::SamplerCreateInfo::anisotropyEnable), LogicError);
+    EXPECT_THROW(instance->findGpu().requestFeature(&vk::SamplerCreateInfo::unnormalizedCoordinates), LogicError);
+    EXPECT_THROW((void)device->is_feature_enabled(&vk::SamplerCreateInfo::anisotropyEnable), LogicError);
+}
+
+TEST_F(DeviceFinderTests, FeatureMemberIdentifiesStructureAndOffset) {
+    const FeatureMember core = &vk::PhysicalDeviceFeatures::robustBufferAccess;
+    EXPECT_EQ(core.structure_type(), vk::StructureType::ePhysicalDeviceFeatures2);
+    EXPECT_EQ(core.offset(), offsetof(VkPhysicalDeviceFeatures2, features));
+    const FeatureMember robust = &vk::PhysicalDeviceRobustness2FeaturesEXT::nullDescriptor;
+    EXPECT_EQ(robust.structure_type(), vk::StructureType::ePhysicalDeviceRobustness2FeaturesEXT);
+    EXPECT_EQ(robust.offset(), offsetof(VkPhysicalDeviceRobustness2FeaturesEXT, nullDescriptor));
+    EXPECT_NE(robust, FeatureMember(&vk::PhysicalDeviceRobustness2FeaturesEXT::robustImageAccess2));
 }
 
 } // namespace

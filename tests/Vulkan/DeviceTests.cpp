@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "Support/InternalAccess.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
@@ -77,6 +78,30 @@ TEST_F(DeviceTests, TransferQueueIsTransferOnlyWhenTheDeviceHasSuchAFamily) {
     const auto flags = device->transfer_queue().flags();
     EXPECT_EQ(has_transfer_only,
               !(flags & (vk::QueueFlagBits::eGraphics | vk::QueueFlagBits::eCompute)));
+}
+
+TEST_F(DeviceTests, RequiredFeatureTheDeviceLacksAtCreationIsNotSupported) {
+    // DeviceFinder rejects such a device; a Device made without its judgement refuses too.
+    const PhysicalDevice &physical = device->physical_device();
+    if (physical.handle().getFeatures().sparseBinding) GTEST_SKIP() << "device has sparseBinding";
+    try {
+        (void)test::create_device(instance, physical, {&vk::PhysicalDeviceFeatures::sparseBinding});
+        FAIL() << "the device was created";
+    } catch (const NotSupportedError &error) {
+        EXPECT_NE(error.message().find("lacks feature sparseBinding"), std::string::npos)
+            << error.message();
+    }
+    if (!physical.has_extension(VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME)) {
+        EXPECT_THROW((void)test::create_device(
+                         instance, physical,
+                         {&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline}),
+                     NotSupportedError);
+    }
+    // The same features requested are skipped, and the device works.
+    const auto built = test::create_device(instance, physical, {},
+                                           {&vk::PhysicalDeviceFeatures::sparseBinding});
+    EXPECT_FALSE(built->is_feature_enabled(&vk::PhysicalDeviceFeatures::sparseBinding));
+    built->wait_idle();
 }
 
 TEST(DeviceLifetimeTests, DeviceKeepsItsInstanceAlive) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "Support/InternalAccess.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
@@ -74,26 +75,58 @@ TEST(InstanceTests, DebugEnablesLayerMessengerAndExtension) {
     EXPECT_EQ(instance->validation_error_count(), 0U);
 }
 
-TEST(InstanceTests, MissingValidationLayerNamesTheDebianPackage) {
+TEST(InstanceTests, MissingValidationLayerIsALayerNotPresentErrorNamingTheDebianPackage) {
     const ScopedEnv layer_path("VK_LAYER_PATH", "/nonexistent-vw-layer-dir");
     const ScopedEnv add_path("VK_ADD_LAYER_PATH", nullptr);
     try {
         (void)InstanceBuilder().setDebug().build();
         FAIL() << "build() did not throw";
-    } catch (const Exception &error) {
+    } catch (const LayerNotPresentError &error) {
+        EXPECT_EQ(error.layer(), "VK_LAYER_KHRONOS_validation");
         EXPECT_NE(error.message().find("VK_LAYER_KHRONOS_validation"), std::string::npos);
         EXPECT_NE(error.message().find("vulkan-validationlayers"), std::string::npos);
+        const EnvironmentError &environment = error; // the machine lacks something
+        EXPECT_EQ(environment.message(), error.message());
     }
     // Without setDebug the same environment is fine.
     EXPECT_NO_THROW((void)InstanceBuilder().build());
 }
 
-TEST(InstanceTests, MissingExtensionIsNamed) {
+TEST(InstanceTests, MissingExtensionIsAnExtensionNotPresentErrorNamingIt) {
     try {
         (void)InstanceBuilder().addExtension("VK_VW_no_such_extension").build();
         FAIL() << "build() did not throw";
-    } catch (const Exception &error) {
+    } catch (const ExtensionNotPresentError &error) {
+        EXPECT_EQ(error.extension(), "VK_VW_no_such_extension");
         EXPECT_NE(error.message().find("VK_VW_no_such_extension"), std::string::npos);
+    }
+}
+
+TEST(InstanceTests, LoaderOlderThanTheRequestedVersionIsALoaderError) {
+    // The machine's loader is new enough for every ApiVersion: the check is called directly.
+    EXPECT_NO_THROW(detail::check_loader_version(VK_MAKE_API_VERSION(0, 1, 3, 239), VK_API_VERSION_1_3));
+    try {
+        detail::check_loader_version(VK_MAKE_API_VERSION(0, 1, 2, 198), VK_API_VERSION_1_3);
+        FAIL() << "check_loader_version did not throw";
+    } catch (const LoaderError &error) {
+        EXPECT_NE(error.message().find("supports instance version 1.2.198, but Vulkan 1.3.0 was "
+                                       "requested"),
+                  std::string::npos)
+            << error.message();
+    }
+}
+
+TEST(InstanceTests, NoDriverAtAllIsANoDeviceError) {
+    // Both spellings of the loader's driver list, pointed at nothing.
+    const ScopedEnv icd("VK_ICD_FILENAMES", "/nonexistent-vw-driver.json");
+    const ScopedEnv driver_files("VK_DRIVER_FILES", "/nonexistent-vw-driver.json");
+    try {
+        (void)InstanceBuilder().build();
+        FAIL() << "build() did not throw";
+    } catch (const NoDeviceError &error) {
+        EXPECT_NE(error.message().find("no Vulkan driver is installed"), std::string::npos)
+            << error.message();
+        EXPECT_NE(error.message().find("mesa-vulkan-drivers"), std::string::npos);
     }
 }
 
@@ -173,19 +206,19 @@ TEST(InstanceTests, RecordCountsErrorsAndValidationWarningsOnly) {
                               .setDebugCallback([&](const DebugMessage &m) { sink.push_back(m.text); })
                               .setDebugSeverity(vk::DebugUtilsMessageSeverityFlagBitsEXT::eWarning)
                               .build();
-    instance->record(message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eError, "e1"));
-    instance->record(message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eWarning, "w1"));
-    instance->record(message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eInfo, "i1"));
+    test::record_debug_message(*instance, message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eError, "e1"));
+    test::record_debug_message(*instance, message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eWarning, "w1"));
+    test::record_debug_message(*instance, message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eInfo, "i1"));
     auto general = message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eWarning, "loader");
     general.types = vk::DebugUtilsMessageTypeFlagBitsEXT::eGeneral;
-    instance->record(general);
+    test::record_debug_message(*instance, general);
     EXPECT_EQ(instance->validation_error_count(), 1U);
     EXPECT_EQ(instance->validation_warning_count(), 1U);
     EXPECT_EQ(sink, (std::vector<std::string>{"e1", "w1", "loader"}));
     EXPECT_EQ(instance->recent_validation_errors(), std::vector<std::string>{"e1"});
 
     for (int i = 0; i < 40; ++i) {
-        instance->record(message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eError, std::to_string(i)));
+        test::record_debug_message(*instance, message(vk::DebugUtilsMessageSeverityFlagBitsEXT::eError, std::to_string(i)));
     }
     EXPECT_EQ(instance->validation_error_count(), 41U);
     const auto recent = instance->recent_validation_errors();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,14 +17,61 @@
 namespace vw {
 
 class Instance;
+class DeviceFinder;
+
+namespace detail {
+class FeatureChain;
+class DeviceAccess;
+} // namespace detail
+
+/// Names one VkBool32 feature: a member pointer into vk::PhysicalDeviceFeatures, or into any
+/// feature structure, i.e. one that extends vk::PhysicalDeviceFeatures2: the core
+/// vk::PhysicalDeviceVulkan11Features, 12 and 13, and extension structures such as
+/// vk::PhysicalDeviceRobustness2FeaturesEXT or vk::PhysicalDeviceRayTracingPipelineFeaturesKHR.
+/// Converts implicitly from the member pointer, so `&vk::PhysicalDeviceFeatures::shaderInt64` is
+/// passed as is to DeviceFinder::requireFeature and Device::is_feature_enabled. A plain value,
+/// cheap to copy; constructing it never fails (whether the library knows the structure is
+/// checked where it is used).
+class FeatureMember {
+public:
+    /// A Vulkan 1.0 feature (it is read and enabled through vk::PhysicalDeviceFeatures2).
+    FeatureMember(vk::Bool32 vk::PhysicalDeviceFeatures::*member) noexcept // NOLINT: implicit
+        : m_type(vk::StructureType::ePhysicalDeviceFeatures2)
+        , m_offset(static_cast<std::uint32_t>(offsetof(VkPhysicalDeviceFeatures2, features)) +
+                   offset_of(member)) {}
+
+    /// A member of a feature structure, identified by the structure's sType.
+    template <typename Structure>
+        requires requires {
+            { Structure::structureType } -> std::convertible_to<vk::StructureType>;
+        }
+    FeatureMember(vk::Bool32 Structure::*member) noexcept // NOLINT: implicit
+        : m_type(Structure::structureType)
+        , m_offset(offset_of(member)) {}
+
+    /// The sType of the structure (ePhysicalDeviceFeatures2 for a Vulkan 1.0 feature).
+    [[nodiscard]] vk::StructureType structure_type() const noexcept { return m_type; }
+    /// The byte offset of the member in that structure.
+    [[nodiscard]] std::uint32_t offset() const noexcept { return m_offset; }
+
+    friend bool operator==(const FeatureMember &, const FeatureMember &) = default;
+
+private:
+    template <typename Structure>
+    static std::uint32_t offset_of(vk::Bool32 Structure::*member) noexcept {
+        const Structure probe{};
+        return static_cast<std::uint32_t>(reinterpret_cast<const std::byte *>(&(probe.*member)) -
+                                          reinterpret_cast<const std::byte *>(&probe));
+    }
+
+    vk::StructureType m_type;
+    std::uint32_t m_offset;
+};
 
 /// A logical device with its queues. Created by DeviceFinder::build(), owned through
 /// std::shared_ptr; holds its Instance alive. Thread-safe: queues lock their submissions.
 class Device {
 public:
-    struct Config;
-    /// Use DeviceFinder::build().
-    explicit Device(Config config);
     /// Destroys the device. Work the user submitted must have completed (wait_idle()).
     ~Device();
     Device(const Device &) = delete;
@@ -47,8 +96,9 @@ public:
     /// (asynchronous compute), else the main queue.
     [[nodiscard]] Queue &compute_queue() const noexcept;
     /// A transfer queue: from a transfer-only family when the device has one (a DMA engine),
-    /// else the main queue. May be in a different family than the other queues: resources
-    /// shared between them need queue-family ownership transfers.
+    /// else the main queue. May be in a different family than the other queues: buffers are
+    /// shared between the families (VK_SHARING_MODE_CONCURRENT), images are exclusive and
+    /// need queue-family ownership transfers.
     [[nodiscard]] Queue &transfer_queue() const noexcept;
     /// Every distinct queue the device was created with, one per family used.
     [[nodiscard]] std::vector<Queue *> queues() const;
@@ -59,6 +109,15 @@ public:
     [[nodiscard]] const std::vector<std::string> &extensions() const noexcept;
     /// True when bufferDeviceAddress was enabled (the device supports it).
     [[nodiscard]] bool buffer_device_address_enabled() const noexcept;
+    /// True when `feature` was enabled on this device: required through DeviceFinder, requested
+    /// and supported, or enabled by the library itself (timelineSemaphore, synchronization2,
+    /// bufferDeviceAddress where supported). A promoted feature answers the same through either
+    /// structure: on Vulkan 1.2 and newer `&vk::PhysicalDeviceDescriptorIndexingFeatures::
+    /// runtimeDescriptorArray` and `&vk::PhysicalDeviceVulkan12Features::runtimeDescriptorArray`
+    /// are the same feature. False for a structure this device's version and extensions do not
+    /// have. Throws LogicError for a member of a structure VulkanWrapper does not know (see
+    /// DeviceFinder::requireFeature). Thread-safe.
+    [[nodiscard]] bool is_feature_enabled(FeatureMember feature) const;
 
     /// Waits until every queue is idle, holding every queue's lock meanwhile (submissions from
     /// other threads wait). Throws VulkanException on failure (device lost).
@@ -77,11 +136,16 @@ public:
     [[nodiscard]] const vk::DispatchLoaderDynamic &dispatcher() const noexcept;
 
 private:
+    friend class detail::DeviceAccess; // the only creator (DeviceFinder::build, tests)
+    struct Config;
+    explicit Device(Config config);
+
     std::shared_ptr<Instance> m_instance;
     PhysicalDevice m_physical_device;
     std::uint32_t m_api_version;
     std::vector<std::string> m_extensions;
     bool m_buffer_device_address;
+    std::unique_ptr<detail::FeatureChain> m_enabled_features;
     vk::UniqueDevice m_device;
     vk::DispatchLoaderDynamic m_dispatcher;
     std::vector<std::unique_ptr<Queue>> m_queues;

@@ -48,13 +48,22 @@ public:
     DeviceFinder &requireExtension(std::string name);
     /// Enables a device extension when the device has it.
     DeviceFinder &requestExtension(std::string name);
-    /// Requires (and enables) a core feature, given as a member pointer such as
-    /// `&vk::PhysicalDeviceFeatures::samplerAnisotropy` or
-    /// `&vk::PhysicalDeviceVulkan12Features::bufferDeviceAddress`.
-    DeviceFinder &requireFeature(vk::Bool32 vk::PhysicalDeviceFeatures::*feature);
-    DeviceFinder &requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan11Features::*feature);
-    DeviceFinder &requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan12Features::*feature);
-    DeviceFinder &requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan13Features::*feature);
+    /// Requires (and enables) a feature, given as a member pointer into vk::PhysicalDeviceFeatures
+    /// or into any feature structure (see FeatureMember):
+    /// `&vk::PhysicalDeviceFeatures::samplerAnisotropy`,
+    /// `&vk::PhysicalDeviceVulkan12Features::bufferDeviceAddress`,
+    /// `&vk::PhysicalDeviceRobustness2FeaturesEXT::nullDescriptor`. The structure is queried only
+    /// on devices whose usable version has it in core or that have the extension providing it;
+    /// that extension is then enabled too. A promoted structure is read and enabled through
+    /// vk::PhysicalDeviceVulkan11/12/13Features where the usable version has them. A device
+    /// without the feature is rejected with a reason naming it. Throws LogicError, before any
+    /// Vulkan call, when the member belongs to a structure VulkanWrapper does not know (one newer
+    /// than the Vulkan headers it was built with, or not a feature structure).
+    DeviceFinder &requireFeature(FeatureMember feature);
+    /// Enables a feature where the chosen device supports it (with the extension providing its
+    /// structure, where one is needed); never rejects a device. Device::is_feature_enabled()
+    /// says afterwards whether it was enabled. Same forms and LogicError as requireFeature().
+    DeviceFinder &requestFeature(FeatureMember feature);
     /// Ranks devices of this type first.
     DeviceFinder &preferDeviceType(vk::PhysicalDeviceType type);
 
@@ -62,22 +71,20 @@ public:
     /// Throws VulkanException if enumeration fails.
     [[nodiscard]] std::vector<DeviceCandidate> candidates() const;
 
-    /// Chooses the device. Throws vw::Exception listing every device and why it was rejected
-    /// when none fits (or when VW_DEVICE names no device or an unfit one).
+    /// Chooses the device. Throws NoDeviceError, its message listing every device and why it was
+    /// rejected, when the instance sees no device, when none fits, or when VW_DEVICE names no
+    /// device or only unfit ones; VulkanException if enumeration fails.
     DeviceFinder &find();
     /// The chosen device; find() is called first if it has not been.
     [[nodiscard]] const PhysicalDevice &chosen();
 
     /// Creates the logical device on the chosen device (calling find() if needed). Throws
-    /// vw::Exception from find() or VulkanException from vkCreateDevice.
+    /// NoDeviceError from find(); NotSupportedError when the device refuses a required
+    /// extension or feature after all (it reported support when judged, then vkCreateDevice
+    /// returned VK_ERROR_EXTENSION_NOT_PRESENT or VK_ERROR_FEATURE_NOT_PRESENT, or a required
+    /// feature is no longer reported); VulkanException (OutOfMemoryError, DeviceLostError) for
+    /// any other vkCreateDevice failure.
     [[nodiscard]] std::shared_ptr<Device> build();
-
-    /// One required core feature: its structure (10, 11, 12, 13), offset and name.
-    struct Feature {
-        int version;
-        std::size_t offset;
-        std::string name;
-    };
 
 private:
     std::vector<std::string> rejections(const PhysicalDevice &device) const;
@@ -88,7 +95,8 @@ private:
     bool m_transfer = false;
     std::vector<std::string> m_required_extensions;
     std::vector<std::string> m_requested_extensions;
-    std::vector<Feature> m_features;
+    std::vector<FeatureMember> m_required_features;
+    std::vector<FeatureMember> m_requested_features;
     std::optional<vk::PhysicalDeviceType> m_preferred_type;
     std::optional<PhysicalDevice> m_chosen;
 };

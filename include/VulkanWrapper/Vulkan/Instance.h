@@ -14,6 +14,11 @@ namespace vw {
 
 class DeviceFinder;
 class PhysicalDevice;
+class InstanceBuilder;
+
+namespace detail {
+class InstanceAccess;
+} // namespace detail
 
 /// The Vulkan API version an instance asks for.
 enum class ApiVersion : std::uint32_t {
@@ -39,9 +44,7 @@ using DebugCallback = std::function<void(const DebugMessage &)>;
 /// InstanceBuilder, owned through std::shared_ptr; devices keep it alive. Thread-safe.
 class Instance : public std::enable_shared_from_this<Instance> {
 public:
-    struct Config;
-    /// Use InstanceBuilder::build().
-    explicit Instance(Config config);
+    /// Destroys the messenger and the instance. Devices hold the instance, so none is left.
     ~Instance();
     Instance(const Instance &) = delete;
     Instance &operator=(const Instance &) = delete;
@@ -80,11 +83,15 @@ public:
     /// Dispatcher for instance-level extension functions (debug utils and friends).
     [[nodiscard]] const vk::DispatchLoaderDynamic &dispatcher() const noexcept;
 
-    /// Routes one message into the counters and the sink; never throws. Public so the
-    /// messenger callback can reach it; tests use it to inject messages.
+private:
+    friend class InstanceBuilder;        // the only creator
+    friend class detail::InstanceAccess; // the messenger callback, and tests through it
+    struct Config;
+    explicit Instance(Config config);
+
+    /// Routes one message into the counters and the sink; never throws.
     void record(const DebugMessage &message) noexcept;
 
-private:
     struct DebugState;
     std::uint32_t m_api_version;
     std::uint32_t m_loader_version;
@@ -102,17 +109,17 @@ public:
     InstanceBuilder();
 
     /// Enables the Khronos validation layer with synchronization validation, and a debug-utils
-    /// messenger feeding the instance's counters and sink. build() throws vw::Exception
+    /// messenger feeding the instance's counters and sink. build() throws LayerNotPresentError
     /// naming the Debian package if the layer is not installed.
     InstanceBuilder &setDebug(bool enabled = true);
     /// Turns synchronization validation off or on (on by default with setDebug()).
     InstanceBuilder &setSynchronizationValidation(bool enabled);
-    /// The API version to request; default ApiVersion::e13. build() throws vw::Exception
-    /// if the loader is older.
+    /// The API version to request; default ApiVersion::e13. build() throws LoaderError if the
+    /// loader is older.
     InstanceBuilder &setApiVersion(ApiVersion version);
     /// The application name reported to drivers. Default "VulkanWrapper".
     InstanceBuilder &setApplicationName(std::string name);
-    /// Requires an instance extension; build() throws vw::Exception if it is absent.
+    /// Requires an instance extension; build() throws ExtensionNotPresentError if it is absent.
     InstanceBuilder &addExtension(std::string name);
     /// Requires several instance extensions.
     InstanceBuilder &addExtensions(std::span<const std::string> names);
@@ -128,8 +135,12 @@ public:
     /// Default: warning.
     InstanceBuilder &setDebugSeverity(vk::DebugUtilsMessageSeverityFlagBitsEXT minimum);
 
-    /// Creates the instance. Throws vw::Exception (missing layer, extension, or loader too
-    /// old) or VulkanException; nothing is left behind on failure.
+    /// Creates the instance. Throws LogicError for an invalid builder value (before any Vulkan
+    /// call), LoaderError when the loader is older than the requested version,
+    /// LayerNotPresentError when setDebug() finds no validation layer, ExtensionNotPresentError
+    /// for a missing instance extension, NoDeviceError when vkCreateInstance finds no driver
+    /// (VK_ERROR_INCOMPATIBLE_DRIVER), VulkanException (OutOfMemoryError) for any other
+    /// failure. Nothing is left behind on failure. Thread-safe (const).
     [[nodiscard]] std::shared_ptr<Instance> build() const;
 
 private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "DeviceConfig.h"
@@ -10,6 +11,18 @@
 
 namespace vw {
 
+namespace {
+
+void add_unique(std::vector<std::string> &names, std::string name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+}
+
+void add_unique(std::vector<vk::StructureType> &types, vk::StructureType type) {
+    if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
+}
+
+} // namespace
+
 Device::Device(Config config)
     : m_instance(std::move(config.instance))
     , m_physical_device(std::move(config.physical_device))
@@ -17,19 +30,62 @@ Device::Device(Config config)
     , m_extensions(std::move(config.extensions))
     , m_buffer_device_address(false) {
     const vk::PhysicalDevice physical = m_physical_device.handle();
+    const std::string device_name(m_physical_device.name());
 
-    detail::FeatureChain supported(m_api_version, m_extensions);
+    // Where each feature lives on this device, and what the device supports.
+    struct Wanted {
+        const detail::FeatureMemberInfo *info;
+        std::optional<detail::FeatureLocation> location;
+        bool required;
+    };
+    std::vector<Wanted> wanted;
+    std::vector<vk::StructureType> queried;
+    const auto want = [&](const FeatureMember &feature, bool required) {
+        const detail::FeatureMemberInfo *info = detail::find_feature(feature);
+        if (info == nullptr) {
+            throw LogicError("DeviceFinder::build: a feature of unknown structure " +
+                             vk::to_string(feature.structure_type()));
+        }
+        std::string why;
+        auto location = detail::locate_feature(*info, m_api_version,
+                                               m_physical_device.extensions(), why);
+        if (!location && required) {
+            throw NotSupportedError("DeviceFinder::build: " + device_name + ": " + why);
+        }
+        if (location) add_unique(queried, location->type);
+        wanted.push_back({info, location, required});
+    };
+    for (const auto &feature : detail::library_required_features()) want(feature, true);
+    for (const auto &feature : config.required_features) want(feature, true);
+    for (const auto &feature : detail::library_requested_features()) want(feature, false);
+    for (const auto &feature : config.requested_features) want(feature, false);
+
+    detail::FeatureChain supported(m_api_version, queried);
     physical.getFeatures2(&supported.head());
-    detail::FeatureChain enabled(m_api_version, m_extensions);
-    for (const auto &feature : config.features) {
-        if (auto *field = enabled.field(feature)) *field = VK_TRUE;
+
+    std::vector<const Wanted *> enabled_features;
+    std::vector<vk::StructureType> enabled_types;
+    for (const auto &feature : wanted) {
+        const vk::Bool32 *field = feature.location ? supported.field(*feature.location) : nullptr;
+        if (field == nullptr || *field == VK_FALSE) {
+            if (feature.required) {
+                throw NotSupportedError("DeviceFinder::build: " + device_name +
+                                        " lacks feature " + detail::feature_name(*feature.info));
+            }
+            continue;
+        }
+        enabled_features.push_back(&feature);
+        add_unique(enabled_types, feature.location->type);
+        if (feature.location->extension != nullptr) add_unique(m_extensions, feature.location->extension);
     }
-    *enabled.timeline_semaphore() = VK_TRUE;
-    *enabled.synchronization2() = VK_TRUE;
-    if (const auto *bda = supported.buffer_device_address(); bda != nullptr && *bda) {
-        *enabled.buffer_device_address() = VK_TRUE;
-        m_buffer_device_address = true;
+    std::sort(m_extensions.begin(), m_extensions.end());
+
+    m_enabled_features = std::make_unique<detail::FeatureChain>(m_api_version, enabled_types);
+    for (const Wanted *feature : enabled_features) {
+        *m_enabled_features->field(*feature->location) = VK_TRUE;
     }
+    m_buffer_device_address = is_feature_enabled(
+        &vk::PhysicalDeviceBufferDeviceAddressFeatures::bufferDeviceAddress);
 
     const auto &families = config.families;
     std::set<std::uint32_t> unique_families = {families.main, families.compute, families.transfer};
@@ -42,9 +98,17 @@ Device::Device(Config config)
     for (const auto &name : m_extensions) extension_names.push_back(name.c_str());
 
     const vk::DeviceCreateInfo create_info({}, queue_infos, {}, extension_names, nullptr,
-                                           &enabled.head());
+                                           &m_enabled_features->head());
     vk::Device device;
-    check(physical.createDevice(&create_info, nullptr, &device), "vkCreateDevice");
+    const vk::Result created = physical.createDevice(&create_info, nullptr, &device);
+    if (created == vk::Result::eErrorExtensionNotPresent ||
+        created == vk::Result::eErrorFeatureNotPresent) {
+        // The device said it had them when judged: it refuses them now.
+        throw NotSupportedError("vkCreateDevice on " + device_name + " failed: " +
+                                vk::to_string(created) + " (the device reported support for "
+                                "every extension and feature requested)");
+    }
+    check(created, "vkCreateDevice");
     m_device = vk::UniqueDevice(device, vk::ObjectDestroy<vk::NoParent, vk::DispatchLoaderStatic>(nullptr));
     m_dispatcher.init(m_instance->handle(), vkGetInstanceProcAddr, device, vkGetDeviceProcAddr);
 
@@ -100,6 +164,20 @@ bool Device::has_extension(std::string_view name) const noexcept {
 const std::vector<std::string> &Device::extensions() const noexcept { return m_extensions; }
 
 bool Device::buffer_device_address_enabled() const noexcept { return m_buffer_device_address; }
+
+bool Device::is_feature_enabled(FeatureMember feature) const {
+    const detail::FeatureMemberInfo *info = detail::find_feature(feature);
+    if (info == nullptr) {
+        throw LogicError("Device::is_feature_enabled: " + vk::to_string(feature.structure_type()) +
+                         " is not a feature structure VulkanWrapper knows, or the member is "
+                         "not one of its VkBool32 features");
+    }
+    std::string why;
+    const auto location = detail::locate_feature(*info, m_api_version, m_extensions, why);
+    if (!location) return false;
+    const vk::Bool32 *field = m_enabled_features->field(*location);
+    return field != nullptr && *field == VK_TRUE;
+}
 
 void Device::wait_idle() const {
     // vkDeviceWaitIdle needs every queue externally synchronized: hold all their locks, in the

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstddef>
 #include <tuple>
+
+#include "VulkanWrapper/Utils/Error.h"
 
 namespace vw::detail {
 
@@ -11,11 +14,6 @@ namespace {
 
 bool contains(const std::vector<std::string> &names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-template <typename Structure>
-vk::Bool32 *at(Structure &structure, std::size_t offset) noexcept {
-    return reinterpret_cast<vk::Bool32 *>(reinterpret_cast<char *>(&structure) + offset);
 }
 
 } // namespace
@@ -28,52 +26,162 @@ std::uint32_t effective_api_version(std::uint32_t instance_version,
     return std::min(major_minor(instance_version), major_minor(device_version));
 }
 
-FeatureChain::FeatureChain(std::uint32_t api_version, const std::vector<std::string> &extensions)
-    : m_api(api_version)
-    , m_timeline_ext(api_version < VK_API_VERSION_1_2 &&
-                     contains(extensions, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME))
-    , m_sync2_ext(api_version < VK_API_VERSION_1_3 &&
-                  contains(extensions, VK_KHR_SYNCHRONIZATION_2_EXTENSION_NAME))
-    , m_bda_ext(api_version < VK_API_VERSION_1_2 &&
-                contains(extensions, VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME)) {
-    void **next = &m_core.pNext;
-    auto link = [&next](auto &structure) {
-        *next = &structure;
-        next = &structure.pNext;
-    };
-    if (m_api >= VK_API_VERSION_1_2) {
-        link(m_v11);
-        link(m_v12);
+namespace {
+
+#define VW_FEATURE_STRUCTURE(Type, sType, core, first, second)                                   \
+    {static_cast<vk::StructureType>(sType), #Type, static_cast<std::uint32_t>(sizeof(Type)), core, \
+     {first, second}},
+#define VW_FEATURE_MEMBER(Type, sType, member)
+#define VW_PROMOTED_FEATURE_MEMBER(Type, sType, member, Twin, twin_sType)
+#define VW_CORE10_FEATURE_MEMBER(member)
+const FeatureStructureInfo feature_structures[] = {
+#include "FeatureTables.inc"
+};
+#undef VW_FEATURE_STRUCTURE
+#undef VW_FEATURE_MEMBER
+#undef VW_PROMOTED_FEATURE_MEMBER
+#undef VW_CORE10_FEATURE_MEMBER
+
+#define VW_FEATURE_STRUCTURE(Type, sType, core, first, second)
+#define VW_FEATURE_MEMBER(Type, sType, member)                                                   \
+    {static_cast<vk::StructureType>(sType), static_cast<std::uint32_t>(offsetof(Type, member)),  \
+     #member, false, vk::StructureType{}, 0},
+#define VW_PROMOTED_FEATURE_MEMBER(Type, sType, member, Twin, twin_sType)                        \
+    {static_cast<vk::StructureType>(sType), static_cast<std::uint32_t>(offsetof(Type, member)),  \
+     #member, true, static_cast<vk::StructureType>(twin_sType),                                  \
+     static_cast<std::uint32_t>(offsetof(Twin, member))},
+#define VW_CORE10_FEATURE_MEMBER(member)                                                          \
+    {vk::StructureType::ePhysicalDeviceFeatures2,                                                \
+     static_cast<std::uint32_t>(offsetof(VkPhysicalDeviceFeatures2, features) +                  \
+                                offsetof(VkPhysicalDeviceFeatures, member)),                     \
+     #member, false, vk::StructureType{}, 0},
+const FeatureMemberInfo feature_members[] = {
+#include "FeatureTables.inc"
+};
+#undef VW_FEATURE_STRUCTURE
+#undef VW_FEATURE_MEMBER
+#undef VW_PROMOTED_FEATURE_MEMBER
+#undef VW_CORE10_FEATURE_MEMBER
+
+bool is_core_structure(vk::StructureType type) {
+    return type == vk::StructureType::ePhysicalDeviceFeatures2 ||
+           type == vk::StructureType::ePhysicalDeviceVulkan11Features ||
+           type == vk::StructureType::ePhysicalDeviceVulkan12Features ||
+           type == vk::StructureType::ePhysicalDeviceVulkan13Features;
+}
+
+std::string version_name(std::uint32_t version) {
+    return std::to_string(VK_API_VERSION_MAJOR(version)) + "." +
+           std::to_string(VK_API_VERSION_MINOR(version));
+}
+
+} // namespace
+
+const FeatureStructureInfo *find_feature_structure(vk::StructureType type) noexcept {
+    for (const auto &structure : feature_structures) {
+        if (structure.type == type) return &structure;
     }
-    if (m_api >= VK_API_VERSION_1_3) link(m_v13);
-    if (m_timeline_ext) link(m_timeline);
-    if (m_sync2_ext) link(m_sync2);
-    if (m_bda_ext) link(m_bda);
+    return nullptr;
 }
 
-vk::Bool32 *FeatureChain::field(const DeviceFinder::Feature &feature) noexcept {
-    switch (feature.version) {
-    case 10: return at(m_core.features, feature.offset);
-    case 11: return m_api >= VK_API_VERSION_1_2 ? at(m_v11, feature.offset) : nullptr;
-    case 12: return m_api >= VK_API_VERSION_1_2 ? at(m_v12, feature.offset) : nullptr;
-    case 13: return m_api >= VK_API_VERSION_1_3 ? at(m_v13, feature.offset) : nullptr;
-    default: return nullptr;
+const FeatureMemberInfo *find_feature(const FeatureMember &feature) noexcept {
+    for (const auto &member : feature_members) {
+        if (member.type == feature.structure_type() && member.offset == feature.offset()) {
+            return &member;
+        }
+    }
+    return nullptr;
+}
+
+std::string feature_name(const FeatureMemberInfo &feature) {
+    if (is_core_structure(feature.type)) return feature.name;
+    return std::string(feature.name) + " (" + find_feature_structure(feature.type)->name + ")";
+}
+
+std::optional<FeatureLocation> locate_feature(const FeatureMemberInfo &feature,
+                                              std::uint32_t api_version,
+                                              const std::vector<std::string> &extensions,
+                                              std::string &why) {
+    const FeatureStructureInfo &structure = *find_feature_structure(feature.type);
+    if (feature.has_twin && api_version >= find_feature_structure(feature.twin_type)->core_version) {
+        return FeatureLocation{feature.twin_type, feature.twin_offset, nullptr};
+    }
+    if (structure.core_version != 0 && api_version >= structure.core_version) {
+        return FeatureLocation{feature.type, feature.offset, nullptr};
+    }
+    std::string wanted;
+    for (const char *extension : structure.extensions) {
+        if (extension == nullptr) continue;
+        if (contains(extensions, extension)) return FeatureLocation{feature.type, feature.offset, extension};
+        wanted += wanted.empty() ? std::string("device extension ") + extension
+                                 : std::string(" or ") + extension;
+    }
+    why = "feature " + feature_name(feature) + " needs ";
+    if (structure.core_version != 0) {
+        why += "Vulkan " + version_name(structure.core_version);
+        if (!wanted.empty()) why += " or " + wanted;
+        why += ", but only " + version_to_string(api_version) +
+               " is usable (the lower of instance and device versions)";
+        if (!wanted.empty()) why += " and the device lacks the extension";
+    } else {
+        why += wanted + ", which the device lacks";
+    }
+    return std::nullopt;
+}
+
+FeatureChain::FeatureChain(std::uint32_t api_version, const std::vector<vk::StructureType> &extra) {
+    add(vk::StructureType::ePhysicalDeviceFeatures2);
+    if (api_version >= VK_API_VERSION_1_2) {
+        add(vk::StructureType::ePhysicalDeviceVulkan11Features);
+        add(vk::StructureType::ePhysicalDeviceVulkan12Features);
+    }
+    if (api_version >= VK_API_VERSION_1_3) add(vk::StructureType::ePhysicalDeviceVulkan13Features);
+    for (const auto type : extra) {
+        if (!contains(type)) add(type);
+    }
+    for (std::size_t i = 0; i + 1 < m_structures.size(); ++i) {
+        reinterpret_cast<VkBaseOutStructure *>(m_structures[i].storage.get())->pNext =
+            reinterpret_cast<VkBaseOutStructure *>(m_structures[i + 1].storage.get());
     }
 }
 
-vk::Bool32 *FeatureChain::timeline_semaphore() noexcept {
-    if (m_api >= VK_API_VERSION_1_2) return &m_v12.timelineSemaphore;
-    return m_timeline_ext ? &m_timeline.timelineSemaphore : nullptr;
+void FeatureChain::add(vk::StructureType type) {
+    const FeatureStructureInfo *info = find_feature_structure(type);
+    // Every type comes from the table: a miss is a library bug, not a caller's.
+    if (info == nullptr) throw LogicError("FeatureChain: unknown feature structure " + vk::to_string(type));
+    const std::size_t words = (info->size + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t);
+    Structure structure{type, info->size, std::make_unique<std::uint64_t[]>(words)};
+    reinterpret_cast<VkBaseOutStructure *>(structure.storage.get())->sType =
+        static_cast<VkStructureType>(type);
+    m_structures.push_back(std::move(structure));
 }
 
-vk::Bool32 *FeatureChain::synchronization2() noexcept {
-    if (m_api >= VK_API_VERSION_1_3) return &m_v13.synchronization2;
-    return m_sync2_ext ? &m_sync2.synchronization2 : nullptr;
+vk::PhysicalDeviceFeatures2 &FeatureChain::head() noexcept {
+    return *reinterpret_cast<vk::PhysicalDeviceFeatures2 *>(m_structures.front().storage.get());
 }
 
-vk::Bool32 *FeatureChain::buffer_device_address() noexcept {
-    if (m_api >= VK_API_VERSION_1_2) return &m_v12.bufferDeviceAddress;
-    return m_bda_ext ? &m_bda.bufferDeviceAddress : nullptr;
+vk::Bool32 *FeatureChain::field(vk::StructureType type, std::uint32_t offset) noexcept {
+    for (auto &structure : m_structures) {
+        if (structure.type != type) continue;
+        if (offset + sizeof(vk::Bool32) > structure.size) return nullptr;
+        return reinterpret_cast<vk::Bool32 *>(reinterpret_cast<std::byte *>(structure.storage.get()) +
+                                              offset);
+    }
+    return nullptr;
+}
+
+bool FeatureChain::contains(vk::StructureType type) const noexcept {
+    return std::any_of(m_structures.begin(), m_structures.end(),
+                       [type](const Structure &s) { return s.type == type; });
+}
+
+std::vector<FeatureMember> library_required_features() {
+    return {&vk::PhysicalDeviceTimelineSemaphoreFeatures::timelineSemaphore,
+            &vk::PhysicalDeviceSynchronization2Features::synchronization2};
+}
+
+std::vector<FeatureMember> library_requested_features() {
+    return {&vk::PhysicalDeviceBufferDeviceAddressFeatures::bufferDeviceAddress};
 }
 
 std::optional<QueueFamilies> choose_queue_families(
@@ -179,6 +287,31 @@ std::optional<std::size_t> best_device(const std::vector<DeviceSummary> &devices
         if (!best || rank(devices[position]) > rank(devices[*best])) best = position;
     }
     return best;
+}
+
+std::size_t choose_device(const std::vector<DeviceSummary> &devices, std::string_view selector,
+                          std::optional<vk::PhysicalDeviceType> preferred,
+                          const std::string &listing) {
+    if (devices.empty()) {
+        throw NoDeviceError("no Vulkan device found: no driver is installed or none loads (on "
+                            "Debian, apt-get install mesa-vulkan-drivers for the CPU device "
+                            "lavapipe)");
+    }
+    const auto pool = devices_matching(devices, selector);
+    if (pool.empty()) {
+        throw NoDeviceError("VW_DEVICE=" + std::string(selector) +
+                            " matches no Vulkan device; devices:" + listing);
+    }
+    const auto best = best_device(devices, pool, preferred);
+    if (!best) {
+        throw NoDeviceError(std::string(selector.empty()
+                                            ? "no Vulkan device fits the requirements"
+                                            : "the device chosen by VW_DEVICE=" +
+                                                  std::string(selector) +
+                                                  " does not fit the requirements") +
+                            "; devices:" + listing);
+    }
+    return *best;
 }
 
 } // namespace vw::detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,34 +14,80 @@
 
 namespace vw::detail {
 
-// The feature structures valid for one device at one API version, linked into a pNext chain.
-// Below Vulkan 1.3 (1.2) the library's own needs come from the promoted extensions' structures.
+// One feature structure the library knows (FeatureTables.inc, generated from vk.xml).
+struct FeatureStructureInfo {
+    vk::StructureType type;
+    const char *name;           // "VkPhysicalDeviceRobustness2FeaturesEXT"
+    std::uint32_t size;         // sizeof the C structure
+    std::uint32_t core_version; // the version whose core has it; 0 when only extensions do
+    std::array<const char *, 2> extensions; // the device extensions that provide it, or nullptr
+};
+
+// One VkBool32 member of such a structure. A member of a promoted structure has a twin in
+// VkPhysicalDeviceVulkan11/12/13Features, which replaces it where that structure is usable
+// (the two must not both be passed to vkCreateDevice).
+struct FeatureMemberInfo {
+    vk::StructureType type;
+    std::uint32_t offset;
+    const char *name;
+    bool has_twin;
+    vk::StructureType twin_type;
+    std::uint32_t twin_offset;
+};
+
+// The table entries for a structure or member; nullptr when the library does not know it.
+const FeatureStructureInfo *find_feature_structure(vk::StructureType type) noexcept;
+const FeatureMemberInfo *find_feature(const FeatureMember &feature) noexcept;
+
+// "sparseBinding" for the core structures, "nullDescriptor (VkPhysicalDeviceRobustness2FeaturesEXT)"
+// for the others.
+std::string feature_name(const FeatureMemberInfo &feature);
+
+// Where a feature is read and enabled on one device.
+struct FeatureLocation {
+    vk::StructureType type;
+    std::uint32_t offset;
+    const char *extension; // the device extension to enable for the structure; nullptr if core
+};
+
+// The location of `feature` at usable version `api_version` with device extensions
+// `extensions` (sorted or not); nullopt when neither the version nor an extension provides its
+// structure, with the rejection reason in `why`.
+std::optional<FeatureLocation> locate_feature(const FeatureMemberInfo &feature,
+                                              std::uint32_t api_version,
+                                              const std::vector<std::string> &extensions,
+                                              std::string &why);
+
+// A pNext chain of feature structures for vkGetPhysicalDeviceFeatures2 and vkCreateDevice:
+// vk::PhysicalDeviceFeatures2 first, then VkPhysicalDeviceVulkan11/12Features from Vulkan 1.2
+// and VkPhysicalDeviceVulkan13Features from 1.3, then each structure of `extra` once (the
+// caller passes only structures valid for the device). Every boolean starts VK_FALSE.
 class FeatureChain {
 public:
-    FeatureChain(std::uint32_t api_version, const std::vector<std::string> &extensions);
-    FeatureChain(const FeatureChain &) = delete;
-    FeatureChain &operator=(const FeatureChain &) = delete;
+    FeatureChain(std::uint32_t api_version, const std::vector<vk::StructureType> &extra);
 
-    vk::PhysicalDeviceFeatures2 &head() noexcept { return m_core; }
-    // nullptr when that structure is not part of the chain.
-    vk::Bool32 *field(const DeviceFinder::Feature &feature) noexcept;
-    vk::Bool32 *timeline_semaphore() noexcept;
-    vk::Bool32 *synchronization2() noexcept;
-    vk::Bool32 *buffer_device_address() noexcept;
+    vk::PhysicalDeviceFeatures2 &head() noexcept;
+    // The member at `offset` of the structure `type`; nullptr when it is not in the chain.
+    vk::Bool32 *field(vk::StructureType type, std::uint32_t offset) noexcept;
+    vk::Bool32 *field(const FeatureLocation &location) noexcept {
+        return field(location.type, location.offset);
+    }
+    bool contains(vk::StructureType type) const noexcept;
 
 private:
-    std::uint32_t m_api;
-    bool m_timeline_ext;
-    bool m_sync2_ext;
-    bool m_bda_ext;
-    vk::PhysicalDeviceFeatures2 m_core;
-    vk::PhysicalDeviceVulkan11Features m_v11;
-    vk::PhysicalDeviceVulkan12Features m_v12;
-    vk::PhysicalDeviceVulkan13Features m_v13;
-    vk::PhysicalDeviceTimelineSemaphoreFeatures m_timeline;
-    vk::PhysicalDeviceSynchronization2Features m_sync2;
-    vk::PhysicalDeviceBufferDeviceAddressFeatures m_bda;
+    void add(vk::StructureType type);
+
+    struct Structure {
+        vk::StructureType type;
+        std::uint32_t size;
+        std::unique_ptr<std::uint64_t[]> storage; // 8-byte aligned, zeroed
+    };
+    std::vector<Structure> m_structures;
 };
+
+// The features the library needs on every device, and those it enables where supported.
+std::vector<FeatureMember> library_required_features();
+std::vector<FeatureMember> library_requested_features();
 
 struct QueueFamilies {
     std::uint32_t main;
@@ -81,6 +128,14 @@ std::optional<std::size_t> best_device(const std::vector<DeviceSummary> &devices
                                        const std::vector<std::size_t> &positions,
                                        std::optional<vk::PhysicalDeviceType> preferred);
 
+// DeviceFinder::find()'s choice: the position in `devices` of the best fitting device that
+// VW_DEVICE=`selector` allows. Throws NoDeviceError when there is no device, when `selector`
+// names none, or when none of those it allows fits; `listing` (every device with its reasons,
+// one per line, each starting with a newline) ends the message.
+std::size_t choose_device(const std::vector<DeviceSummary> &devices, std::string_view selector,
+                          std::optional<vk::PhysicalDeviceType> preferred,
+                          const std::string &listing);
+
 } // namespace vw::detail
 
 namespace vw {
@@ -89,8 +144,11 @@ struct Device::Config {
     std::shared_ptr<Instance> instance;
     PhysicalDevice physical_device;
     std::uint32_t api_version;
+    // The extensions to enable (sorted), before those the features' structures add.
     std::vector<std::string> extensions;
-    std::vector<DeviceFinder::Feature> features;
+    // What the user asked for; the library adds its own in Device's constructor.
+    std::vector<FeatureMember> required_features;
+    std::vector<FeatureMember> requested_features;
     detail::QueueFamilies families;
 };
 

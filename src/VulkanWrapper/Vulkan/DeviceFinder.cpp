@@ -3,29 +3,14 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "DeviceAccess.h"
 #include "DeviceConfig.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 
-#include "FeatureNames.inc"
-
 namespace vw {
 
 namespace {
-
-template <typename Structure>
-DeviceFinder::Feature make_feature(int version, vk::Bool32 Structure::*member,
-                                   std::initializer_list<std::pair<vk::Bool32 Structure::*, const char *>> names) {
-    static const Structure probe{};
-    const auto offset = static_cast<std::size_t>(
-        reinterpret_cast<const char *>(&(probe.*member)) - reinterpret_cast<const char *>(&probe));
-    for (const auto &[candidate, name] : names) {
-        if (candidate == member) return {version, offset, name};
-    }
-    return {version, offset, "feature at offset " + std::to_string(offset)};
-}
-
-#define VW_FEATURE_ENTRY(name) {&Structure::name, #name},
 
 std::string describe(const PhysicalDevice &device) {
     return std::to_string(device.index()) + ": " + std::string(device.name()) + " (" +
@@ -49,11 +34,19 @@ bool contains(const std::vector<std::string> &names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-void add_feature(std::vector<DeviceFinder::Feature> &features, DeviceFinder::Feature feature) {
-    const bool known = std::any_of(features.begin(), features.end(), [&](const auto &f) {
-        return f.version == feature.version && f.offset == feature.offset;
-    });
-    if (!known) features.push_back(std::move(feature));
+void add_feature(std::vector<FeatureMember> &features, const FeatureMember &feature,
+                 const char *method) {
+    if (detail::find_feature(feature) == nullptr) {
+        throw LogicError(std::string("DeviceFinder::") + method + ": " +
+                         vk::to_string(feature.structure_type()) +
+                         " is not a feature structure VulkanWrapper knows (it knows those of the "
+                         "Vulkan headers it was built with, VK_HEADER_VERSION " +
+                         std::to_string(VK_HEADER_VERSION) +
+                         "), or the member is not one of its VkBool32 features");
+    }
+    if (std::find(features.begin(), features.end(), feature) == features.end()) {
+        features.push_back(feature);
+    }
 }
 
 void add_unique(std::vector<std::string> &names, std::string name) {
@@ -98,31 +91,14 @@ DeviceFinder &DeviceFinder::requestExtension(std::string name) {
     return *this;
 }
 
-DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceFeatures::*feature) {
-    using Structure = vk::PhysicalDeviceFeatures;
-    add_feature(m_features, make_feature<Structure>(10, feature, {VW_FEATURES_FEATURES(VW_FEATURE_ENTRY)}));
+DeviceFinder &DeviceFinder::requireFeature(FeatureMember feature) {
+    add_feature(m_required_features, feature, "requireFeature");
     m_chosen.reset();
     return *this;
 }
 
-DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan11Features::*feature) {
-    using Structure = vk::PhysicalDeviceVulkan11Features;
-    add_feature(m_features, make_feature<Structure>(11, feature, {VW_FEATURES_VULKAN11FEATURES(VW_FEATURE_ENTRY)}));
-    m_chosen.reset();
-    return *this;
-}
-
-DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan12Features::*feature) {
-    using Structure = vk::PhysicalDeviceVulkan12Features;
-    add_feature(m_features, make_feature<Structure>(12, feature, {VW_FEATURES_VULKAN12FEATURES(VW_FEATURE_ENTRY)}));
-    m_chosen.reset();
-    return *this;
-}
-
-DeviceFinder &DeviceFinder::requireFeature(vk::Bool32 vk::PhysicalDeviceVulkan13Features::*feature) {
-    using Structure = vk::PhysicalDeviceVulkan13Features;
-    add_feature(m_features, make_feature<Structure>(13, feature, {VW_FEATURES_VULKAN13FEATURES(VW_FEATURE_ENTRY)}));
-    m_chosen.reset();
+DeviceFinder &DeviceFinder::requestFeature(FeatureMember feature) {
+    add_feature(m_requested_features, feature, "requestFeature");
     return *this;
 }
 
@@ -167,26 +143,46 @@ std::vector<std::string> DeviceFinder::rejections(const PhysicalDevice &device) 
         if (!device.has_extension(name)) reasons.push_back("lacks device extension " + name);
     }
 
-    detail::FeatureChain supported(api, device.extensions());
-    device.handle().getFeatures2(&supported.head());
-    for (const auto &feature : m_features) {
-        const vk::Bool32 *field = supported.field(feature);
-        if (field == nullptr) {
-            // VkPhysicalDeviceVulkan11Features itself only exists from Vulkan 1.2.
-            const int minor = feature.version == 11 ? 2 : feature.version % 10;
-            reasons.push_back("feature " + feature.name + " needs Vulkan 1." +
-                              std::to_string(minor) + ", but only " +
-                              version_to_string(api) +
-                              " is usable (the lower of instance and device versions)");
-        } else if (*field == VK_FALSE) {
-            reasons.push_back("lacks feature " + feature.name);
+    // Query only the structures this device has at this version; a required feature whose
+    // structure it lacks is a reason by itself.
+    struct Judged {
+        const detail::FeatureMemberInfo *info;
+        std::optional<detail::FeatureLocation> location;
+        std::string why;
+    };
+    const auto judge = [&](const std::vector<FeatureMember> &features) {
+        std::vector<Judged> judged;
+        for (const auto &feature : features) {
+            Judged entry{detail::find_feature(feature), std::nullopt, {}};
+            entry.location = detail::locate_feature(*entry.info, api, device.extensions(), entry.why);
+            judged.push_back(std::move(entry));
+        }
+        return judged;
+    };
+    const auto user = judge(m_required_features);
+    const auto library = judge(detail::library_required_features());
+    std::vector<vk::StructureType> types;
+    for (const auto *list : {&user, &library}) {
+        for (const auto &entry : *list) {
+            if (entry.location) types.push_back(entry.location->type);
         }
     }
-    if (const auto *timeline = supported.timeline_semaphore(); timeline == nullptr || !*timeline) {
-        reasons.emplace_back("lacks feature timelineSemaphore (needed by VulkanWrapper)");
+    detail::FeatureChain supported(api, types);
+    device.handle().getFeatures2(&supported.head());
+    for (const auto &entry : user) {
+        if (!entry.location) {
+            reasons.push_back(entry.why);
+        } else if (const vk::Bool32 *field = supported.field(*entry.location);
+                   field == nullptr || *field == VK_FALSE) {
+            reasons.push_back("lacks feature " + detail::feature_name(*entry.info));
+        }
     }
-    if (const auto *sync2 = supported.synchronization2(); sync2 == nullptr || !*sync2) {
-        reasons.emplace_back("lacks feature synchronization2 (needed by VulkanWrapper)");
+    for (const auto &entry : library) {
+        const vk::Bool32 *field = entry.location ? supported.field(*entry.location) : nullptr;
+        if (field == nullptr || *field == VK_FALSE) {
+            reasons.push_back(std::string("lacks feature ") + entry.info->name +
+                              " (needed by VulkanWrapper)");
+        }
     }
     return reasons;
 }
@@ -202,11 +198,6 @@ std::vector<DeviceCandidate> DeviceFinder::candidates() const {
 
 DeviceFinder &DeviceFinder::find() {
     auto all = candidates();
-    if (all.empty()) {
-        throw Exception("no Vulkan device found: no driver is installed or none loads (on Debian, "
-                        "apt-get install mesa-vulkan-drivers for the CPU device lavapipe)");
-    }
-
     std::vector<detail::DeviceSummary> summaries;
     for (const auto &candidate : all) {
         summaries.push_back({candidate.device.index(), std::string(candidate.device.name()),
@@ -215,20 +206,9 @@ DeviceFinder &DeviceFinder::find() {
     }
     const char *override_env = std::getenv("VW_DEVICE");
     const std::string override_value = override_env != nullptr ? override_env : "";
-    const auto pool = detail::devices_matching(summaries, override_value);
-    if (pool.empty()) {
-        throw Exception("VW_DEVICE=" + override_value + " matches no Vulkan device; devices:" +
-                        list_candidates(all));
-    }
-    const auto best = detail::best_device(summaries, pool, m_preferred_type);
-    if (!best) {
-        throw Exception(std::string(override_value.empty()
-                                        ? "no Vulkan device fits the requirements"
-                                        : "the device chosen by VW_DEVICE=" + override_value +
-                                              " does not fit the requirements") +
-                        "; devices:" + list_candidates(all));
-    }
-    m_chosen = all[*best].device;
+    const std::size_t best = detail::choose_device(summaries, override_value, m_preferred_type,
+                                                   list_candidates(all));
+    m_chosen = all[best].device;
     return *this;
 }
 
@@ -251,9 +231,11 @@ std::shared_ptr<Device> DeviceFinder::build() {
     }
     std::sort(extensions.begin(), extensions.end());
 
-    Device::Config config{m_instance, device, api, std::move(extensions), m_features,
+    detail::DeviceAccess::Config config{m_instance,          device,
+                          api,                 std::move(extensions),
+                          m_required_features, m_requested_features,
                           *detail::choose_queue_families(device.queue_families())};
-    return std::make_shared<Device>(std::move(config));
+    return detail::DeviceAccess::create(std::move(config));
 }
 
 } // namespace vw

@@ -10,6 +10,7 @@
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Vulkan/PhysicalDevice.h"
+#include "InstanceAccess.h"
 
 namespace vw {
 
@@ -43,7 +44,7 @@ VKAPI_ATTR VkBool32 VKAPI_CALL messenger_callback(
             message.id_number = data->messageIdNumber;
             if (data->pMessage != nullptr) message.text = data->pMessage;
         }
-        static_cast<Instance *>(user_data)->record(message);
+        detail::InstanceAccess::record(*static_cast<Instance *>(user_data), message);
     } catch (...) {
         // Building the message can only fail on allocation; the callback must not unwind.
     }
@@ -51,6 +52,20 @@ VKAPI_ATTR VkBool32 VKAPI_CALL messenger_callback(
 }
 
 } // namespace
+
+namespace detail {
+
+void check_loader_version(std::uint32_t loader_version, std::uint32_t requested_version) {
+    if (loader_version < requested_version) {
+        throw LoaderError("the Vulkan loader supports instance version " +
+                          version_to_string(loader_version) + ", but Vulkan " +
+                          version_to_string(requested_version) +
+                          " was requested (setApiVersion); install a newer libvulkan1 or "
+                          "request an older version");
+    }
+}
+
+} // namespace detail
 
 struct Instance::Config {
     InstanceBuilder builder;
@@ -72,13 +87,7 @@ Instance::Instance(Config config)
     const InstanceBuilder &b = config.builder;
 
     check(vk::enumerateInstanceVersion(&m_loader_version), "vkEnumerateInstanceVersion");
-    if (m_loader_version < m_api_version) {
-        throw Exception("the Vulkan loader supports instance version " +
-                        version_to_string(m_loader_version) + ", but Vulkan " +
-                        version_to_string(m_api_version) +
-                        " was requested (setApiVersion); install a newer libvulkan1 or request "
-                        "an older version");
-    }
+    detail::check_loader_version(m_loader_version, m_api_version);
 
     const auto available = detail::enumerate<vk::ExtensionProperties>(
         [](std::uint32_t *count, vk::ExtensionProperties *props) {
@@ -104,10 +113,11 @@ Instance::Instance(Config config)
             available_layers.begin(), available_layers.end(),
             [](const auto &l) { return std::string_view(l.layerName) == validation_layer; });
         if (!has_layer) {
-            throw Exception(std::string("setDebug(): the Khronos validation layer (") +
-                            validation_layer +
-                            ") is not installed; on Debian/Ubuntu: apt-get install "
-                            "vulkan-validationlayers");
+            throw LayerNotPresentError(validation_layer,
+                                       std::string("setDebug(): the Khronos validation layer (") +
+                                           validation_layer +
+                                           ") is not installed; on Debian/Ubuntu: apt-get "
+                                           "install vulkan-validationlayers");
         }
         layers.push_back(validation_layer);
         m_extensions.emplace_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
@@ -117,8 +127,9 @@ Instance::Instance(Config config)
     for (const auto &name : m_extensions) {
         // The validation layer provides debug utils itself; everything else must be global.
         if (!is_available(name) && !(b.m_debug && name == VK_EXT_DEBUG_UTILS_EXTENSION_NAME)) {
-            throw Exception("instance extension " + name +
-                            " is not supported by the Vulkan loader or any installed driver");
+            throw ExtensionNotPresentError(
+                name, "instance extension " + name +
+                          " is not supported by the Vulkan loader or any installed driver");
         }
     }
     std::vector<const char *> extension_names;
@@ -160,7 +171,16 @@ Instance::Instance(Config config)
     }
 
     vk::Instance instance;
-    check(vk::createInstance(&create_info, nullptr, &instance), "vkCreateInstance");
+    const vk::Result created = vk::createInstance(&create_info, nullptr, &instance);
+    if (created == vk::Result::eErrorIncompatibleDriver) {
+        // What the loader returns when no driver is installed or none takes this version.
+        throw NoDeviceError("vkCreateInstance failed: " + vk::to_string(created) +
+                            ": no Vulkan driver is installed, or none supports Vulkan " +
+                            version_to_string(m_api_version) +
+                            " (on Debian, apt-get install mesa-vulkan-drivers for the CPU "
+                            "device lavapipe)");
+    }
+    check(created, "vkCreateInstance");
     m_instance = vk::UniqueInstance(instance, vk::ObjectDestroy<vk::NoParent, vk::DispatchLoaderStatic>(nullptr));
     m_dispatcher.init(instance, vkGetInstanceProcAddr);
 
@@ -319,7 +339,7 @@ std::shared_ptr<Instance> InstanceBuilder::build() const {
     if (m_application_name.empty()) {
         throw LogicError("InstanceBuilder: applicationName must not be empty");
     }
-    return std::make_shared<Instance>(Instance::Config{*this});
+    return std::shared_ptr<Instance>(new Instance(Instance::Config{*this}));
 }
 
 } // namespace vw

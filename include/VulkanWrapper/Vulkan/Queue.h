@@ -13,9 +13,6 @@ namespace vw {
 /// Device (the handle needs no destruction); not copyable or movable.
 class Queue {
 public:
-    /// Used by Device; `dispatcher` must outlive the queue.
-    Queue(vk::Queue handle, std::uint32_t family_index, vk::QueueFlags flags,
-          const vk::DispatchLoaderDynamic &dispatcher);
     Queue(const Queue &) = delete;
     Queue &operator=(const Queue &) = delete;
 
@@ -36,7 +33,11 @@ public:
     void wait_idle();
 
 private:
-    friend class Device; // Device::wait_idle holds every queue's lock
+    // Made by Device; `dispatcher` must outlive the queue.
+    Queue(vk::Queue handle, std::uint32_t family_index, vk::QueueFlags flags,
+          const vk::DispatchLoaderDynamic &dispatcher);
+
+    friend class Device; // it makes the queues, and Device::wait_idle holds every queue's lock
 
     vk::Queue m_handle;
     std::uint32_t m_family_index;

@@ -114,8 +114,8 @@ Device::Device(Config config)
 
     const auto &properties = m_physical_device.queue_families();
     for (const auto family : unique_families) {
-        m_queues.push_back(std::make_unique<Queue>(device.getQueue(family, 0), family,
-                                                   properties[family].queueFlags, m_dispatcher));
+        m_queues.push_back(std::unique_ptr<Queue>(new Queue(
+            device.getQueue(family, 0), family, properties[family].queueFlags, m_dispatcher)));
     }
     const auto queue_of = [this](std::uint32_t family) {
         return std::find_if(m_queues.begin(), m_queues.end(),

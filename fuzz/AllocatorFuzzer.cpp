@@ -784,11 +784,11 @@ struct Program {
                 StagingBufferManager manager(env.device, env.allocator);
                 manager.stage(slot->image, texels, MipLevel{level}, ArrayLayer{layer}, final_layout, sub.layout);
                 commands.begin();
-                const vk::SemaphoreSubmitInfo signal = manager.flush(commands);
+                const StagingFlush batch = manager.flush(commands);
                 commands.end();
                 Queue &queue = env.device->has_graphics_queue() ? env.device->graphics_queue()
                                                                 : env.device->compute_queue();
-                commands.submit(queue, {}, std::span(&signal, 1));
+                commands.submit(queue, {}, batch.signals());
             });
         } else {
             got = attempt([&] {

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <memory>
 #include <random>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "Support/VulkanFixture.h"
@@ -35,14 +37,23 @@ protected:
         CommandPool pool(device, device->compute_queue().family_index());
         CommandBuffer commands = pool.allocate();
         commands.begin();
-        const vk::SemaphoreSubmitInfo signal = manager.flush(commands);
+        const StagingFlush batch = manager.flush(commands);
         commands.end();
         Fence fence(device);
-        Submission(device->compute_queue()).addCommands(commands).addSignal(signal).submit(fence);
+        Submission(device->compute_queue()).addCommands(commands).addSignals(batch.signals()).submit(fence);
         fence.wait(); // the command buffer must not be freed while pending
+        if (batch) wait_for(batch.signal());
     }
 
-    std::shared_ptr<Image> make_image() {
+    // The fence does not order the host's view of the timeline value (lavapipe under TSan shows
+    // the fence first): wait for the value the manager watches.
+    void wait_for(const vk::SemaphoreSubmitInfo &signal) {
+        const vk::SemaphoreWaitInfo reached({}, signal.semaphore, signal.value);
+        ASSERT_EQ(device->handle().waitSemaphores(&reached, UINT64_MAX, device->dispatcher()),
+                  vk::Result::eSuccess);
+    }
+
+    std::unique_ptr<Image> make_unique_image() {
         return ImageBuilder()
             .setDevice(device)
             .setAllocator(allocator)
@@ -53,6 +64,8 @@ protected:
                       vk::ImageUsageFlagBits::eSampled)
             .build();
     }
+
+    std::shared_ptr<Image> make_image() { return make_unique_image(); }
 };
 
 TEST_F(StagingBufferManagerTests, BatchedCopiesLandWhereTheyWereStaged) {
@@ -92,35 +105,107 @@ TEST_F(StagingBufferManagerTests, StagingMemoryAndDestinationsLiveUntilTheSubmis
     CommandPool pool(device, device->compute_queue().family_index());
     CommandBuffer commands = pool.allocate();
     commands.begin();
-    const vk::SemaphoreSubmitInfo signal = manager.flush(commands);
+    const StagingFlush batch = manager.flush(commands);
     commands.end();
-    ASSERT_TRUE(signal.semaphore);
+    ASSERT_TRUE(batch);
+    ASSERT_EQ(batch.signals().size(), 1U);
+    EXPECT_TRUE(batch.signal().semaphore);
+    EXPECT_EQ(batch.signals()[0].value, batch.signal().value);
     EXPECT_EQ(manager.in_flight(), 1U);
     EXPECT_FALSE(weak.expired());
     EXPECT_EQ(allocator->statistics().total.allocation_count, 2U);
 
     Fence fence(device);
-    Submission(device->compute_queue()).addCommands(commands).addSignal(signal).submit(fence);
+    Submission(device->compute_queue()).addCommands(commands).addSignals(batch.signals()).submit(fence);
     fence.wait();
-    // The fence does not order the host's view of the timeline value (lavapipe under TSan shows
-    // the fence first): wait for the value the manager watches.
-    const vk::SemaphoreWaitInfo reached({}, signal.semaphore, signal.value);
-    ASSERT_EQ(device->handle().waitSemaphores(&reached, UINT64_MAX, device->dispatcher()),
-              vk::Result::eSuccess);
+    wait_for(batch.signal());
     manager.release_completed();
     EXPECT_EQ(manager.in_flight(), 0U);
     EXPECT_TRUE(weak.expired());
     EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
 }
 
-TEST_F(StagingBufferManagerTests, NothingStagedFlushesNothing) {
+TEST_F(StagingBufferManagerTests, NothingStagedFlushesNothingAndOffersNoSignal) {
     StagingBufferManager manager(device, allocator);
     CommandPool pool(device, device->compute_queue().family_index());
     CommandBuffer commands = pool.allocate();
     commands.begin();
-    EXPECT_FALSE(manager.flush(commands).semaphore);
+    const StagingFlush batch = manager.flush(commands);
     commands.end();
+    EXPECT_FALSE(batch);
+    EXPECT_TRUE(batch.signals().empty());
+    EXPECT_THROW((void)batch.signal(), LogicError);
     EXPECT_EQ(manager.in_flight(), 0U);
+    // The signal list as is: submitting the empty case signals nothing (a null semaphore in a
+    // signal list would be a validation error).
+    Fence fence(device);
+    Submission(device->compute_queue()).addCommands(commands).addSignals(batch.signals()).submit(fence);
+    fence.wait();
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
+}
+
+// signals() points into the result: it is refused on a temporary, where it would dangle.
+template <typename Flush>
+concept SignalsOfTemporary = requires { std::declval<Flush>().signals(); };
+static_assert(!SignalsOfTemporary<StagingFlush>);
+static_assert(SignalsOfTemporary<const StagingFlush &>);
+static_assert(!std::is_convertible_v<StagingFlush, bool>, "operator bool is explicit");
+
+// stage() takes what Allocator::allocate() and ImageBuilder::build() return, moved in, as well as
+// shared pointers; a unique_ptr that is not moved in does not compile.
+template <typename Pointer>
+concept Stageable = requires(StagingBufferManager manager, Pointer pointer, std::span<const std::uint32_t> data) {
+    manager.stage(std::forward<Pointer>(pointer), data);
+};
+template <typename Pointer>
+concept ImageStageable = requires(StagingBufferManager manager, Pointer pointer, std::span<const std::byte> texels) {
+    manager.stage(std::forward<Pointer>(pointer), texels, MipLevel{0}, ArrayLayer{0});
+};
+static_assert(Stageable<std::unique_ptr<DeviceWords>>);
+static_assert(Stageable<std::shared_ptr<DeviceWords>>);
+static_assert(Stageable<std::shared_ptr<DeviceWords> &>);
+static_assert(!Stageable<std::unique_ptr<DeviceWords> &>);
+static_assert(ImageStageable<std::unique_ptr<Image>>);
+static_assert(ImageStageable<std::shared_ptr<Image> &>);
+static_assert(!ImageStageable<std::unique_ptr<Image> &>);
+
+TEST_F(StagingBufferManagerTests, UniquePointersAreTakenOverAndKeptUntilTheBatchCompletes) {
+    StagingBufferManager manager(device, allocator);
+    std::unique_ptr<DeviceWords> buffer = allocator->allocate<DeviceWords>(300);
+    std::unique_ptr<Image> image = make_unique_image();
+    const DeviceWords *raw_buffer = buffer.get();
+    const Image *raw_image = image.get();
+    std::vector<std::uint32_t> words(300);
+    for (std::uint32_t i = 0; i < words.size(); ++i) words[i] = 0xC0DE0000U + i;
+    const Bytes texels = random_bytes(Transfer::subresource_bytes(*image, MipLevel{1}), 3);
+
+    // Refused or empty: nothing staged, and the pointers are still the caller's.
+    const std::vector<std::uint32_t> too_many(301, 1U);
+    EXPECT_THROW(manager.stage(std::move(buffer), std::span<const std::uint32_t>(too_many)), LogicError);
+    EXPECT_THROW(manager.stage(std::move(image), Bytes(3), MipLevel{1}, ArrayLayer{0}), LogicError);
+    manager.stage(std::move(buffer), std::span<const std::uint32_t>());
+    ASSERT_NE(buffer, nullptr);
+    ASSERT_NE(image, nullptr);
+    EXPECT_EQ(manager.staged(), 0U);
+
+    manager.stage(std::move(buffer), std::span<const std::uint32_t>(words));
+    manager.stage(std::move(image), texels, MipLevel{1}, ArrayLayer{0});
+    EXPECT_EQ(buffer, nullptr);
+    EXPECT_EQ(image, nullptr);
+    EXPECT_EQ(manager.staged(), 2U);
+    // Destinations and staging, all held by the manager now.
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 4U);
+
+    flush_and_submit(manager);
+    {
+        Transfer transfer(device, allocator, TransferOptions{});
+        EXPECT_EQ(transfer.download(*raw_buffer), words);
+        EXPECT_EQ(transfer.download(*raw_image, MipLevel{1}, ArrayLayer{0}, vk::ImageLayout::eShaderReadOnlyOptimal),
+                  texels);
+    }
+    manager.release_completed();
+    EXPECT_EQ(manager.in_flight(), 0U);
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
 }
 
 TEST_F(StagingBufferManagerTests, BadInputIsALogicErrorAndStagesNothing) {
@@ -151,14 +236,69 @@ TEST_F(StagingBufferManagerTests, DestructionWaitsForSubmittedBatches) {
         StagingBufferManager manager(device, allocator);
         manager.stage(buffer, std::span<const std::uint32_t>(data));
         commands.begin();
-        const vk::SemaphoreSubmitInfo signal = manager.flush(commands);
+        const StagingFlush batch = manager.flush(commands);
         commands.end();
-        commands.submit(device->compute_queue(), {}, std::span(&signal, 1));
+        Submission(device->compute_queue()).addCommands(commands).addSignals(batch.signals()).submit();
     } // waits here for the copy, then frees the staging buffer
     device->compute_queue().wait_idle();
     EXPECT_EQ(allocator->statistics().total.allocation_count, 1U);
     Transfer transfer(device, allocator);
     EXPECT_EQ(transfer.download(*buffer), data);
+}
+
+TEST_F(StagingBufferManagerTests, DestructionWithABatchNeverSubmittedReturnsAndFreesEverything) {
+    auto buffer = std::shared_ptr<DeviceWords>(allocator->allocate<DeviceWords>(4096));
+    const std::vector<std::uint32_t> data(4096, 0x1234U);
+    CommandPool pool(device, device->compute_queue().family_index());
+    CommandBuffer commands = pool.allocate();
+    {
+        StagingBufferManager manager(device, allocator);
+        manager.stage(buffer, std::span<const std::uint32_t>(data));
+        commands.begin();
+        const StagingFlush batch = manager.flush(commands);
+        commands.end();
+        ASSERT_TRUE(batch);
+        EXPECT_EQ(manager.in_flight(), 1U);
+        EXPECT_EQ(allocator->statistics().total.allocation_count, 2U);
+    } // not submitted: its value is never signalled, and the destructor must not wait for it
+    EXPECT_EQ(buffer.use_count(), 1L) << "the manager still holds the destination";
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 1U);
+    buffer.reset();
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
+}
+
+TEST_F(StagingBufferManagerTests, DestructionAfterOneBatchSubmittedAndTheNextNotKeepsTheSubmittedData) {
+    Transfer transfer(device, allocator, TransferOptions{});
+    auto first = std::shared_ptr<DeviceWords>(allocator->allocate<DeviceWords>(64 * 1024));
+    auto second = std::shared_ptr<DeviceWords>(allocator->allocate<DeviceWords>(16));
+    const std::vector<std::uint32_t> data(64 * 1024, 0xA5A5U);
+    const std::vector<std::uint32_t> before(16, 0x7777U);
+    const std::vector<std::uint32_t> never(16, 0xDEADU);
+    transfer.upload(*second, before);
+    CommandPool pool(device, device->compute_queue().family_index());
+    CommandBuffer submitted = pool.allocate();
+    CommandBuffer dropped = pool.allocate();
+    const std::uint32_t allocations = allocator->statistics().total.allocation_count;
+    {
+        StagingBufferManager manager(device, allocator);
+        manager.stage(first, std::span<const std::uint32_t>(data));
+        submitted.begin();
+        const StagingFlush batch = manager.flush(submitted);
+        submitted.end();
+        submitted.submit(device->compute_queue(), {}, batch.signals());
+
+        manager.stage(second, std::span<const std::uint32_t>(never));
+        dropped.begin();
+        const StagingFlush unsubmitted = manager.flush(dropped);
+        dropped.end();
+        ASSERT_TRUE(unsubmitted);
+        EXPECT_GE(manager.in_flight(), 1U);
+    } // waits for the submitted copy (the device goes idle), then frees both batches
+    EXPECT_EQ(first.use_count(), 1L);
+    EXPECT_EQ(second.use_count(), 1L);
+    EXPECT_EQ(allocator->statistics().total.allocation_count, allocations);
+    EXPECT_EQ(transfer.download(*first), data);
+    EXPECT_EQ(transfer.download(*second), before); // the dropped batch never ran
 }
 
 } // namespace

@@ -2,12 +2,18 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <future>
+#include <latch>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Transfer/StagingStream.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
@@ -286,6 +292,69 @@ TEST_F(TransferTests, SeveralThreadsUploadToDifferentBuffersAtOnce) {
     }
     for (auto &worker : workers) worker.join();
     for (std::size_t t = 0; t < threads; ++t) EXPECT_EQ(read_independently(*buffers[t]), last[t]) << t;
+}
+
+// Holds the first upload that reaches its second chunk right there, inside the upload ring with
+// its lock held and its first chunk submitted, until released.
+class HoldUploadAtSecondChunk final : public detail::StagingStreamProbe {
+public:
+    void before_chunk(detail::StagingDirection direction, std::size_t chunk) override {
+        if (direction != detail::StagingDirection::Upload || chunk != 1 || m_taken) return;
+        m_taken = true;
+        held.count_down();
+        release.wait();
+    }
+
+    std::latch held{1};
+    std::latch release{1};
+
+private:
+    bool m_taken = false; // only the holding thread reaches it
+};
+
+class InstalledProbe {
+public:
+    explicit InstalledProbe(detail::StagingStreamProbe &probe) { detail::set_staging_stream_probe(&probe); }
+    ~InstalledProbe() { detail::set_staging_stream_probe(nullptr); }
+    InstalledProbe(const InstalledProbe &) = delete;
+    InstalledProbe &operator=(const InstalledProbe &) = delete;
+};
+
+TEST_F(TransferTests, ReadbacksAreNotBlockedByAnUploadInFlightOnAnotherThread) {
+    Transfer transfer(device, allocator, staging_options()); // 64 KiB chunks: the upload has 8
+    auto big = allocator->allocate<DeviceBytes>(512 * 1024);
+    auto small = allocator->allocate<DeviceWords>(256);
+    const Bytes upload_data = random_bytes(big->size(), 21);
+    const Bytes small_bytes = random_bytes(small->size_bytes(), 22);
+    write_independently(*small, small_bytes);
+    std::vector<std::uint32_t> small_words(small->size());
+    std::memcpy(small_words.data(), small_bytes.data(), small_bytes.size());
+
+    HoldUploadAtSecondChunk probe;
+    const InstalledProbe installed(probe);
+    std::thread uploader([&] { transfer.upload(*big, upload_data); });
+    probe.held.wait(); // from here until release, the upload is in flight, inside the upload ring
+
+    auto readbacks = std::async(std::launch::async, [&] {
+        PendingDownload<std::uint32_t> pending = transfer.download_async(*small);
+        std::vector<std::uint32_t> asynchronous = pending.get();
+        std::vector<std::uint32_t> through_the_ring = transfer.download(*small, 16, 100);
+        return std::pair(std::move(asynchronous), std::move(through_the_ring));
+    });
+    // Not a timing condition: with one lock per ring the readbacks finish while the upload is
+    // held, however slow the machine, and the wait returns as soon as they do. The bound only
+    // turns the deadlock of a readback waiting for the upload's lock into a failure, and the
+    // release below lets both threads end either way.
+    const bool finished = readbacks.wait_for(std::chrono::minutes(2)) == std::future_status::ready;
+    probe.release.count_down();
+    uploader.join();
+    ASSERT_TRUE(finished) << "the readbacks waited for the upload in flight on the other thread";
+
+    const auto [asynchronous, through_the_ring] = readbacks.get();
+    EXPECT_EQ(asynchronous, small_words);
+    EXPECT_EQ(through_the_ring,
+              std::vector<std::uint32_t>(small_words.begin() + 16, small_words.begin() + 116));
+    EXPECT_EQ(read_independently(*big), upload_data);
 }
 
 // Images --------------------------------------------------------------------------------------

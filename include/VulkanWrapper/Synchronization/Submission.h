@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include <vulkan/vulkan.hpp>
@@ -41,6 +42,12 @@ public:
     /// Signals a ready-made entry (such as the one StagingBufferManager::flush() returns). An
     /// entry with a null semaphore is a LogicError: there is nothing it could signal.
     Submission &addSignal(const vk::SemaphoreSubmitInfo &signal);
+
+    /// Waits on each entry of `waits` as addWait(entry) does (null semaphores are skipped).
+    Submission &addWaits(std::span<const vk::SemaphoreSubmitInfo> waits);
+    /// Signals each entry of `signals` (such as StagingFlush::signals(): none when nothing was
+    /// staged); an entry with a null semaphore is a LogicError, nothing added.
+    Submission &addSignals(std::span<const vk::SemaphoreSubmitInfo> signals);
 
     /// Submits everything added, with nothing to signal on the host.
     void submit() const;

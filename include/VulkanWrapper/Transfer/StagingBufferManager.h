@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,37 +22,83 @@ class Device;
 class Image;
 class Semaphore;
 
+/// What StagingBufferManager::flush() recorded: either a batch of copies, with the signal its
+/// submission must carry, or nothing (nothing was staged) and no signal. False when empty, so
+/// that the empty case cannot be submitted by mistake: signal() refuses it, and signals() is
+/// the signal list of either case as is. A value; copyable.
+class StagingFlush {
+public:
+    /// Nothing recorded.
+    StagingFlush() = default;
+    /// A recorded batch completed when `signal` is signalled (used by StagingBufferManager).
+    explicit StagingFlush(const vk::SemaphoreSubmitInfo &signal) noexcept : m_signal(signal) {}
+
+    /// True when copies were recorded: the submission must then signal signal().
+    explicit operator bool() const noexcept { return m_signal.has_value(); }
+    /// The entry for your submission's signal list. LogicError when nothing was recorded.
+    [[nodiscard]] const vk::SemaphoreSubmitInfo &signal() const;
+    /// Your submission's signal list: the one signal, or nothing when nothing was recorded. It
+    /// points into this object, so it is not offered on a temporary.
+    [[nodiscard]] std::span<const vk::SemaphoreSubmitInfo> signals() const & noexcept {
+        return m_signal ? std::span<const vk::SemaphoreSubmitInfo>(&*m_signal, 1)
+                        : std::span<const vk::SemaphoreSubmitInfo>();
+    }
+    std::span<const vk::SemaphoreSubmitInfo> signals() const && = delete;
+
+private:
+    std::optional<vk::SemaphoreSubmitInfo> m_signal;
+};
+
 /// Batches uploads into your own command buffer: stage() copies data into staging memory now,
 /// flush() records every staged copy (with the barriers and image layout transitions) into a
 /// command buffer you submit yourself, with the signal flush() returns. Staging memory is
-/// freed, and the destinations (held by std::shared_ptr) are let go, only once that submission
-/// has completed: nothing dangles.
+/// freed, and the destinations (held by std::shared_ptr, or taken over from the
+/// std::unique_ptr that Allocator::allocate() and ImageBuilder::build() return) are let go,
+/// only once that submission has completed: nothing dangles.
 ///
 /// Submit flushed command buffers in the order they were flushed (the signals are increasing
-/// values of one timeline semaphore). The destructor waits until every flushed batch has
-/// completed, so each must be submitted. Not thread-safe: one thread stages and flushes.
+/// values of one timeline semaphore). The destructor does not wait for batches that were never
+/// submitted: it waits until the device is idle (so that every submitted batch has completed),
+/// then frees everything; a flushed command buffer not submitted by then must never be
+/// submitted. Not thread-safe: one thread stages and flushes.
 class StagingBufferManager {
 public:
-    /// LogicError for null arguments or an allocator of another device.
+    /// LogicError for null arguments or an allocator of another device; VulkanException when
+    /// its timeline semaphore cannot be created.
     StagingBufferManager(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator);
+    /// Bounded: with batches still pending, waits until the device is idle (Device::wait_idle,
+    /// which also waits for other work on it), then frees every batch, submitted or not.
     ~StagingBufferManager();
     StagingBufferManager(const StagingBufferManager &) = delete;
     StagingBufferManager &operator=(const StagingBufferManager &) = delete;
 
-    /// Stages `data` for `buffer` from element `first_element` on. LogicError (nothing staged)
-    /// when the range does not fit or the buffer lacks TransferDstUsage; an empty span stages
-    /// nothing.
+    /// Stages `data` for `buffer` from element `first_element` on; the manager shares the
+    /// buffer until the batch completes. LogicError (nothing staged) when the buffer is null or
+    /// of another device, the range does not fit, or the buffer lacks TransferDstUsage;
+    /// OutOfMemoryError when the staging memory does not fit. An empty span stages nothing.
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     void stage(std::shared_ptr<BufferType> buffer, std::span<const typename BufferType::type> data,
                std::size_t first_element = 0) {
         using T = typename BufferType::type;
-        if (buffer && (first_element > buffer->size() || data.size() > buffer->size() - first_element)) {
-            throw LogicError("StagingBufferManager::stage: elements [" + std::to_string(first_element) +
-                             ", +" + std::to_string(data.size()) + ") exceed the buffer's " +
-                             std::to_string(buffer->size()) + " elements");
-        }
+        if (buffer) check_elements(buffer->size(), first_element, data.size());
         stage_bytes(std::move(buffer), std::as_bytes(data), first_element * sizeof(T));
+    }
+
+    /// As above, for the std::unique_ptr that Allocator::allocate() returns: the manager takes
+    /// the buffer over (`buffer` is empty afterwards) when a copy is staged, and keeps it alive
+    /// until the batch completes. When nothing is staged (an empty span, or an error) the
+    /// buffer stays yours.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    void stage(std::unique_ptr<BufferType> &&buffer, std::span<const typename BufferType::type> data,
+               std::size_t first_element = 0) {
+        using T = typename BufferType::type;
+        if (buffer) check_elements(buffer->size(), first_element, data.size());
+        const vk::DeviceSize offset = first_element * sizeof(T);
+        BufferBase staging = prepare_buffer(buffer.get(), std::as_bytes(data), offset);
+        if (staging.empty()) return;
+        add_buffer_copy(std::move(staging), std::shared_ptr<BufferBase>(std::move(buffer)), offset);
     }
 
     /// Byte-level form of stage(); `offset` in bytes.
@@ -59,23 +106,31 @@ public:
                      vk::DeviceSize offset);
 
     /// Stages the tightly packed texels of one mip level of one array layer; flush() moves the
-    /// subresource from `current_layout` to `final_layout` around the copy. LogicError as for
-    /// Transfer::upload(image, ...).
+    /// subresource from `current_layout` to `final_layout` around the copy. The manager shares
+    /// the image until the batch completes. LogicError (nothing staged) as for
+    /// Transfer::upload(image, ...), and for a null image.
     void stage(std::shared_ptr<Image> image, std::span<const std::byte> texels, MipLevel level,
                ArrayLayer layer, vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
                vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
 
+    /// As above, for the std::unique_ptr that ImageBuilder::build() returns: taken over
+    /// (`image` is empty afterwards) once the copy is staged; on an error it stays yours.
+    void stage(std::unique_ptr<Image> &&image, std::span<const std::byte> texels, MipLevel level,
+               ArrayLayer layer, vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
+               vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
+
     /// Records every staged copy into `commands` (which must be recording) and returns the
-    /// signal to add to that submission's signal list. With nothing staged, records nothing and
-    /// returns an entry with a null semaphore. Also frees what completed batches held.
-    [[nodiscard]] vk::SemaphoreSubmitInfo flush(CommandBuffer &commands);
+    /// batch: its signal goes into that submission's signal list. With nothing staged, records
+    /// nothing and returns an empty StagingFlush (false, no signal). Also frees what completed
+    /// batches held. LogicError (the copies stay staged) for an empty command buffer.
+    [[nodiscard]] StagingFlush flush(CommandBuffer &commands);
 
     /// Copies staged and not flushed yet.
     [[nodiscard]] std::size_t staged() const noexcept;
     /// Flushed batches whose submission has not completed (as of the last check).
     [[nodiscard]] std::size_t in_flight() const noexcept;
     /// Frees the staging memory and destinations of batches that have completed.
-    /// VulkanException on device loss.
+    /// DeviceLostError on device loss.
     void release_completed();
 
 private:
@@ -84,6 +139,20 @@ private:
         std::uint64_t value;
         std::vector<Copy> copies;
     };
+
+    // The typed calls' range check (the one every Transfer entry point shares), out of line.
+    static void check_elements(std::size_t size, std::size_t first, std::size_t count);
+    // Checks the destination and the range, and copies `bytes` into fresh staging memory (an
+    // empty buffer when `bytes` is empty). Takes nothing over, so that a failure leaves the
+    // caller's pointer as it was.
+    [[nodiscard]] BufferBase prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
+                                            vk::DeviceSize offset);
+    void add_buffer_copy(BufferBase staging, std::shared_ptr<BufferBase> destination, vk::DeviceSize offset);
+    [[nodiscard]] BufferBase prepare_image(const Image *image, std::span<const std::byte> texels,
+                                           MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
+                                           vk::ImageLayout current_layout);
+    void add_image_copy(BufferBase staging, std::shared_ptr<Image> destination, MipLevel level,
+                        ArrayLayer layer, vk::ImageLayout final_layout, vk::ImageLayout current_layout);
 
     std::shared_ptr<Device> m_device;
     std::shared_ptr<Allocator> m_allocator;

@@ -10,7 +10,9 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Buffer.h"
-#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Transfer/PendingDownload.h"
+#include "VulkanWrapper/Transfer/TransferTicket.h"
+#include "VulkanWrapper/Utils/Error.h" // the errors its calls document
 #include "VulkanWrapper/Utils/StrongTypes.h"
 
 namespace vw {
@@ -19,7 +21,6 @@ class Allocator;
 class Device;
 class Image;
 class Queue;
-class Semaphore;
 
 /// How a Transfer moves data. The defaults suit a discrete GPU; every field has a use on
 /// lavapipe too (tests force the staging path there with `direct_access = false`).
@@ -39,87 +40,19 @@ struct TransferOptions {
     bool direct_access = true;
 };
 
-/// Marks the completion of an asynchronous transfer: a value of the Transfer's timeline
-/// semaphore. Copyable; keeps the semaphore alive. A ticket for a transfer that needed no GPU
-/// work is ready at once.
-class TransferTicket {
-public:
-    /// A ticket that is ready (value 0).
-    TransferTicket() = default;
-    /// Used by Transfer.
-    TransferTicket(std::shared_ptr<const Semaphore> timeline, std::uint64_t value) noexcept;
-
-    /// True when the transfer has completed on the device. VulkanException on device loss.
-    [[nodiscard]] bool ready() const;
-    /// Waits until the transfer has completed. VulkanException on device loss.
-    void wait() const;
-    /// The timeline value that marks completion (0 when no GPU work was needed).
-    [[nodiscard]] std::uint64_t value() const noexcept { return m_value; }
-    /// The timeline semaphore (null when no GPU work was needed).
-    [[nodiscard]] vk::Semaphore semaphore() const noexcept;
-    /// An entry for the wait list of your own vkQueueSubmit2, so that your commands run after
-    /// the transfer (a no-op wait for a ready-made ticket is not needed: check semaphore()).
-    [[nodiscard]] vk::SemaphoreSubmitInfo wait_info(
-        vk::PipelineStageFlags2 stages = vk::PipelineStageFlagBits2::eAllCommands) const noexcept;
-
-private:
-    std::shared_ptr<const Semaphore> m_timeline;
-    std::uint64_t m_value = 0;
-};
-
-/// A readback in flight, from Transfer::download_async(): the GPU copies into staging memory of
-/// its own while you go on. get() waits and returns the data. Move-only; destroying it waits for
-/// the copy (its staging memory and command buffer must outlive it). Not thread-safe.
-class PendingDownloadBase {
-public:
-    struct State;
-    /// Used by Transfer.
-    explicit PendingDownloadBase(std::unique_ptr<State> state) noexcept;
-    PendingDownloadBase(PendingDownloadBase &&) noexcept;
-    PendingDownloadBase &operator=(PendingDownloadBase &&) noexcept;
-    ~PendingDownloadBase();
-
-    /// True when the copy has completed. VulkanException on device loss.
-    [[nodiscard]] bool ready() const;
-    /// The completion ticket (its wait_info() lets your own submissions wait for the copy).
-    [[nodiscard]] const TransferTicket &ticket() const;
-
-protected:
-    /// Waits, then copies the data into `out` (exactly the size asked for). LogicError when
-    /// called a second time or on a moved-from object.
-    void take(std::span<std::byte> out);
-    [[nodiscard]] vk::DeviceSize size_bytes() const noexcept;
-
-private:
-    std::unique_ptr<State> m_state;
-};
-
-/// A typed readback in flight; get() waits and returns the elements.
-template <typename T>
-class PendingDownload : public PendingDownloadBase {
-public:
-    using PendingDownloadBase::PendingDownloadBase;
-    explicit PendingDownload(PendingDownloadBase &&base) noexcept
-        : PendingDownloadBase(std::move(base)) {}
-
-    /// Waits for the copy and returns the elements; once only (LogicError after).
-    [[nodiscard]] std::vector<T> get() {
-        std::vector<T> result(static_cast<std::size_t>(size_bytes() / sizeof(T)));
-        take(std::as_writable_bytes(std::span(result)));
-        return result;
-    }
-};
-
 /// Moves data between host memory and buffers or images, at the speed of the bus: a ring of
 /// persistently mapped staging slots so that CPU copies overlap DMA copies, a persistent pool
 /// of copy threads, the transfer-only queue family when the device has one, and direct writes
 /// into host-visible device memory when the destination lives there.
 ///
-/// Thread-safe: calls from several threads are serialised (each one already uses every copy
-/// thread and the whole bus). A destination must not be in use by the GPU during a transfer
-/// to it. Buffers are shared between the device's queue families (see
-/// Allocator::buffer_queue_families), so an uploaded buffer is ready for any queue; images are
-/// transferred on the main queue (graphics, else compute) and stay owned by its family.
+/// Thread-safe, with one lock per thing that needs one: buffer uploads go through the upload
+/// ring one at a time, readbacks through the readback ring one at a time, and neither waits
+/// for the other; download_async(), direct host-visible copies and image transfers take no
+/// ring at all (the queue serialises only the submissions themselves). A destination must not
+/// be in use by the GPU during a transfer to it. Buffers are shared between the device's queue
+/// families (see Allocator::buffer_queue_families), so an uploaded buffer is ready for any
+/// queue; images are transferred on the main queue (graphics, else compute) and stay owned by
+/// its family.
 class Transfer {
 public:
     /// Creates the engine for `allocator`'s device. LogicError for null arguments, an
@@ -235,6 +168,7 @@ public:
     [[nodiscard]] const TransferOptions &options() const noexcept;
 
 private:
+    // The typed calls' range check (the one every entry point shares), out of line.
     static void check_elements(std::size_t size, std::size_t first, std::size_t count,
                                const char *operation);
 

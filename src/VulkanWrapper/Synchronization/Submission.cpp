@@ -57,6 +57,19 @@ Submission &Submission::addSignal(const vk::SemaphoreSubmitInfo &signal) {
     return *this;
 }
 
+Submission &Submission::addWaits(std::span<const vk::SemaphoreSubmitInfo> waits) {
+    for (const auto &wait : waits) addWait(wait);
+    return *this;
+}
+
+Submission &Submission::addSignals(std::span<const vk::SemaphoreSubmitInfo> signals) {
+    for (const auto &signal : signals) {
+        if (!signal.semaphore) throw LogicError("Submission::addSignals: an entry has no semaphore");
+    }
+    m_signals.insert(m_signals.end(), signals.begin(), signals.end());
+    return *this;
+}
+
 void Submission::submit() const { submit(vk::Fence{}, "Submission::submit"); }
 
 void Submission::submit(const Fence &fence) const {

@@ -68,6 +68,11 @@ void CopyThreads::copy(std::byte *destination, const std::byte *source, std::siz
         if (bytes != 0) std::memcpy(destination, source, bytes);
         return;
     }
+    const std::unique_lock owner(m_owner, std::try_to_lock);
+    if (!owner.owns_lock()) {
+        std::memcpy(destination, source, bytes);
+        return;
+    }
     const std::size_t participants = m_workers.size() + 1;
     // Pieces of at least 1 MiB, 64-byte aligned, a few per participant to even out the load;
     // only as many workers are woken as there are pieces beyond the caller's first.

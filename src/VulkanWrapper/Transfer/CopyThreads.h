@@ -12,7 +12,9 @@
 namespace vw::detail {
 
 // A persistent pool of threads that split large memcpy calls between them and the caller.
-// One copy at a time: copy() is called by one thread at once (the Transfer's lock ensures it).
+// copy() may be called from several threads at once (an upload and a readback of one Transfer
+// run side by side): the pool serves one copy at a time, and a caller that finds it busy
+// copies alone rather than waiting behind another transfer's copy.
 class CopyThreads {
 public:
     // `participants` counts the calling thread; 1 means no extra threads.
@@ -33,6 +35,7 @@ private:
     void run_pieces();
 
     std::vector<std::thread> m_workers;
+    std::mutex m_owner; // held by the caller whose copy the workers serve
     std::mutex m_mutex;
     std::condition_variable m_start;
     std::condition_variable m_done;

@@ -1,17 +1,26 @@
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 
-#include <cstring>
 #include <variant>
 
-#include "ImageLayouts.h"
+#include "ImageCopy.h"
+#include "RangeCheck.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
-#include "VulkanWrapper/Transfer/Transfer.h"
+#include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 
 namespace vw {
+
+const vk::SemaphoreSubmitInfo &StagingFlush::signal() const {
+    if (!m_signal) {
+        throw LogicError("StagingFlush::signal: nothing was staged, so nothing was recorded and there is "
+                         "no signal to submit");
+    }
+    return *m_signal;
+}
 
 struct StagingBufferManager::Copy {
     struct ToBuffer {
@@ -43,77 +52,90 @@ StagingBufferManager::StagingBufferManager(std::shared_ptr<Device> device,
 
 StagingBufferManager::~StagingBufferManager() {
     try {
-        if (!m_in_flight.empty()) m_timeline->wait(m_in_flight.back().value);
+        release_completed();
+        // What is left was either submitted and is still running, or never submitted and will
+        // never signal: the timeline cannot tell them apart, but an idle device can, since it
+        // has finished everything that was submitted. Waiting for the last value instead would
+        // wait forever for a batch nobody submits.
+        if (!m_in_flight.empty()) m_device->wait_idle();
     } catch (const Exception &) {
         // Device lost: nothing runs any more, and destruction must go on.
     }
+    // m_in_flight goes with the members: the staging memory and destinations of every batch.
 }
 
-void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer,
-                                       std::span<const std::byte> bytes, vk::DeviceSize offset) {
-    if (!buffer || buffer->empty()) throw LogicError("StagingBufferManager::stage: the buffer is empty");
+void StagingBufferManager::check_elements(std::size_t size, std::size_t first, std::size_t count) {
+    detail::check_range(size, first, count, detail::RangeUnit::Elements, "StagingBufferManager::stage");
+}
+
+BufferBase StagingBufferManager::prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
+                                                vk::DeviceSize offset) {
+    constexpr const char *operation = "StagingBufferManager::stage";
+    if (!buffer) throw LogicError(std::string(operation) + ": the buffer is null");
+    if (buffer->empty()) throw LogicError(std::string(operation) + ": the buffer is empty");
     if (buffer->allocator()->device() != m_device) {
-        throw LogicError("StagingBufferManager::stage: the buffer belongs to another device");
+        throw LogicError(std::string(operation) + ": the buffer belongs to another device");
     }
-    if (offset > buffer->size_bytes() || bytes.size() > buffer->size_bytes() - offset) {
-        throw LogicError("StagingBufferManager::stage: bytes [" + std::to_string(offset) + ", +" +
-                         std::to_string(bytes.size()) + ") exceed the buffer's " +
-                         std::to_string(buffer->size_bytes()) + " bytes");
-    }
+    detail::check_range(buffer->size_bytes(), offset, bytes.size(), detail::RangeUnit::Bytes, operation);
     if (!(buffer->usage() & vk::BufferUsageFlagBits::eTransferDst)) {
-        throw LogicError("StagingBufferManager::stage: the buffer lacks TransferDstUsage");
+        throw LogicError(std::string(operation) + ": the buffer lacks TransferDstUsage");
     }
-    if (bytes.empty()) return;
+    if (bytes.empty()) return {};
     release_completed();
-    BufferBase staging = m_allocator->allocate_buffer(bytes.size(), TransferSrcUsage,
-                                                      HostAccess::SequentialWrite,
+    BufferBase staging = m_allocator->allocate_buffer(bytes.size(), TransferSrcUsage, HostAccess::SequentialWrite,
                                                       "vw::StagingBufferManager buffer staging");
     staging.write_bytes(bytes, 0);
-    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(buffer), offset}});
+    return staging;
+}
+
+void StagingBufferManager::add_buffer_copy(BufferBase staging, std::shared_ptr<BufferBase> destination,
+                                           vk::DeviceSize offset) {
+    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset}});
+}
+
+void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer, std::span<const std::byte> bytes,
+                                       vk::DeviceSize offset) {
+    BufferBase staging = prepare_buffer(buffer.get(), bytes, offset);
+    if (!staging.empty()) add_buffer_copy(std::move(staging), std::move(buffer), offset);
+}
+
+BufferBase StagingBufferManager::prepare_image(const Image *image, std::span<const std::byte> texels,
+                                               MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
+                                               vk::ImageLayout current_layout) {
+    detail::check_image_upload(image, *m_device, level, layer, texels.size(), final_layout, current_layout,
+                               "StagingBufferManager::stage");
+    release_completed();
+    BufferBase staging = m_allocator->allocate_buffer(texels.size(), TransferSrcUsage,
+                                                      HostAccess::SequentialWrite,
+                                                      "vw::StagingBufferManager image staging");
+    staging.write_bytes(texels, 0);
+    return staging;
+}
+
+void StagingBufferManager::add_image_copy(BufferBase staging, std::shared_ptr<Image> destination,
+                                          MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
+                                          vk::ImageLayout current_layout) {
+    m_staged.push_back(
+        {std::move(staging), Copy::ToImage{std::move(destination), level, layer, final_layout, current_layout}});
 }
 
 void StagingBufferManager::stage(std::shared_ptr<Image> image, std::span<const std::byte> texels,
                                  MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                  vk::ImageLayout current_layout) {
-    if (!image || image->empty()) throw LogicError("StagingBufferManager::stage: the image is empty");
-    if (image->allocator()->device() != m_device) {
-        throw LogicError("StagingBufferManager::stage: the image belongs to another device");
-    }
-    if (!(image->usage() & vk::ImageUsageFlagBits::eTransferDst)) {
-        throw LogicError("StagingBufferManager::stage: the image lacks TransferDst usage");
-    }
-    if (value_of(level) >= image->mip_levels() || value_of(layer) >= image->array_layers()) {
-        throw LogicError("StagingBufferManager::stage: mip level or layer outside the image");
-    }
-    if (image->aspect() == (vk::ImageAspectFlagBits::eDepth | vk::ImageAspectFlagBits::eStencil)) {
-        throw LogicError("StagingBufferManager::stage: combined depth-stencil formats are not transferred");
-    }
-    if (image->samples() != vk::SampleCountFlagBits::e1) {
-        throw LogicError("StagingBufferManager::stage: a multisampled image is not copied from buffers");
-    }
-    if (final_layout == vk::ImageLayout::eUndefined || final_layout == vk::ImageLayout::ePreinitialized) {
-        throw LogicError("StagingBufferManager::stage: the final layout must be a defined layout");
-    }
-    detail::check_transfer_layout(final_layout, image->usage(), "StagingBufferManager::stage", "final");
-    if (current_layout != vk::ImageLayout::eUndefined) {
-        detail::check_transfer_layout(current_layout, image->usage(), "StagingBufferManager::stage",
-                                      "current");
-    }
-    const vk::DeviceSize expected = Transfer::subresource_bytes(*image, level);
-    if (texels.size() != expected) {
-        throw LogicError("StagingBufferManager::stage: " + std::to_string(texels.size()) +
-                         " bytes given, the subresource needs " + std::to_string(expected));
-    }
-    release_completed();
-    BufferBase staging = m_allocator->allocate_buffer(expected, TransferSrcUsage,
-                                                      HostAccess::SequentialWrite,
-                                                      "vw::StagingBufferManager image staging");
-    staging.write_bytes(texels, 0);
-    m_staged.push_back({std::move(staging), Copy::ToImage{std::move(image), level, layer,
-                                                          final_layout, current_layout}});
+    BufferBase staging = prepare_image(image.get(), texels, level, layer, final_layout, current_layout);
+    add_image_copy(std::move(staging), std::move(image), level, layer, final_layout, current_layout);
 }
 
-vk::SemaphoreSubmitInfo StagingBufferManager::flush(CommandBuffer &commands) {
+void StagingBufferManager::stage(std::unique_ptr<Image> &&image, std::span<const std::byte> texels,
+                                 MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
+                                 vk::ImageLayout current_layout) {
+    BufferBase staging = prepare_image(image.get(), texels, level, layer, final_layout, current_layout);
+    add_image_copy(std::move(staging), std::shared_ptr<Image>(std::move(image)), level, layer, final_layout,
+                   current_layout);
+}
+
+StagingFlush StagingBufferManager::flush(CommandBuffer &commands) {
+    using detail::ImageCopyDirection;
     release_completed();
     if (m_staged.empty()) return {};
     const vk::CommandBuffer cmd = commands.handle();
@@ -122,25 +144,16 @@ vk::SemaphoreSubmitInfo StagingBufferManager::flush(CommandBuffer &commands) {
     // Earlier work on the destinations (reads or writes) completes before the copies write.
     const vk::MemoryBarrier2 before(vk::PipelineStageFlagBits2::eAllCommands,
                                     vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite,
-                                    vk::PipelineStageFlagBits2::eCopy,
-                                    vk::AccessFlagBits2::eTransferWrite);
+                                    vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite);
     std::vector<vk::ImageMemoryBarrier2> to_transfer;
     std::vector<vk::ImageMemoryBarrier2> to_final;
     for (const Copy &copy : m_staged) {
         if (const auto *target = std::get_if<Copy::ToImage>(&copy.target)) {
             const Image &image = *target->destination;
-            const vk::ImageSubresourceRange range(image.aspect(), value_of(target->level), 1,
-                                                  value_of(target->layer), 1);
-            to_transfer.emplace_back(vk::PipelineStageFlagBits2::eAllCommands,
-                                     vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite,
-                                     vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
-                                     target->current_layout, vk::ImageLayout::eTransferDstOptimal,
-                                     VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED, image.handle(), range);
-            to_final.emplace_back(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
-                                  vk::PipelineStageFlagBits2::eAllCommands,
-                                  vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite,
-                                  vk::ImageLayout::eTransferDstOptimal, target->final_layout,
-                                  VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED, image.handle(), range);
+            to_transfer.push_back(detail::into_transfer_layout(image, target->level, target->layer,
+                                                               target->current_layout, ImageCopyDirection::ToImage));
+            to_final.push_back(detail::out_of_transfer_layout(image, target->level, target->layer,
+                                                              target->final_layout, ImageCopyDirection::ToImage));
         }
     }
     cmd.pipelineBarrier2(vk::DependencyInfo({}, before, {}, to_transfer));
@@ -151,13 +164,8 @@ vk::SemaphoreSubmitInfo StagingBufferManager::flush(CommandBuffer &commands) {
         } else {
             const auto &image_target = std::get<Copy::ToImage>(copy.target);
             const Image &image = *image_target.destination;
-            const vk::BufferImageCopy region(
-                0, 0, 0,
-                vk::ImageSubresourceLayers(image.aspect(), value_of(image_target.level),
-                                           value_of(image_target.layer), 1),
-                {0, 0, 0}, image.mip_extent(image_target.level));
-            cmd.copyBufferToImage(copy.staging.handle(), image.handle(),
-                                  vk::ImageLayout::eTransferDstOptimal, region);
+            cmd.copyBufferToImage(copy.staging.handle(), image.handle(), vk::ImageLayout::eTransferDstOptimal,
+                                  detail::copy_region(image, image_target.level, image_target.layer));
         }
     }
     // The copies' writes are visible to whatever follows in this command buffer and after it.
@@ -169,7 +177,7 @@ vk::SemaphoreSubmitInfo StagingBufferManager::flush(CommandBuffer &commands) {
     const std::uint64_t value = ++m_next_value;
     m_in_flight.push_back({value, std::move(m_staged)});
     m_staged.clear();
-    return m_timeline->submit_info(value);
+    return StagingFlush(m_timeline->submit_info(value));
 }
 
 std::size_t StagingBufferManager::staged() const noexcept { return m_staged.size(); }

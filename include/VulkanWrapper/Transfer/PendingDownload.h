@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <vulkan/vulkan.hpp>
+
+#include "VulkanWrapper/Transfer/TransferTicket.h"
+
+namespace vw {
+
+/// A readback in flight, from Transfer::download_async(): the GPU copies into staging memory of
+/// its own while you go on. Move-only; it owns that staging memory and the command buffer, and
+/// destroying it waits for the copy first (so they outlive it). It does not hold its Transfer:
+/// it may outlive it. Not thread-safe: one owner, like a std::future.
+class PendingDownloadBase {
+public:
+    struct State;
+    /// Takes over a readback's state (used by Transfer).
+    explicit PendingDownloadBase(std::unique_ptr<State> state) noexcept;
+    PendingDownloadBase(PendingDownloadBase &&) noexcept;
+    /// Waits for this object's own copy before taking over `other`'s.
+    PendingDownloadBase &operator=(PendingDownloadBase &&other) noexcept;
+    ~PendingDownloadBase();
+
+    /// True when the copy has completed. LogicError on a moved-from object; DeviceLostError on
+    /// device loss.
+    [[nodiscard]] bool ready() const;
+    /// The completion ticket (its wait_info() lets your own submissions wait for the copy).
+    /// LogicError on a moved-from object.
+    [[nodiscard]] const TransferTicket &ticket() const;
+
+protected:
+    /// Waits, then copies the data into `out` (exactly the size asked for). LogicError when
+    /// called a second time, on a moved-from object, or for another size.
+    void take(std::span<std::byte> out);
+    /// The bytes the readback returns (0 on a moved-from object).
+    [[nodiscard]] vk::DeviceSize size_bytes() const noexcept;
+
+private:
+    std::unique_ptr<State> m_state;
+};
+
+/// A typed readback in flight; get() waits and returns the elements.
+template <typename T>
+class PendingDownload : public PendingDownloadBase {
+public:
+    using PendingDownloadBase::PendingDownloadBase;
+    /// Gives an untyped readback its element type.
+    explicit PendingDownload(PendingDownloadBase &&base) noexcept
+        : PendingDownloadBase(std::move(base)) {}
+
+    /// Waits for the copy and returns the elements; once only (LogicError after).
+    [[nodiscard]] std::vector<T> get() {
+        std::vector<T> result(static_cast<std::size_t>(size_bytes() / sizeof(T)));
+        take(std::as_writable_bytes(std::span(result)));
+        return result;
+    }
+};
+
+} // namespace vw

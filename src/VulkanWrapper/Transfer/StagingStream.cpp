@@ -1,0 +1,163 @@
+#include "StagingStream.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+
+#include "CopyThreads.h"
+#include "SubmitTimeline.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
+
+namespace vw::detail {
+
+namespace {
+
+constexpr vk::DeviceSize small_chunk = vk::DeviceSize{4} << 20;
+
+std::atomic<StagingStreamProbe *> g_probe{nullptr};
+
+void probe(StagingDirection direction, std::size_t chunk) {
+    if (StagingStreamProbe *installed = g_probe.load(std::memory_order_acquire)) {
+        installed->before_chunk(direction, chunk);
+    }
+}
+
+// Orders this copy after earlier writes and reads of the same memory on the queue (earlier
+// transfers, or the user's work on it), which submission order alone does not.
+void record_memory_barrier(vk::CommandBuffer commands) {
+    const vk::MemoryBarrier2 barrier(vk::PipelineStageFlagBits2::eAllCommands,
+                                     vk::AccessFlagBits2::eMemoryWrite, vk::PipelineStageFlagBits2::eCopy,
+                                     vk::AccessFlagBits2::eTransferWrite | vk::AccessFlagBits2::eTransferRead);
+    commands.pipelineBarrier2(vk::DependencyInfo({}, barrier));
+}
+
+void record_host_read_barrier(vk::CommandBuffer commands) {
+    const vk::MemoryBarrier2 barrier(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
+                                     vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead);
+    commands.pipelineBarrier2(vk::DependencyInfo({}, barrier));
+}
+
+} // namespace
+
+void set_staging_stream_probe(StagingStreamProbe *installed) noexcept {
+    g_probe.store(installed, std::memory_order_release);
+}
+
+StagingRing::StagingRing(StagingDirection direction, std::shared_ptr<Device> device,
+                         std::shared_ptr<Allocator> allocator, std::uint32_t family_index,
+                         vk::DeviceSize slot_bytes, std::uint32_t slot_count)
+    : m_direction(direction)
+    , m_allocator(std::move(allocator))
+    , m_slot_bytes(slot_bytes)
+    , m_slot_count(slot_count)
+    , m_pool(std::move(device), family_index) {}
+
+std::vector<StagingRing::Slot> &StagingRing::slots() {
+    if (m_slots.empty()) {
+        const bool upload = m_direction == StagingDirection::Upload;
+        // Built aside: when a slot cannot be allocated, the ones made before it are freed with
+        // `fresh` rather than left behind as a short ring.
+        std::vector<Slot> fresh;
+        fresh.reserve(m_slot_count);
+        for (std::uint32_t i = 0; i < m_slot_count; ++i) {
+            fresh.push_back({m_allocator->allocate_buffer(
+                                 m_slot_bytes, upload ? TransferSrcUsage : TransferDstUsage,
+                                 upload ? HostAccess::SequentialWrite : HostAccess::Random,
+                                 std::string("vw::Transfer ") + (upload ? "upload" : "download") +
+                                     " staging slot " + std::to_string(i)),
+                             m_pool.allocate(), 0});
+        }
+        m_slots = std::move(fresh);
+    }
+    return m_slots;
+}
+
+UploadStream::UploadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
+                           SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
+                           std::uint32_t slots)
+    : m_timeline(timeline)
+    , m_threads(threads)
+    , m_ring(StagingDirection::Upload, std::move(device), std::move(allocator),
+             timeline.queue().family_index(), chunk_bytes, slots) {}
+
+std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<const std::byte> bytes,
+                                   vk::DeviceSize offset) {
+    const std::lock_guard lock(m_mutex);
+    auto &slots = m_ring.slots();
+    const vk::DeviceSize chunk = m_ring.slot_bytes();
+    // Chunks grow from small_chunk to a full slot and shrink again towards the end: the DMA
+    // starts sooner and the last copy, which nothing overlaps, is short.
+    vk::DeviceSize ramp = std::min(chunk, small_chunk);
+    std::uint64_t last = 0;
+    std::size_t index = 0;
+    for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
+        const vk::DeviceSize remaining = bytes.size() - position;
+        length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
+        ramp = std::min(ramp * 2, chunk); // capped: doubling without end wraps to 0 after 64 bits
+
+        StagingRing::Slot &slot = slots[m_cursor];
+        m_cursor = (m_cursor + 1) % slots.size();
+        m_timeline.wait(slot.last_value);
+        probe(StagingDirection::Upload, index);
+        m_threads.copy(slot.staging.mapped_data(), bytes.data() + position, length);
+        slot.staging.flush(0, length);
+
+        slot.commands.reset();
+        slot.commands.begin();
+        const vk::CommandBuffer commands = slot.commands.handle();
+        record_memory_barrier(commands);
+        commands.copyBuffer(slot.staging.handle(), destination.handle(),
+                            vk::BufferCopy(0, offset + position, length));
+        slot.commands.end();
+        last = m_timeline.submit(slot.commands);
+        slot.last_value = last;
+    }
+    return last;
+}
+
+DownloadStream::DownloadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
+                               SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
+                               std::uint32_t slots)
+    : m_timeline(timeline)
+    , m_threads(threads)
+    , m_ring(StagingDirection::Download, std::move(device), std::move(allocator),
+             timeline.queue().family_index(), chunk_bytes, slots) {}
+
+void DownloadStream::download(const BufferBase &source, std::span<std::byte> out, vk::DeviceSize offset) {
+    const std::lock_guard lock(m_mutex);
+    auto &slots = m_ring.slots();
+    const vk::DeviceSize chunk = m_ring.slot_bytes();
+    const auto chunks = static_cast<std::size_t>((out.size() + chunk - 1) / chunk);
+    const auto length_of = [&](std::size_t index) {
+        return std::min<vk::DeviceSize>(chunk, out.size() - index * chunk);
+    };
+    const auto submit_chunk = [&](std::size_t index) {
+        StagingRing::Slot &slot = slots[index % slots.size()];
+        m_timeline.wait(slot.last_value);
+        slot.commands.reset();
+        slot.commands.begin();
+        const vk::CommandBuffer commands = slot.commands.handle();
+        record_memory_barrier(commands);
+        commands.copyBuffer(source.handle(), slot.staging.handle(),
+                            vk::BufferCopy(offset + index * chunk, 0, length_of(index)));
+        record_host_read_barrier(commands);
+        slot.commands.end();
+        slot.last_value = m_timeline.submit(slot.commands);
+    };
+    for (std::size_t index = 0; index < std::min<std::size_t>(chunks, slots.size()); ++index) {
+        submit_chunk(index);
+    }
+    for (std::size_t index = 0; index < chunks; ++index) {
+        StagingRing::Slot &slot = slots[index % slots.size()];
+        m_timeline.wait(slot.last_value);
+        probe(StagingDirection::Download, index);
+        const vk::DeviceSize length = length_of(index);
+        slot.staging.invalidate(0, length);
+        m_threads.copy(out.data() + index * chunk, slot.staging.mapped_data(), length);
+        if (index + slots.size() < chunks) submit_chunk(index + slots.size());
+    }
+}
+
+} // namespace vw::detail

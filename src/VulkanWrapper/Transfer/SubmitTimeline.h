@@ -1,0 +1,50 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "VulkanWrapper/Transfer/TransferTicket.h"
+
+namespace vw {
+class CommandBuffer;
+class Device;
+class Queue;
+class Semaphore;
+} // namespace vw
+
+namespace vw::detail {
+
+/// A timeline semaphore whose signal values follow one queue's submission order. Vulkan wants
+/// every signal of a timeline above those already pending, so picking the next value and
+/// submitting happen under one lock, held for the submission only: threads staging uploads and
+/// readbacks at once share the timeline without waiting for each other's copies. Thread-safe.
+class SubmitTimeline {
+public:
+    /// VulkanException when the semaphore cannot be created.
+    SubmitTimeline(std::shared_ptr<Device> device, Queue &queue);
+
+    /// Submits `commands` to the queue, signalling the next value, and returns that value. The
+    /// value counts as used only once the submission succeeded: a failed one (VulkanException)
+    /// leaves no value nobody signals.
+    std::uint64_t submit(const CommandBuffer &commands);
+    /// The highest value submitted so far (0 before the first submission).
+    [[nodiscard]] std::uint64_t last_submitted() const noexcept;
+    /// The value the device has reached. DeviceLostError on device loss.
+    [[nodiscard]] std::uint64_t completed() const;
+    /// Waits until the semaphore reaches `value`. DeviceLostError on device loss.
+    void wait(std::uint64_t value) const;
+    /// A ticket completed at `value`.
+    [[nodiscard]] TransferTicket ticket(std::uint64_t value) const;
+    /// The queue it submits to.
+    [[nodiscard]] Queue &queue() const noexcept { return *m_queue; }
+
+private:
+    std::shared_ptr<Semaphore> m_semaphore;
+    Queue *m_queue;
+    std::mutex m_submit;
+    std::atomic<std::uint64_t> m_last{0};
+};
+
+} // namespace vw::detail

@@ -17,7 +17,7 @@
 
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
-#include "VulkanWrapper/Memory/MemoryMap.h"
+#include "VulkanWrapper/Report/MemoryMap.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"

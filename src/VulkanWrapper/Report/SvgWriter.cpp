@@ -1,116 +1,19 @@
-#include "VulkanWrapper/Memory/MemoryMap.h"
+#include "SvgWriter.h"
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdio>
 #include <map>
 #include <string_view>
+#include <vector>
 
-#include "JsonValue.h"
+#include "Format.h"
+#include "VulkanWrapper/Report/MemoryMap.h"
 #include "VulkanWrapper/Utils/Utf8.h"
-#include "VulkanWrapper/Memory/Allocator.h"
-#include "VulkanWrapper/Utils/Error.h"
-#include "VulkanWrapper/Vulkan/Device.h"
 
-namespace vw {
-
-const char *to_string(ResourceKind kind) noexcept {
-    switch (kind) {
-    case ResourceKind::Buffer: return "buffer";
-    case ResourceKind::ImageOptimal: return "image (optimal)";
-    case ResourceKind::ImageLinear: return "image (linear)";
-    case ResourceKind::ImageUnknown: return "image";
-    case ResourceKind::Unknown: break;
-    }
-    return "unknown";
-}
+namespace vw::detail {
 
 namespace {
-
-using detail::JsonValue;
-
-ResourceKind kind_from_vma(std::string_view type) {
-    if (type == "BUFFER") return ResourceKind::Buffer;
-    if (type == "IMAGE_OPTIMAL") return ResourceKind::ImageOptimal;
-    if (type == "IMAGE_LINEAR") return ResourceKind::ImageLinear;
-    if (type == "IMAGE_UNKNOWN") return ResourceKind::ImageUnknown;
-    return ResourceKind::Unknown;
-}
-
-// "Type 3" -> 3; VMA's keys for memory types.
-std::optional<std::uint32_t> type_index_from_key(std::string_view key) {
-    constexpr std::string_view prefix = "Type ";
-    if (!key.starts_with(prefix)) return std::nullopt;
-    key.remove_prefix(prefix.size());
-    std::uint32_t index = 0;
-    const auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), index);
-    if (error != std::errc() || end != key.data() + key.size()) return std::nullopt;
-    return index;
-}
-
-AllocationRecord record_from_vma(const JsonValue &json, std::uint32_t type, std::uint32_t heap) {
-    AllocationRecord record;
-    record.name = std::string(json["Name"].string());
-    record.kind = kind_from_vma(json["Type"].string());
-    record.size = json["Size"].number();
-    record.offset = json["Offset"].number();
-    record.memory_type = type;
-    record.heap = heap;
-    record.usage = json["Usage"].number();
-    return record;
-}
-
-void read_block_vector(const JsonValue &pool, MemoryTypeMap &type) {
-    for (const auto &[key, block_json] : pool["Blocks"].object()) {
-        MemoryBlock block;
-        std::uint32_t id = 0;
-        std::from_chars(key.data(), key.data() + key.size(), id);
-        block.id = id;
-        block.size = block_json["TotalBytes"].number();
-        for (const JsonValue &entry : block_json["Suballocations"].array()) {
-            if (entry["Type"].string() == "FREE") {
-                block.free_ranges.push_back({entry["Offset"].number(), entry["Size"].number()});
-                continue;
-            }
-            AllocationRecord record = record_from_vma(entry, type.type_index, type.heap_index);
-            record.block_id = block.id;
-            block.allocations.push_back(std::move(record));
-        }
-        std::sort(block.allocations.begin(), block.allocations.end(),
-                  [](const auto &a, const auto &b) { return a.offset < b.offset; });
-        std::sort(block.free_ranges.begin(), block.free_ranges.end(),
-                  [](const auto &a, const auto &b) { return a.offset < b.offset; });
-        type.blocks.push_back(std::move(block));
-    }
-    for (const JsonValue &entry : pool["DedicatedAllocations"].array()) {
-        AllocationRecord record = record_from_vma(entry, type.type_index, type.heap_index);
-        record.dedicated = true;
-        record.offset = 0;
-        type.dedicated.push_back(std::move(record));
-    }
-}
-
-std::string format_bytes(vk::DeviceSize bytes) {
-    constexpr std::array units = {"B", "KiB", "MiB", "GiB", "TiB"};
-    if (bytes < 1024) return std::to_string(bytes) + " B";
-    double value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024.0 && unit + 1 < units.size()) {
-        value /= 1024.0;
-        ++unit;
-    }
-    std::array<char, 32> text{};
-    std::snprintf(text.data(), text.size(), value < 10.0 ? "%.2f %s" : "%.1f %s", value,
-                  units[unit]);
-    return text.data();
-}
-
-std::string format_count(std::uint64_t n) {
-    std::string digits = std::to_string(n);
-    for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
-    return digits;
-}
 
 std::string memory_flags_text(vk::MemoryPropertyFlags flags) {
     std::string text;
@@ -537,111 +440,8 @@ private:
 
 } // namespace
 
-MemoryMap::MemoryMap(const Allocator &allocator)
-    : m_device_name(allocator.device()->physical_device().name()) {
-    const std::string text = allocator.json(true);
-    m_budgets = allocator.budget();
-    const JsonValue root = JsonValue::parse(text);
-    const JsonValue &pools = root["DefaultPools"];
-    if (!pools.is_object()) {
-        throw LogicError("MemoryMap: VMA's statistics have no DefaultPools object; this VMA's "
-                         "JSON shape is not the one VulkanWrapper reads (VMA 3.x)");
-    }
-    const auto &memory = allocator.device()->physical_device().memory_properties();
-    std::map<std::uint32_t, MemoryTypeMap> types;
-    const auto type_map = [&](std::uint32_t index) -> MemoryTypeMap & {
-        MemoryTypeMap &type = types[index];
-        type.type_index = index;
-        if (index < memory.memoryTypeCount) {
-            type.heap_index = memory.memoryTypes[index].heapIndex;
-            type.flags = memory.memoryTypes[index].propertyFlags;
-        }
-        return type;
-    };
-    for (const auto &[key, pool] : pools.object()) {
-        if (const auto index = type_index_from_key(key)) read_block_vector(pool, type_map(*index));
-    }
-    for (const auto &[key, custom] : root["CustomPools"].object()) {
-        const auto index = type_index_from_key(key);
-        if (!index) continue;
-        for (const JsonValue &pool : custom.array()) read_block_vector(pool, type_map(*index));
-    }
-    for (auto &[index, type] : types) {
-        if (type.blocks.empty() && type.dedicated.empty()) continue;
-        std::sort(type.blocks.begin(), type.blocks.end(),
-                  [](const auto &a, const auto &b) { return a.id < b.id; });
-        m_types.push_back(std::move(type));
-    }
+std::string memory_map_svg(const MemoryMap &map, const SvgOptions &options) {
+    return SvgWriter(map, options).document();
 }
 
-std::vector<AllocationRecord> MemoryMap::allocations() const {
-    std::vector<AllocationRecord> all;
-    for (const auto &type : m_types) {
-        for (const auto &block : type.blocks) {
-            all.insert(all.end(), block.allocations.begin(), block.allocations.end());
-        }
-        all.insert(all.end(), type.dedicated.begin(), type.dedicated.end());
-    }
-    std::stable_sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
-        if (a.size != b.size) return a.size > b.size;
-        return a.name < b.name;
-    });
-    return all;
-}
-
-MemoryStatistics MemoryMap::totals() const noexcept {
-    MemoryStatistics totals;
-    for (const auto &type : m_types) {
-        for (const auto &block : type.blocks) {
-            ++totals.block_count;
-            totals.block_bytes += block.size;
-            for (const auto &a : block.allocations) {
-                ++totals.allocation_count;
-                totals.allocation_bytes += a.size;
-            }
-        }
-        for (const auto &a : type.dedicated) {
-            ++totals.block_count;
-            totals.block_bytes += a.size;
-            ++totals.allocation_count;
-            totals.allocation_bytes += a.size;
-        }
-    }
-    return totals;
-}
-
-std::string MemoryMap::report(std::size_t max_rows) const {
-    const MemoryStatistics total = totals();
-    const std::vector<AllocationRecord> all = allocations();
-    std::string out = "Live allocations on " + m_device_name + ": " +
-                      format_count(total.allocation_count) + " (" +
-                      format_bytes(total.allocation_bytes) + ") in " +
-                      format_count(total.block_count) + " blocks of device memory (" +
-                      format_bytes(total.block_bytes) + ")\n";
-    std::array<char, 160> line{};
-    std::snprintf(line.data(), line.size(), "%12s  %-16s %4s %4s %9s %12s  %s\n", "size", "kind",
-                  "type", "heap", "block", "offset", "name");
-    out += line.data();
-    std::size_t rows = 0;
-    for (const AllocationRecord &a : all) {
-        if (rows++ == max_rows) {
-            out += "... and " + format_count(all.size() - max_rows) + " smaller allocations\n";
-            break;
-        }
-        const std::string block = a.dedicated ? "dedicated" : std::to_string(a.block_id.value_or(0));
-        const std::string offset = a.dedicated ? "-" : std::to_string(a.offset);
-        std::snprintf(line.data(), line.size(), "%12s  %-16s %4u %4u %9s %12s  ",
-                      format_bytes(a.size).c_str(), to_string(a.kind), a.memory_type, a.heap,
-                      block.c_str(), offset.c_str());
-        out += line.data();
-        out += a.name.empty() ? "(unnamed)" : a.name;
-        out += '\n';
-    }
-    return out;
-}
-
-std::string MemoryMap::svg(const SvgOptions &options) const {
-    return SvgWriter(*this, options).document();
-}
-
-} // namespace vw
+} // namespace vw::detail

@@ -2,21 +2,25 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "Support/SvgCheck.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
-#include "VulkanWrapper/Memory/MemoryMap.h"
+#include "VulkanWrapper/Report/MemoryMap.h"
+#include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw {
@@ -55,9 +59,6 @@ std::multimap<std::string, std::pair<std::string, std::uint64_t>> json_allocatio
     }
     return out;
 }
-
-using test::parse_svg;
-using test::SvgContents;
 
 class MemoryMapTests : public test::AllocatorTest {};
 
@@ -342,61 +343,274 @@ TEST_F(MemoryMapTests, MapMatchesStatisticsAndShowsBlocksFreeRangesAndDedicated)
     EXPECT_NE(report.find("and 7 smaller allocations"), std::string::npos) << report;
 }
 
-TEST_F(MemoryMapTests, SvgIsWellFormedWithARectanglePerAllocation) {
+TEST_F(MemoryMapTests, FromJsonOfTheAllocatorsDumpEqualsTheLiveMap) {
     std::vector<std::unique_ptr<StagingBytes>> small;
-    for (std::size_t i = 0; i < 5; ++i) {
-        small.push_back(allocator->allocate<StagingBytes>(64 * 1024, "tile <" + std::to_string(i) + "> & \"co\""));
+    for (std::size_t i = 0; i < 8; ++i) {
+        small.push_back(allocator->allocate<StagingBytes>(512 * (i + 1), "s" + std::to_string(i)));
     }
-    auto large = allocator->allocate<DeviceLocalBytes>(150 * MiB, "big \xE2\x9C\x93");
-    auto image = ImageBuilder()
-                     .setDevice(device)
-                     .setAllocator(allocator)
-                     .setFormat(vk::Format::eR8G8B8A8Unorm)
-                     .setExtent(Width{256}, Height{256})
-                     .setUsage(vk::ImageUsageFlagBits::eSampled)
-                     .setName("texture")
-                     .build();
-
-    const std::string svg = MemoryMap(*allocator).svg();
-    const SvgContents contents = parse_svg(svg);
-    ASSERT_TRUE(contents.well_formed) << contents.error;
-    EXPECT_EQ(contents.root_element, "svg");
-    ASSERT_EQ(contents.allocation_rects.size(), 7u);
-    std::multiset<std::string> names;
-    for (const auto &rect : contents.allocation_rects) {
-        names.insert(rect.at("data-name"));
-        EXPECT_GT(std::stod(rect.at("width")), 0.0);
+    auto large = allocator->allocate<DeviceLocalBytes>(160 * MiB, "large");
+    const MemoryMap live(*allocator);
+    const MemoryMap read = MemoryMap::from_json(
+        allocator->json(true), device->physical_device().memory_properties(), allocator->budget());
+    EXPECT_EQ(read.device_name(), live.device_name());
+    ASSERT_EQ(read.memory_types().size(), live.memory_types().size());
+    const auto a = live.allocations();
+    const auto b = read.allocations();
+    ASSERT_EQ(a.size(), 9u);
+    ASSERT_EQ(b.size(), a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(b[i].name, a[i].name);
+        EXPECT_EQ(b[i].size, a[i].size);
+        EXPECT_EQ(b[i].offset, a[i].offset);
+        EXPECT_EQ(b[i].memory_type, a[i].memory_type);
+        EXPECT_EQ(b[i].heap, a[i].heap);
+        EXPECT_EQ(b[i].block_id, a[i].block_id);
+        EXPECT_EQ(b[i].dedicated, a[i].dedicated);
+        EXPECT_EQ(b[i].usage, a[i].usage);
     }
-    EXPECT_EQ(names.count("big \xE2\x9C\x93"), 1u);
-    EXPECT_EQ(names.count("texture"), 1u);
-    EXPECT_EQ(names.count("tile <3> & \"co\""), 1u);
-    const auto big = std::find_if(contents.allocation_rects.begin(), contents.allocation_rects.end(),
-                                  [](const auto &r) { return r.at("data-name") == "big \xE2\x9C\x93"; });
-    EXPECT_EQ(big->at("data-size"), std::to_string(150 * MiB));
-    EXPECT_NE(big->at("class").find("buffer"), std::string::npos);
-    // The big allocation is wide enough for its name to be drawn on it.
-    EXPECT_NE(svg.find(">big \xE2\x9C\x93"), std::string::npos);
-
-    const auto fresh = AllocatorBuilder(instance, device).build();
-    const SvgContents empty = parse_svg(MemoryMap(*fresh).svg());
-    EXPECT_TRUE(empty.well_formed);
-    EXPECT_TRUE(empty.allocation_rects.empty());
+    EXPECT_EQ(read.report(), live.report());
+    EXPECT_EQ(read.budgets().size(), live.budgets().size());
 }
 
-TEST_F(MemoryMapTests, ThousandsOfAllocationsStayOneRectangleEachInABoundedPicture) {
-    constexpr std::size_t count = 3000;
-    std::vector<std::unique_ptr<StagingBytes>> buffers;
-    buffers.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        buffers.push_back(allocator->allocate<StagingBytes>(256 + 16 * (i % 64), "b" + std::to_string(i)));
+// The parser's edge cases, on documents written by hand: no device involved.
+
+vk::PhysicalDeviceMemoryProperties two_memory_types() {
+    vk::PhysicalDeviceMemoryProperties memory;
+    memory.memoryTypeCount = 2;
+    memory.memoryTypes[0] = vk::MemoryType(vk::MemoryPropertyFlagBits::eDeviceLocal, 0);
+    memory.memoryTypes[1] = vk::MemoryType(
+        vk::MemoryPropertyFlagBits::eHostVisible | vk::MemoryPropertyFlagBits::eHostCoherent, 1);
+    memory.memoryHeapCount = 2;
+    memory.memoryHeaps[0] = vk::MemoryHeap(1ull << 33, vk::MemoryHeapFlagBits::eDeviceLocal);
+    memory.memoryHeaps[1] = vk::MemoryHeap(1ull << 34, {});
+    return memory;
+}
+
+// A VMA-shaped document whose only suballocation has `size_text` as its Size.
+std::string document_with_size(const std::string &size_text) {
+    return R"({"DefaultPools": {"Type 0": {"Blocks": {"0": {"TotalBytes": 65536,
+        "Suballocations": [{"Offset": 0, "Type": "BUFFER", "Size": )" +
+           size_text + R"(, "Usage": 3}]}}, "DedicatedAllocations": []}}})";
+}
+
+// The message of the LogicError that from_json throws on `json`; "" when it does not throw it.
+std::string from_json_error(const std::string &json) {
+    try {
+        (void)MemoryMap::from_json(json, two_memory_types());
+    } catch (const LogicError &error) {
+        return error.message();
     }
-    const std::string svg = MemoryMap(*allocator).svg();
-    const SvgContents contents = parse_svg(svg);
-    ASSERT_TRUE(contents.well_formed) << contents.error;
-    EXPECT_EQ(contents.allocation_rects.size(), count);
-    // Labels are drawn only where they fit, so text stays bounded by blocks, not allocations.
-    EXPECT_LT(contents.texts, 100u);
-    EXPECT_LT(svg.size(), std::size_t{3} * 1024 * 1024);
+    return {};
+}
+
+TEST(MemoryMapJsonTests, ReadsEveryFieldOfAHandWrittenDocument) {
+    const std::string json = R"({
+      "General": {"GPU": "Hand-written GPU \u00e9 \ud83d\ude00", "apiVersion": "1.3.0"},
+      "Total": {"BlockCount": 99},
+      "DefaultPools": {
+        "Type 1": {"PreferredBlockSize": 1048576,
+          "Blocks": {
+            "10": {"TotalBytes": 4096, "Suballocations": [
+              {"Offset": 2048, "Type": "IMAGE_OPTIMAL", "Size": 2048, "Usage": 6, "Name": "late"},
+              {"Offset": 0, "Type": "FREE", "Size": 2048}]},
+            "2": {"TotalBytes": 8192, "Suballocations": [
+              {"Offset": 0, "Type": "BUFFER", "Size": 1024, "Usage": 131, "Name": "vertices"},
+              {"Offset": 1024, "Type": "FREE", "Size": 7168}]}},
+          "DedicatedAllocations": [
+            {"Type": "IMAGE_LINEAR", "Size": 1048576, "Usage": 1, "Name": "linear"}]},
+        "Type 0": {"Blocks": {}, "DedicatedAllocations": []},
+        "Something newer": {"ignored": true}
+      },
+      "CustomPools": {"Type 0": [{"Name": "0 - mine", "PreferredBlockSize": 65536,
+        "Blocks": {"7": {"TotalBytes": 65536, "Suballocations": [
+          {"Offset": 256, "Type": "UNKNOWN", "Size": 256}]}},
+        "DedicatedAllocations": [{"Type": "IMAGE_UNKNOWN", "Size": 512}]}]}
+    })";
+    std::vector<HeapBudget> budgets(1);
+    budgets[0].heap_index = 0;
+    budgets[0].budget_bytes = 12345;
+    const MemoryMap map = MemoryMap::from_json(json, two_memory_types(), budgets);
+
+    EXPECT_EQ(map.device_name(), "Hand-written GPU \xC3\xA9 \xF0\x9F\x98\x80");
+    ASSERT_EQ(map.budgets().size(), 1u);
+    EXPECT_EQ(map.budgets()[0].budget_bytes, 12345u);
+    ASSERT_EQ(map.memory_types().size(), 2u);
+
+    const MemoryTypeMap &custom = map.memory_types()[0];
+    EXPECT_EQ(custom.type_index, 0u);
+    EXPECT_EQ(custom.heap_index, 0u);
+    EXPECT_EQ(custom.flags, vk::MemoryPropertyFlags(vk::MemoryPropertyFlagBits::eDeviceLocal));
+    ASSERT_EQ(custom.blocks.size(), 1u);
+    EXPECT_EQ(custom.blocks[0].id, 7u);
+    ASSERT_EQ(custom.blocks[0].allocations.size(), 1u);
+    EXPECT_EQ(custom.blocks[0].allocations[0].kind, ResourceKind::Unknown);
+    EXPECT_EQ(custom.blocks[0].allocations[0].offset, 256u);
+    EXPECT_EQ(custom.blocks[0].allocations[0].usage, 0u); // absent: 0
+    EXPECT_EQ(custom.blocks[0].allocations[0].name, "");  // absent: unnamed
+    ASSERT_EQ(custom.dedicated.size(), 1u);
+    EXPECT_EQ(custom.dedicated[0].kind, ResourceKind::ImageUnknown);
+    EXPECT_EQ(custom.dedicated[0].size, 512u);
+
+    const MemoryTypeMap &host = map.memory_types()[1];
+    EXPECT_EQ(host.type_index, 1u);
+    EXPECT_EQ(host.heap_index, 1u);
+    EXPECT_EQ(host.flags, vk::MemoryPropertyFlagBits::eHostVisible |
+                              vk::MemoryPropertyFlagBits::eHostCoherent);
+    ASSERT_EQ(host.blocks.size(), 2u);
+    EXPECT_EQ(host.blocks[0].id, 2u); // by id as a number, not as the key's text
+    EXPECT_EQ(host.blocks[1].id, 10u);
+    EXPECT_EQ(host.blocks[0].size, 8192u);
+    const MemoryBlock &late = host.blocks[1];
+    ASSERT_EQ(late.allocations.size(), 1u);
+    ASSERT_EQ(late.free_ranges.size(), 1u);
+    EXPECT_EQ(late.free_ranges[0].offset, 0u);
+    EXPECT_EQ(late.free_ranges[0].size, 2048u);
+    const AllocationRecord &image = late.allocations[0];
+    EXPECT_EQ(image.name, "late");
+    EXPECT_EQ(image.kind, ResourceKind::ImageOptimal);
+    EXPECT_EQ(image.offset, 2048u);
+    EXPECT_EQ(image.size, 2048u);
+    EXPECT_EQ(image.usage, 6u);
+    EXPECT_EQ(image.block_id, 10u);
+    EXPECT_EQ(image.memory_type, 1u);
+    EXPECT_EQ(image.heap, 1u);
+    EXPECT_FALSE(image.dedicated);
+    ASSERT_EQ(host.dedicated.size(), 1u);
+    EXPECT_TRUE(host.dedicated[0].dedicated);
+    EXPECT_EQ(host.dedicated[0].block_id, std::nullopt);
+    EXPECT_EQ(host.dedicated[0].offset, 0u);
+    EXPECT_EQ(host.dedicated[0].kind, ResourceKind::ImageLinear);
+
+    const MemoryStatistics totals = map.totals();
+    EXPECT_EQ(totals.block_count, 5u); // 3 blocks and 2 dedicated; "Total" in the JSON is not read
+    EXPECT_EQ(totals.block_bytes, 4096u + 8192u + 65536u + 1048576u + 512u);
+    EXPECT_EQ(totals.allocation_count, 5u);
+    EXPECT_EQ(totals.allocation_bytes, 2048u + 1024u + 256u + 1048576u + 512u);
+    const auto all = map.allocations();
+    ASSERT_EQ(all.size(), 5u);
+    EXPECT_EQ(all[0].name, "linear");
+    EXPECT_EQ(all[1].name, "late");
+    EXPECT_EQ(all[2].name, "vertices");
+}
+
+TEST(MemoryMapJsonTests, TheLargestUnsignedSizeIsReadExactly) {
+    const MemoryMap map = MemoryMap::from_json(document_with_size("18446744073709551615"),
+                                               two_memory_types());
+    const auto all = map.allocations();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].size, std::numeric_limits<std::uint64_t>::max());
+    EXPECT_EQ(all[0].usage, 3u);
+}
+
+// A double past 2^64 converted to an integer is undefined behaviour; these are LogicErrors
+// naming the member and the value instead.
+TEST(MemoryMapJsonTests, NumbersThatDoNotFitAreLogicErrorsNamingTheMember) {
+    const std::string where = "/DefaultPools/Type 0/Blocks/0/Suballocations/0/Size";
+    for (const std::string number : {"18446744073709551616", "1e30", "-1", "1.5", "4096.0",
+                                      "1e3", "-0.0", "340282366920938463463374607431768211456"}) {
+        const std::string message = from_json_error(document_with_size(number));
+        EXPECT_NE(message.find(where), std::string::npos) << number << ": " << message;
+        EXPECT_NE(message.find("fits in 64 bits"), std::string::npos) << number << ": " << message;
+    }
+    EXPECT_NE(from_json_error(document_with_size("1e30")).find("1e+30"), std::string::npos);
+    EXPECT_NE(from_json_error(document_with_size("-1")).find("is -1,"), std::string::npos);
+    EXPECT_THROW((void)MemoryMap::from_json(document_with_size("1e30"), two_memory_types()),
+                 LogicError);
+    for (const std::string value : {"\"4096\"", "null", "true", "[4096]", "{}"}) {
+        const std::string message = from_json_error(document_with_size(value));
+        EXPECT_NE(message.find(where + " is "), std::string::npos) << value << ": " << message;
+        EXPECT_NE(message.find("not an unsigned integer"), std::string::npos) << message;
+    }
+}
+
+TEST(MemoryMapJsonTests, KeysThatDoNotFitOrNameNoMemoryTypeAreLogicErrors) {
+    const auto with_block_key = [](const std::string &key) {
+        return R"({"DefaultPools": {"Type 0": {"Blocks": {")" + key +
+               R"(": {"TotalBytes": 1, "Suballocations": []}}, "DedicatedAllocations": []}}})";
+    };
+    EXPECT_EQ(MemoryMap::from_json(with_block_key("4294967295"), two_memory_types())
+                  .memory_types()[0].blocks[0].id,
+              4294967295u);
+    for (const std::string key : {"4294967296", "-1", "", "3x", "1e3"}) {
+        const std::string message = from_json_error(with_block_key(key));
+        EXPECT_NE(message.find("/DefaultPools/Type 0/Blocks has the key \"" + key + "\""),
+                  std::string::npos) << message;
+        EXPECT_NE(message.find("block id"), std::string::npos) << message;
+    }
+    const auto with_type_key = [](const std::string &key) {
+        return R"({"DefaultPools": {")" + key + R"(": {"Blocks": {}, "DedicatedAllocations": []}}})";
+    };
+    EXPECT_NE(from_json_error(with_type_key("Type 4294967296")).find("memory type index"),
+              std::string::npos);
+    EXPECT_NE(from_json_error(with_type_key("Type 2")).find("the device has 2 memory types"),
+              std::string::npos);
+    EXPECT_TRUE(MemoryMap::from_json(with_type_key("Types"), two_memory_types())
+                    .memory_types().empty()); // another kind of key: not a memory type, ignored
+}
+
+TEST(MemoryMapJsonTests, MalformedJsonIsALogicErrorNotAParserException) {
+    for (const std::string &text :
+         {std::string(), std::string("{"), std::string("{\"DefaultPools\": {}"),
+          std::string("{\"DefaultPools\": {}} trailing"), std::string("{'DefaultPools': {}}"),
+          std::string("{\"DefaultPools\": {,}}"), std::string("{\"a\": \"\\x\"}"),
+          std::string("{\"a\": \"unterminated}"), std::string("{\"a\": \"bad \xFF utf-8\"}"),
+          std::string("{\"a\": 01}")}) {
+        try {
+            (void)MemoryMap::from_json(text, two_memory_types());
+            ADD_FAILURE() << "accepted: " << text;
+        } catch (const LogicError &error) {
+            EXPECT_NE(error.message().find("not valid JSON"), std::string::npos) << error.message();
+        } catch (const std::exception &error) {
+            ADD_FAILURE() << "not a LogicError for " << text << ": " << error.what();
+        }
+    }
+}
+
+TEST(MemoryMapJsonTests, DeepNestingIsALogicErrorWithoutExhaustingTheStack) {
+    constexpr std::size_t depth = 200000;
+    const std::string nested = std::string(depth, '[') + std::string(depth, ']');
+    EXPECT_NE(from_json_error(nested).find("the document is an array, not an object"),
+              std::string::npos);
+    const std::string message = from_json_error("{\"DefaultPools\": " + nested + "}");
+    EXPECT_NE(message.find("/DefaultPools is an array, not an object"), std::string::npos)
+        << message;
+}
+
+TEST(MemoryMapJsonTests, MissingOrMistypedMembersAreLogicErrorsNamingThem) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({})", "/DefaultPools is missing"},
+        {R"([])", "the document is an array, not an object"},
+        {R"({"DefaultPools": []})", "/DefaultPools is an array, not an object"},
+        {R"({"DefaultPools": {"Type 0": {"DedicatedAllocations": []}}})",
+         "/DefaultPools/Type 0/Blocks is missing"},
+        {R"({"DefaultPools": {"Type 0": {"Blocks": {}}}})",
+         "/DefaultPools/Type 0/DedicatedAllocations is missing"},
+        {R"({"DefaultPools": {"Type 0": 3}})", "/DefaultPools/Type 0 is a number, not an object"},
+        {R"({"DefaultPools": {"Type 0": {"Blocks": {"0": {"Suballocations": []}},
+            "DedicatedAllocations": []}}})",
+         "/DefaultPools/Type 0/Blocks/0/TotalBytes is missing"},
+        {R"({"DefaultPools": {"Type 0": {"Blocks": {"0": {"TotalBytes": 1, "Suballocations": {}}},
+            "DedicatedAllocations": []}}})",
+         "/DefaultPools/Type 0/Blocks/0/Suballocations is an object, not an array"},
+        {R"({"DefaultPools": {"Type 0": {"Blocks": {"0": {"TotalBytes": 1, "Suballocations": [
+            {"Type": "BUFFER", "Size": 1}]}}, "DedicatedAllocations": []}}})",
+         "/DefaultPools/Type 0/Blocks/0/Suballocations/0/Offset is missing"},
+        {R"({"DefaultPools": {"Type 0": {"Blocks": {}, "DedicatedAllocations": [
+            {"Type": "BUFFER", "Size": 1}, {"Type": 7, "Size": 1}]}}})",
+         "/DefaultPools/Type 0/DedicatedAllocations/1/Type is a number, not a string"},
+        {R"({"DefaultPools": {"Type 0": {"Blocks": {}, "DedicatedAllocations": [
+            {"Type": "BUFFER", "Size": 1, "Name": 5}]}}})",
+         "/DefaultPools/Type 0/DedicatedAllocations/0/Name is a number, not a string"},
+        {R"({"DefaultPools": {}, "CustomPools": {"Type 1": {}}})",
+         "/CustomPools/Type 1 is an object, not an array"},
+        {R"({"DefaultPools": {}, "CustomPools": {"Type 1": [7]}})",
+         "/CustomPools/Type 1/0 is a number, not an object"},
+    };
+    for (const auto &[json, expected] : cases) {
+        const std::string message = from_json_error(json);
+        EXPECT_NE(message.find(expected), std::string::npos)
+            << json << "\n gave: " << message << "\n wanted: " << expected;
+    }
 }
 
 } // namespace

@@ -1,0 +1,30 @@
+#include "Format.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdio>
+
+namespace vw::detail {
+
+std::string format_bytes(vk::DeviceSize bytes) {
+    constexpr std::array units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) return std::to_string(bytes) + " B";
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < units.size()) {
+        value /= 1024.0;
+        ++unit;
+    }
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), value < 10.0 ? "%.2f %s" : "%.1f %s", value,
+                  units[unit]);
+    return text.data();
+}
+
+std::string format_count(std::uint64_t n) {
+    std::string digits = std::to_string(n);
+    for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
+    return digits;
+}
+
+} // namespace vw::detail

@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "Support/InternalAccess.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Image/Image.h"
-#include "VulkanWrapper/Memory/VmaAssertions.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
+#include "Support/InternalAccess.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
-#include "VulkanWrapper/Memory/HostMapping.h"
 
 namespace vw {
 namespace {

@@ -20,9 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "Support/InternalAccess.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Allocator.h"
-#include "VulkanWrapper/Memory/VmaAssertions.h"
 
 namespace vw {
 namespace {

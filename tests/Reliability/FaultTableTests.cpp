@@ -24,13 +24,13 @@
 #include <typeinfo>
 #include <vector>
 
+#include "Support/InternalAccess.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Image/ImageView.h"
 #include "VulkanWrapper/Memory/Allocator.h"
-#include "VulkanWrapper/Memory/VmaAssertions.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"

@@ -2,6 +2,9 @@
 // Test-only access to what the library keeps private: includes the library's internal headers
 // (tests have src/ on their include path) and nothing else. Not for examples or tools.
 
+#include "VulkanWrapper/Memory/AllocatorInternals.h"
+#include "VulkanWrapper/Memory/HostMapping.h"
+#include "VulkanWrapper/Memory/VmaAssertions.h"
 #include "VulkanWrapper/Vulkan/DeviceAccess.h"
 #include "VulkanWrapper/Vulkan/DeviceConfig.h"
 #include "VulkanWrapper/Vulkan/InstanceAccess.h"

@@ -1,8 +1,8 @@
+#include "Support/InternalAccess.h"
 #include "Support/VulkanFixture.h"
 
 #include <cstdlib>
 
-#include "VulkanWrapper/Memory/VmaAssertions.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 
 namespace vw::test {

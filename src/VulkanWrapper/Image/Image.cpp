@@ -7,7 +7,7 @@
 
 #include <vulkan/vulkan_format_traits.hpp>
 
-#include "../Memory/AllocatorInternals.h"
+#include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"

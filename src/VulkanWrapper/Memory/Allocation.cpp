@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "AllocatorInternals.h"
+#include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Utils/Error.h"
 

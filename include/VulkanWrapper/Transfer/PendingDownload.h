@@ -18,8 +18,6 @@ namespace vw {
 class PendingDownloadBase {
 public:
     struct State;
-    /// Takes over a readback's state (used by Transfer).
-    explicit PendingDownloadBase(std::unique_ptr<State> state) noexcept;
     PendingDownloadBase(PendingDownloadBase &&) noexcept;
     /// Waits for this object's own copy before taking over `other`'s.
     PendingDownloadBase &operator=(PendingDownloadBase &&other) noexcept;
@@ -40,6 +38,11 @@ protected:
     [[nodiscard]] vk::DeviceSize size_bytes() const noexcept;
 
 private:
+    friend class Transfer;
+
+    // Takes over a readback's state.
+    explicit PendingDownloadBase(std::unique_ptr<State> state) noexcept;
+
     std::unique_ptr<State> m_state;
 };
 
@@ -47,7 +50,6 @@ private:
 template <typename T>
 class PendingDownload : public PendingDownloadBase {
 public:
-    using PendingDownloadBase::PendingDownloadBase;
     /// Gives an untyped readback its element type.
     explicit PendingDownload(PendingDownloadBase &&base) noexcept
         : PendingDownloadBase(std::move(base)) {}

@@ -30,8 +30,6 @@ class StagingFlush {
 public:
     /// Nothing recorded.
     StagingFlush() = default;
-    /// A recorded batch completed when `signal` is signalled (used by StagingBufferManager).
-    explicit StagingFlush(const vk::SemaphoreSubmitInfo &signal) noexcept : m_signal(signal) {}
 
     /// True when copies were recorded: the submission must then signal signal().
     explicit operator bool() const noexcept { return m_signal.has_value(); }
@@ -46,6 +44,11 @@ public:
     std::span<const vk::SemaphoreSubmitInfo> signals() const && = delete;
 
 private:
+    friend class StagingBufferManager;
+
+    // A recorded batch, completed when `signal` is signalled.
+    explicit StagingFlush(const vk::SemaphoreSubmitInfo &signal) noexcept : m_signal(signal) {}
+
     std::optional<vk::SemaphoreSubmitInfo> m_signal;
 };
 

@@ -17,7 +17,8 @@ class TransferTicket {
 public:
     /// A ticket that is ready (value 0).
     TransferTicket() = default;
-    /// A ticket completed when `timeline` reaches `value` (used by Transfer).
+    /// A ticket completed when timeline semaphore `timeline` reaches `value`: Transfer makes
+    /// them, and you may for your own timeline, so that one kind of value stands for any wait.
     TransferTicket(std::shared_ptr<const Semaphore> timeline, std::uint64_t value) noexcept;
 
     /// True when the transfer has completed on the device. DeviceLostError on device loss.

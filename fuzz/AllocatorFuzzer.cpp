@@ -79,7 +79,7 @@ std::string g_step = "setup";
     __builtin_trap();
 }
 
-enum class Outcome { Ok, Logic, OutOfMemory, Vulkan, Plain, Other };
+enum class Outcome { Ok, Logic, OutOfMemory, Vulkan, DeviceLost, NotSupported, NoDevice, Other };
 
 const char *name_of(Outcome outcome) {
     switch (outcome) {
@@ -87,7 +87,9 @@ const char *name_of(Outcome outcome) {
     case Outcome::Logic: return "vw::LogicError";
     case Outcome::OutOfMemory: return "vw::OutOfMemoryError";
     case Outcome::Vulkan: return "vw::VulkanException";
-    case Outcome::Plain: return "vw::Exception";
+    case Outcome::DeviceLost: return "vw::DeviceLostError";
+    case Outcome::NotSupported: return "vw::NotSupportedError";
+    case Outcome::NoDevice: return "vw::NoDeviceError";
     default: return "an undocumented exception";
     }
 }
@@ -107,7 +109,9 @@ Outcome attempt(F &&call) {
         if (type == typeid(LogicError)) return Outcome::Logic;
         if (type == typeid(OutOfMemoryError)) return Outcome::OutOfMemory;
         if (type == typeid(VulkanException)) return Outcome::Vulkan;
-        if (type == typeid(Exception)) return Outcome::Plain;
+        if (type == typeid(DeviceLostError)) return Outcome::DeviceLost;
+        if (type == typeid(NotSupportedError)) return Outcome::NotSupported;
+        if (type == typeid(NoDeviceError)) return Outcome::NoDevice;
         g_message = std::string(type.name()) + ": " + g_message;
         return Outcome::Other;
     } catch (...) {
@@ -717,7 +721,8 @@ struct Program {
         const Outcome got = attempt([&] { image = builder.build(); });
         const bool missing = (fields & (1U | 2U | 4U | 8U | 512U)) != (1U | 2U | 4U | 8U | 512U);
         expect(got, missing ? std::initializer_list<Outcome>{Outcome::Logic}
-                            : std::initializer_list<Outcome>{Outcome::Ok, Outcome::Logic, Outcome::OutOfMemory});
+                            : std::initializer_list<Outcome>{Outcome::Ok, Outcome::Logic,
+                                                             Outcome::NotSupported, Outcome::OutOfMemory});
         if (got != Outcome::Ok) return;
         VmaAllocationInfo info{};
         vmaGetAllocationInfo(env.allocator->handle(), image->allocation(), &info);
@@ -894,8 +899,8 @@ struct Program {
         } else if (which == 1) {
             std::string name = in.ConsumeRandomLengthString(32);
             const Outcome got = attempt([&] { (void)env.instance->findGpu().requireExtension(name).find(); });
-            // An empty name is a LogicError; an unknown one leaves no device (vw::Exception).
-            expect(got, {name.empty() ? Outcome::Logic : Outcome::Ok, Outcome::Plain});
+            // An empty name is a LogicError; an unknown one leaves no device (NoDeviceError).
+            expect(got, {name.empty() ? Outcome::Logic : Outcome::Ok, Outcome::NoDevice});
             if (name.empty()) expect(got, {Outcome::Logic});
         } else if (which == 2) {
             const auto api = static_cast<ApiVersion>(in.ConsumeIntegral<std::uint32_t>());
@@ -909,6 +914,8 @@ struct Program {
                 expect(got, {Outcome::Ok});
             } else if (result == vk::Result::eErrorOutOfDeviceMemory || result == vk::Result::eErrorOutOfHostMemory) {
                 expect(got, {Outcome::OutOfMemory});
+            } else if (result == vk::Result::eErrorDeviceLost) {
+                expect(got, {Outcome::DeviceLost});
             } else {
                 expect(got, {Outcome::Vulkan});
             }

@@ -1,5 +1,5 @@
 # Read by cpack (CPACK_PROJECT_CONFIG_FILE, set in VulkanWrapperPackaging.cmake) before it makes
-# a package: refuses a .deb that would be wrong without an error — a debug library, files outside
+# a package: refuses a .deb that would be wrong without an error — a debug or shared library, files outside
 # /usr's multiarch layout, a .pc naming this machine's VMA, a changelog of another version.
 # The deb preset (cmake --workflow --preset deb) passes all of these.
 if(CPACK_GENERATOR STREQUAL "DEB")
@@ -15,6 +15,9 @@ if(CPACK_GENERATOR STREQUAL "DEB")
     endif()
     if(NOT CPACK_VW_BUILD_TYPE MATCHES "^(Release|RelWithDebInfo|MinSizeRel)$")
         list(APPEND vw_problems "the build type is '${CPACK_VW_BUILD_TYPE}', not an optimised one")
+    endif()
+    if(CPACK_VW_SHARED)
+        list(APPEND vw_problems "BUILD_SHARED_LIBS is on: the package holds the static library only (a shared one needs a runtime package of its own, see docs/getting-started.md)")
     endif()
     if(CPACK_VW_PC_VMA)
         list(APPEND vw_problems "vulkanwrapper.pc would name VMA's include directory of this machine (${CPACK_VW_PC_VMA}), while the package depends on Debian's VMA in /usr/include: configure with -DVW_PKGCONFIG_VMA_INCLUDEDIR=")

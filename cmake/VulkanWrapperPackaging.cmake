@@ -11,10 +11,13 @@
 # library and its header is included by the consumer too, so the consumer's VMA must be of the same
 # major version, not older than the one compiled in).
 #
-# Only the static library is packaged. A shared build (BUILD_SHARED_LIBS) would need its own
-# runtime package, libvulkanwrapper0, with a symbols or shlibs file and a SONAME bumped on each ABI
-# change; the library exports every symbol of a C++20 API that changes between 0.x releases and has
-# no ABI check, so that package is left out (see docs/getting-started.md).
+# Only the static library is packaged. A shared build (BUILD_SHARED_LIBS) compiles, but packaged
+# the same way lintian rejects it (no-shlibs, lacks-ldconfig-trigger, missing-dependency-on-libc,
+# package-name-doesnt-match-sonames): it needs its own runtime package, libvulkanwrapper0, with a
+# shlibs or symbols file, dpkg-shlibdeps and a SONAME bumped on each ABI change. The library exports
+# every symbol (about a thousand) of a C++20 API that changes between 0.x releases, with nothing to
+# check its ABI, so that package is left out and cpack refuses a shared build
+# (docs/getting-started.md).
 
 set(VW_DEB_REVISION "1" CACHE STRING "Debian revision of the libvulkanwrapper-dev package (the part after the '-')")
 set(VW_DEB_MAINTAINER "VulkanWrapper maintainers <maintainers@users.noreply.r-seed-74b50bb5.example>"
@@ -135,6 +138,7 @@ set(CPACK_VW_MULTIARCH "${vw_multiarch}")
 set(CPACK_VW_VERSION "${vw_deb_version}")
 set(CPACK_VW_CHANGELOG_VERSION "${VW_DEB_CHANGELOG_VERSION}")
 set(CPACK_VW_PC_VMA "${VW_PKGCONFIG_VMA_INCLUDEDIR}")
+set(CPACK_VW_SHARED "${BUILD_SHARED_LIBS}")
 set(CPACK_PROJECT_CONFIG_FILE "${CMAKE_CURRENT_LIST_DIR}/VulkanWrapperCPackChecks.cmake")
 
 include(CPack)

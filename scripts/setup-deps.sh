@@ -17,7 +17,8 @@ vma_suite=trixie
 
 packages=(g++ cmake ninja-build libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
           libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libexpat1-dev glslc
-          clang libclang-rt-14-dev libfuzzer-14-dev)
+          clang libclang-rt-14-dev libfuzzer-14-dev
+          pkgconf meson lintian)
 
 say() { echo "setup-deps: $*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -157,7 +157,11 @@ private:
 
     // InvariantError when a VMA assertion failed since the last report; each failure is
     // reported once, by the next call that reaches VMA.
-    static void check_invariants(std::string_view operation);
+    static void check_invariants(std::string_view operation) {
+        if (invariant_failure_pending()) [[unlikely]] throw_invariant_error(operation);
+    }
+    static bool invariant_failure_pending() noexcept;
+    [[noreturn]] static void throw_invariant_error(std::string_view operation);
 
     std::shared_ptr<Device> m_device;
     bool m_over_subscription;

@@ -118,7 +118,7 @@ private:
 template <typename T, bool HostVisible, VkBufferUsageFlags Usage,
           HostAccess Access = HostVisible ? HostAccess::SequentialWrite : HostAccess::None>
     requires std::is_trivially_copyable_v<T> && (!std::is_const_v<T>) && (!std::is_volatile_v<T>)
-class Buffer : public BufferBase {
+class Buffer final : public BufferBase {
     static_assert(Usage != 0, "Buffer: the usage must not be empty");
     static_assert(HostVisible == (Access != HostAccess::None),
                   "Buffer: a host-visible buffer needs SequentialWrite or Random access, a "

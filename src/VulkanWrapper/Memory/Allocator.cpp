@@ -82,7 +82,6 @@ bool Allocator::allows_over_subscription() const noexcept { return m_over_subscr
 
 BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
                                       HostAccess access, std::string_view name) {
-    check_invariants("Allocator::allocate_buffer");
     if (size_bytes == 0) throw LogicError("Allocator::allocate_buffer: the size is zero");
     if (!usage) throw LogicError("Allocator::allocate_buffer: the usage is empty");
     if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
@@ -150,12 +149,14 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsage
                             memory_type, std::source_location::current());
     }
     check(result, "vmaCreateBuffer");
-    VkMemoryPropertyFlags memory_flags = 0;
-    vmaGetMemoryTypeProperties(m_allocator, info.memoryType, &memory_flags);
+    const vk::MemoryPropertyFlags memory_flags =
+        m_device->physical_device().memory_properties().memoryTypes[info.memoryType].propertyFlags;
     BufferBase created(std::move(self), buffer, allocation, size_bytes, usage, access,
                        access == HostAccess::None ? nullptr : info.pMappedData,
-                       detail::may_map(allocation_info.flags, vk::MemoryPropertyFlags(memory_flags)));
-    check_invariants("vmaCreateBuffer"); // a failure inside it: `created` frees the buffer
+                       detail::may_map(allocation_info.flags, memory_flags));
+    // After the VMA call: one check covers a failure pending from before and one raised inside
+    // it (`created` then frees the buffer).
+    check_invariants("Allocator::allocate_buffer");
     if (!m_over_subscription && info.offset == 0) [[unlikely]] {
         if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
                                      std::source_location::current())) {
@@ -331,12 +332,14 @@ std::string Allocator::allocation_name(VmaAllocation allocation) const {
     return info.pName != nullptr ? std::string(info.pName) : std::string();
 }
 
-void Allocator::check_invariants(std::string_view operation) {
-    if (auto failure = detail::take_unreported_vma_assertion()) [[unlikely]] {
-        throw InvariantError(std::string(operation) + ": a VMA assertion failed: " + *failure +
-                             "; VMA's state (or memory the program wrote past its bounds) can no "
-                             "longer be trusted");
-    }
+bool Allocator::invariant_failure_pending() noexcept { return detail::vma_assertion_pending(); }
+
+void Allocator::throw_invariant_error(std::string_view operation) {
+    const auto failure = detail::take_unreported_vma_assertion();
+    throw InvariantError(std::string(operation) + ": a VMA assertion failed: " +
+                         failure.value_or("(reported concurrently)") +
+                         "; VMA's state (or memory the program wrote past its bounds) can no "
+                         "longer be trusted");
 }
 
 void Allocator::check_corruption() const {

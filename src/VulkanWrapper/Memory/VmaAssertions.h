@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,17 @@ void vma_assertion_failed(const char *expression, const char *file, int line) no
 // Assertions failed since the process started, and the most recent one ("" when none).
 [[nodiscard]] std::uint64_t vma_assertion_count() noexcept;
 [[nodiscard]] std::string last_vma_assertion();
+
+// Failures so far, and how many of them were reported. Read on every allocation: the fast path
+// of Allocator::check_invariants compares them without a call.
+extern std::atomic<std::uint64_t> g_vma_failures;
+extern std::atomic<std::uint64_t> g_vma_reported;
+
+// True when a failure has not been reported yet.
+[[nodiscard]] inline bool vma_assertion_pending() noexcept {
+    return g_vma_failures.load(std::memory_order_relaxed) !=
+           g_vma_reported.load(std::memory_order_relaxed);
+}
 
 // The most recent failure not reported yet, marking every failure so far as reported; std::nullopt
 // when none is pending. Thread-safe: each failure is handed to one caller.

@@ -22,15 +22,17 @@ namespace vw::detail {
 
 namespace {
 
-std::atomic<std::uint64_t> g_failures{0};
-std::atomic<std::uint64_t> g_reported{0};
+
 std::mutex g_mutex;
 std::string g_last; // guarded by g_mutex
 
 } // namespace
 
+std::atomic<std::uint64_t> g_vma_failures{0};
+std::atomic<std::uint64_t> g_vma_reported{0};
+
 void vma_assertion_failed(const char *expression, const char *file, int line) noexcept {
-    ++g_failures;
+    ++g_vma_failures;
     try {
         std::lock_guard lock(g_mutex);
         g_last = std::string(expression) + " (" + file + ":" + std::to_string(line) + ")";
@@ -47,13 +49,13 @@ bool vma_corruption_detection() noexcept {
 #endif
 }
 
-std::uint64_t vma_assertion_count() noexcept { return g_failures.load(); }
+std::uint64_t vma_assertion_count() noexcept { return g_vma_failures.load(); }
 
 std::optional<std::string> take_unreported_vma_assertion() {
-    const std::uint64_t failures = g_failures.load();
-    std::uint64_t reported = g_reported.load();
+    const std::uint64_t failures = g_vma_failures.load();
+    std::uint64_t reported = g_vma_reported.load();
     while (reported < failures) {
-        if (g_reported.compare_exchange_weak(reported, failures)) {
+        if (g_vma_reported.compare_exchange_weak(reported, failures)) {
             const std::uint64_t missed = failures - reported;
             std::string text = last_vma_assertion();
             if (missed > 1) text += " (and " + std::to_string(missed - 1) + " earlier)";
@@ -64,9 +66,9 @@ std::optional<std::string> take_unreported_vma_assertion() {
 }
 
 void acknowledge_vma_assertions() noexcept {
-    const std::uint64_t failures = g_failures.load();
-    std::uint64_t reported = g_reported.load();
-    while (reported < failures && !g_reported.compare_exchange_weak(reported, failures)) {
+    const std::uint64_t failures = g_vma_failures.load();
+    std::uint64_t reported = g_vma_reported.load();
+    while (reported < failures && !g_vma_reported.compare_exchange_weak(reported, failures)) {
     }
 }
 

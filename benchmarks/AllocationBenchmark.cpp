@@ -176,7 +176,7 @@ void naive_case(benchmark::State &state) {
 
 /// One batch through the wrapper; returns the nanoseconds it took.
 template <typename BufferType>
-double wrapper_batch(vw::Allocator &allocator, std::size_t count,
+[[gnu::noinline]] double wrapper_batch(vw::Allocator &allocator, std::size_t count,
                      std::array<std::unique_ptr<BufferType>, batch_size> &buffers) {
     const auto start = std::chrono::steady_clock::now();
     for (auto &buffer : buffers) buffer = allocator.allocate<BufferType>(count);
@@ -185,7 +185,7 @@ double wrapper_batch(vw::Allocator &allocator, std::size_t count,
 }
 
 /// One batch through raw VMA; returns the nanoseconds it took, or a negative value on failure.
-double raw_batch(VmaAllocator allocator, const VkBufferCreateInfo &buffer_info,
+[[gnu::noinline]] double raw_batch(VmaAllocator allocator, const VkBufferCreateInfo &buffer_info,
                  const VmaAllocationCreateInfo &allocation_info, std::array<VkBuffer, batch_size> &buffers,
                  std::array<VmaAllocation, batch_size> &allocations, VkResult &result) {
     VmaAllocationInfo info{};

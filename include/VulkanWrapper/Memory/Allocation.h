@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <vk_mem_alloc.h>
 #include <vulkan/vulkan.hpp>
@@ -43,11 +44,21 @@ public:
 
 protected:
     /// An empty buffer (vk::ObjectType::eBuffer) or image (eImage).
-    explicit Allocation(vk::ObjectType type) noexcept;
+    explicit Allocation(vk::ObjectType type) noexcept
+        : m_type(type) {}
     /// Adopts `object` (a VkBuffer or VkImage, as `type` says) bound to `allocation`.
     Allocation(std::shared_ptr<const Allocator> allocator, VmaAllocation allocation,
-               vk::ObjectType type, std::uint64_t object) noexcept;
-    Allocation(Allocation &&other) noexcept;
+               vk::ObjectType type, std::uint64_t object) noexcept
+        : m_allocator(std::move(allocator))
+        , m_allocation(allocation)
+        , m_type(type)
+        , m_object(object) {}
+    // Inline, like the constructors: they are on every allocation's path.
+    Allocation(Allocation &&other) noexcept
+        : m_allocator(std::move(other.m_allocator))
+        , m_allocation(std::exchange(other.m_allocation, nullptr))
+        , m_type(other.m_type)
+        , m_object(std::exchange(other.m_object, 0)) {}
     Allocation &operator=(Allocation &&other) noexcept;
     Allocation(const Allocation &) = delete;
     Allocation &operator=(const Allocation &) = delete;

@@ -8,22 +8,6 @@
 
 namespace vw {
 
-Allocation::Allocation(vk::ObjectType type) noexcept
-    : m_type(type) {}
-
-Allocation::Allocation(std::shared_ptr<const Allocator> allocator, VmaAllocation allocation,
-                       vk::ObjectType type, std::uint64_t object) noexcept
-    : m_allocator(std::move(allocator))
-    , m_allocation(allocation)
-    , m_type(type)
-    , m_object(object) {}
-
-Allocation::Allocation(Allocation &&other) noexcept
-    : m_allocator(std::move(other.m_allocator))
-    , m_allocation(std::exchange(other.m_allocation, nullptr))
-    , m_type(other.m_type)
-    , m_object(std::exchange(other.m_object, 0)) {}
-
 Allocation &Allocation::operator=(Allocation &&other) noexcept {
     if (this != &other) {
         release();

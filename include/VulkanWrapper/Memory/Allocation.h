@@ -53,6 +53,14 @@ protected:
         , m_allocation(allocation)
         , m_type(type)
         , m_object(object) {}
+    // Fills an empty object in place: the allocate path builds the final object first and
+    // adopts into it, with no temporary to move from and destroy.
+    void adopt(std::shared_ptr<const Allocator> allocator, VmaAllocation allocation,
+               std::uint64_t object) noexcept {
+        m_allocator = std::move(allocator);
+        m_allocation = allocation;
+        m_object = object;
+    }
     // Inline, like the constructors: they are on every allocation's path.
     Allocation(Allocation &&other) noexcept
         : m_allocator(std::move(other.m_allocator))

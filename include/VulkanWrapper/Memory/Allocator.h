@@ -80,9 +80,11 @@ public:
             throw LogicError("Allocator::allocate: " + std::to_string(count) + " elements of " +
                              std::to_string(sizeof(T)) + " bytes overflow the size type");
         }
-        return std::make_unique<BufferType>(allocate_buffer(
-            static_cast<vk::DeviceSize>(count) * sizeof(T), vk::BufferUsageFlags(BufferType::flags),
-            BufferType::host_access_kind, name));
+        // The object first, so that nothing is allocated if `new` throws; then filled in place.
+        auto buffer = std::make_unique<BufferType>();
+        create_buffer(*buffer, static_cast<vk::DeviceSize>(count) * sizeof(T),
+                      vk::BufferUsageFlags(BufferType::flags), BufferType::host_access_kind, name);
+        return buffer;
     }
 
     /// Allocates an untyped buffer whose size and usage are known only at run time.
@@ -123,6 +125,10 @@ public:
 
 private:
     friend class AllocatorBuilder;
+    // allocate_buffer()'s work, into `into`, which must be empty; throws as allocate_buffer(),
+    // leaving `into` empty.
+    void create_buffer(BufferBase &into, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
+                       HostAccess access, std::string_view name);
     friend class AllocatorInternals;
 
     explicit Allocator(const AllocatorBuilder &builder);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <vk_mem_alloc.h>
@@ -94,11 +95,19 @@ public:
 private:
     friend class Allocator;
 
-    // Adopts `buffer` and `allocation`, made by `allocator`; `mapped` is the persistent mapping
-    // of host-visible memory, `host_mappable` whether VMA allows the host to map it.
-    BufferBase(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
+    // Adopts `buffer` and `allocation`, made by `allocator`, into this empty buffer; `mapped` is
+    // the persistent mapping of host-visible memory, `host_mappable` whether VMA allows the host
+    // to map it.
+    void adopt(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                VmaAllocation allocation, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
-               HostAccess host_access, void *mapped, bool host_mappable) noexcept;
+               HostAccess host_access, void *mapped, bool host_mappable) noexcept {
+        Allocation::adopt(std::move(allocator), allocation, reinterpret_cast<std::uint64_t>(buffer));
+        m_size_bytes = size_bytes;
+        m_usage = usage;
+        m_host_access = host_access;
+        m_mapped = static_cast<std::byte *>(mapped);
+        m_host_mappable = host_mappable;
+    }
     void check_range(vk::DeviceSize offset, vk::DeviceSize size, const char *operation) const;
 
     vk::DeviceSize m_size_bytes = 0;

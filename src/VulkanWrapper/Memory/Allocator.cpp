@@ -82,6 +82,14 @@ bool Allocator::allows_over_subscription() const noexcept { return m_over_subscr
 
 BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
                                       HostAccess access, std::string_view name) {
+    BufferBase created;
+    create_buffer(created, size_bytes, usage, access, name);
+    return created;
+}
+
+void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
+                              vk::BufferUsageFlags usage, HostAccess access,
+                              std::string_view name) {
     if (size_bytes == 0) throw LogicError("Allocator::allocate_buffer: the size is zero");
     if (!usage) throw LogicError("Allocator::allocate_buffer: the usage is empty");
     if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
@@ -151,23 +159,27 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsage
     check(result, "vmaCreateBuffer");
     const vk::MemoryPropertyFlags memory_flags =
         m_device->physical_device().memory_properties().memoryTypes[info.memoryType].propertyFlags;
-    BufferBase created(std::move(self), buffer, allocation, size_bytes, usage, access,
-                       access == HostAccess::None ? nullptr : info.pMappedData,
-                       detail::may_map(allocation_info.flags, memory_flags));
-    // After the VMA call: one check covers a failure pending from before and one raised inside
-    // it (`created` then frees the buffer).
-    check_invariants("Allocator::allocate_buffer");
-    if (!m_over_subscription && info.offset == 0) [[unlikely]] {
-        if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
-                                     std::source_location::current())) {
-            throw *error; // `created` frees the buffer
+    into.adopt(std::move(self), buffer, allocation, size_bytes, usage, access,
+               access == HostAccess::None ? nullptr : info.pMappedData,
+               detail::may_map(allocation_info.flags, memory_flags));
+    try {
+        // After the VMA call: one check covers a failure pending from before and one raised
+        // inside it.
+        check_invariants("Allocator::allocate_buffer");
+        if (!m_over_subscription && info.offset == 0) [[unlikely]] {
+            if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
+                                         std::source_location::current())) {
+                throw *error;
+            }
         }
+        if (!name.empty()) {
+            set_allocation_name(allocation, name, vk::ObjectType::eBuffer,
+                                reinterpret_cast<std::uint64_t>(buffer));
+        }
+    } catch (...) {
+        into = BufferBase(); // frees the buffer: `into` stays empty on failure
+        throw;
     }
-    if (!name.empty()) {
-        set_allocation_name(allocation, name, vk::ObjectType::eBuffer,
-                            reinterpret_cast<std::uint64_t>(buffer));
-    }
-    return created;
 }
 
 OutOfMemoryError Allocator::out_of_memory(vk::Result result, std::string_view operation,

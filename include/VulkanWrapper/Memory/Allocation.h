@@ -71,7 +71,10 @@ protected:
     Allocation(const Allocation &) = delete;
     Allocation &operator=(const Allocation &) = delete;
     /// Destroys the object and frees its memory.
-    ~Allocation();
+    // An empty object (default, moved from) holds nothing: no call out of line.
+    ~Allocation() {
+        if (m_allocation != nullptr) release();
+    }
 
     /// The Vulkan object's handle as a 64-bit value (0 when empty).
     [[nodiscard]] std::uint64_t object() const noexcept { return m_object; }

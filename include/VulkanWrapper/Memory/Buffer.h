@@ -42,7 +42,8 @@ enum class HostAccess : std::uint8_t {
 class BufferBase : public Allocation {
 public:
     /// An empty buffer.
-    BufferBase() noexcept;
+    BufferBase() noexcept
+        : Allocation(vk::ObjectType::eBuffer) {}
     BufferBase(BufferBase &&other) noexcept;
     BufferBase &operator=(BufferBase &&other) noexcept;
     BufferBase(const BufferBase &) = delete;

@@ -19,8 +19,6 @@ Allocation &Allocation::operator=(Allocation &&other) noexcept {
     return *this;
 }
 
-Allocation::~Allocation() { release(); }
-
 void Allocation::release() noexcept {
     if (m_allocation != nullptr) {
         if (m_type == vk::ObjectType::eImage) {

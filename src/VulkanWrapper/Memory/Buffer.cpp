@@ -84,9 +84,6 @@ void BufferBase::operator delete(void *pointer, std::size_t size) noexcept {
     ::operator delete(pointer);
 }
 
-BufferBase::BufferBase() noexcept
-    : Allocation(vk::ObjectType::eBuffer) {}
-
 BufferBase::BufferBase(BufferBase &&other) noexcept
     : Allocation(std::move(other))
     , m_size_bytes(std::exchange(other.m_size_bytes, 0))

@@ -56,6 +56,8 @@ private:
 /// eErrorOutOfDeviceMemory or eErrorOutOfHostMemory.
 class OutOfMemoryError : public VulkanException {
 public:
+    /// `result` is eErrorOutOfDeviceMemory or eErrorOutOfHostMemory; `operation` names the call
+    /// that failed; the size, heap and budget are given when known and appear in the message.
     OutOfMemoryError(vk::Result result, std::string_view operation,
                      std::optional<std::uint64_t> requested_bytes = std::nullopt,
                      std::optional<std::uint32_t> heap_index = std::nullopt,

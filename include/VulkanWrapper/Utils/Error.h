@@ -9,6 +9,9 @@
 
 #include <vulkan/vulkan.hpp>
 
+/// VulkanWrapper: every public name of the library. Headers are
+/// `<VulkanWrapper/<Module>/<Class>.h>`, one class (and its builder) a file; the guides in docs/
+/// and README.md (the reference's front page) show them at work.
 namespace vw {
 
 /// Base of every exception the library throws: a message and the source location of the

@@ -12,7 +12,7 @@ and Doxygen do differently, so that the files themselves stay readable on GitHub
 - links to other files of the repository (an SVG, a folder) become their text, with the path
   in code, since the reference has no copy of them; images keep their file name (IMAGE_PATH);
 - inline code naming a public class, enum, constant or `Class::member` becomes a link to its
-  reference page (names from SYMBOLS.json, written from a first Doxygen pass over the headers).
+  reference page, shown in code font (names from SYMBOLS.json, written from a first Doxygen pass over the headers).
 
 Fenced code blocks are left as they are (Doxygen links names in them itself).
 """
@@ -82,35 +82,38 @@ class Filter:
         # Another file of the repository: the reference has no copy of it.
         return f"{text} (`{href}` in the repository)"
 
-    def code(self, match):
-        content = match.group(1)
-        if match.string[:match.start()].count('"') % 2:
+    def code(self, match, line):
+        content = match.group(4)
+        if line[:match.start()].count('"') % 2:
             return match.group(0)  # inside a "quoted string": Doxygen leaves Markdown alone there
         m = re.fullmatch(r"(?:vw::)?([A-Z]\w*)(?:<[^`]*>)?(?:::(~?\w+))?(\(.*\))?", content)
         if not m:
             return match.group(0)
         name, member = m.group(1), m.group(2)
+        if '"' in content:
+            return match.group(0)
         if name in self.classes:
             cls = self.classes[name]
-            if member and member in cls["members"]:
-                return f"[`{content}`](@ref {cls['id']}::{member})"
-            return f"[`{content}`](@ref {cls['id']})"
-        if name in self.names and not member:
-            return f"[`{content}`](@ref {self.names[name]})"
-        if name in self.names and member:  # an enum value: its enum's entry
-            return f"[`{content}`](@ref {self.names[name]})"
-        return match.group(0)
+            target = f"{cls['id']}::{member}" if member and member in cls["members"] else cls["id"]
+        elif name in self.names:  # with a member, an enum value: its enum's entry
+            target = self.names[name]
+        else:
+            return match.group(0)
+        # Doxygen 1.9.4 shows Markdown link text verbatim (backticks, tags): a \ref with its
+        # text, in <code>, is what renders as linked code.
+        return f'<code>@ref {target} "{content}"</code>'
+
 
     def line(self, text):
-        # Links first (their text may hold code), then code spans outside links.
-        parts = re.split(r"(!?\[(?:[^\]\\]|\\.)*\]\([^)\s]*\))", text)
-        out = []
-        for part in parts:
-            m = re.fullmatch(r"(!?)\[((?:[^\]\\]|\\.)*)\]\(([^)\s]*)\)", part)
-            if m:
-                out.append(self.link(m))
-            else:
-                out.append(re.sub(r"(?<!`)`([^`\n]+)`(?!`)", self.code, part))
+        # Left to right, whichever starts first: a link (its text may hold code, left as it is)
+        # or a code span (a link written inside one is code, not a link).
+        token = re.compile(r"(!?)\[((?:[^\]\\]|\\.)*)\]\(([^)\s]*)\)|(?<!`)`([^`\n]+)`(?!`)")
+        out, pos = [], 0
+        for m in token.finditer(text):
+            out.append(text[pos:m.start()])
+            out.append(self.link(m) if m.group(4) is None else self.code(m, text))
+            pos = m.end()
+        out.append(text[pos:])
         return "".join(out)
 
     def run(self, text):

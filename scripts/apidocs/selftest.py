@@ -122,7 +122,7 @@ def check_filter(scratch, failures):
     page.write_text("# Buffers\n\n## Host access: `Random`\n\nSee [that](#host-access-random), "
                     "[errors](errors.md#what-is-thrown), [the front page](../README.md), "
                     "[a chart](../charts/x.svg), `Allocator`, `Allocator::allocate()`, "
-                    "`vw::StagingBufferUsage`, `unknown`.\n\n```cpp\n# not a heading `Allocator`\n```\n")
+                    "`vw::StagingBufferUsage`, `unknown`, `[in code](errors.md)`.\n\n```cpp\n# not a heading `Allocator`\n```\n")
     symbols = scratch / "symbols.json"
     symbols.write_text(json.dumps({"classes": {"Allocator": {"id": "vw::Allocator", "members": ["allocate"]}},
                                    "names": {"StagingBufferUsage": "vw::StagingBufferUsage"}}))
@@ -131,8 +131,10 @@ def check_filter(scratch, failures):
     for expected in ("# Buffers {#doc-buffers}", "## Host access: `Random` {#doc-buffers-host-access-random}",
                      "[that](@ref doc-buffers-host-access-random)", "[errors](@ref doc-errors-what-is-thrown)",
                      "[the front page](@ref index)", "a chart (`../charts/x.svg` in the repository)",
-                     "[`Allocator`](@ref vw::Allocator)", "[`Allocator::allocate()`](@ref vw::Allocator::allocate)",
-                     "[`vw::StagingBufferUsage`](@ref vw::StagingBufferUsage)", " `unknown`",
+                     '<code>@ref vw::Allocator "Allocator"</code>',
+                     '<code>@ref vw::Allocator::allocate "Allocator::allocate()"</code>',
+                     '<code>@ref vw::StagingBufferUsage "vw::StagingBufferUsage"</code>', " `unknown`",
+                     "`[in code](errors.md)`",
                      "# not a heading `Allocator`\n"):
         if expected not in result.stdout:
             failures.append(f"md_filter.py output lacks {expected!r}:\n{result.stdout}")

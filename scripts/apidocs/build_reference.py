@@ -105,7 +105,7 @@ def main():
         f'INPUT = "{root / "include" / "VulkanWrapper"}"', "GENERATE_HTML = NO",
         "XML_OUTPUT = symbols-xml", "WARN_AS_ERROR = NO", "WARNINGS = NO",
         "WARN_IF_UNDOCUMENTED = NO", "WARN_LOGFILE =", "HAVE_DOT = NO",
-        "USE_MDFILE_AS_MAINPAGE ="])
+        "USE_MDFILE_AS_MAINPAGE =", "IMAGE_PATH ="])
     result = run_doxygen(doxygen, first, out)
     if result.returncode != 0:
         sys.stderr.write(result.stdout)
@@ -115,10 +115,13 @@ def main():
                                       encoding="utf-8")
     shutil.rmtree(out / "symbols-xml", ignore_errors=True)
 
+    images = [d for d in (root / "docs" / "images", root / "benchmarks" / "charts") if d.is_dir()]
+    image_path = "IMAGE_PATH = " + " ".join(f'"{d}"' for d in images)
+
     # 2. The reference.
     log = out / "doxygen-warnings.log"
     log.unlink(missing_ok=True)
-    (out / "Doxyfile").write_text(doxyfile(template, values), encoding="utf-8")
+    (out / "Doxyfile").write_text(doxyfile(template, values, [image_path]), encoding="utf-8")
     result = run_doxygen(doxygen, (out / "Doxyfile").read_text(encoding="utf-8"), out)
     sys.stderr.write(result.stdout)
     warnings = log.read_text(encoding="utf-8", errors="replace").strip() if log.exists() else ""

@@ -2,6 +2,10 @@
 # Installs what VulkanWrapper needs on a Debian 12 (or newer) machine.
 # Harmless to repeat and silent when everything is present.
 #
+# --docs also installs what the API reference needs (scripts/docs.sh, the `docs` and
+# `docs-render` CMake targets): doxygen, graphviz, python3 and chromium. Building and testing
+# the library never needs them.
+#
 # Debian packages come from the configured apt suites. VMA
 # (libvulkan-memory-allocator-dev) is header-only; where the configured suites
 # lack it (Debian 12), that one package is fetched from the trixie suite of the
@@ -51,6 +55,18 @@ apt_update_checked() {
     fi
     rm -f "$log"
 }
+
+docs=0
+for arg in "$@"; do
+    case $arg in
+        --docs) docs=1 ;;
+        -h|--help) echo "usage: $0 [--docs]   (--docs: also doxygen, graphviz, python3, chromium for the API reference)"; exit 0 ;;
+        *) die "unknown option '$arg' (usage: $0 [--docs])" ;;
+    esac
+done
+if [ "$docs" -eq 1 ]; then
+    packages+=(doxygen graphviz python3 chromium)
+fi
 
 command -v dpkg-query >/dev/null 2>&1 || die "this script needs a Debian-based system (dpkg/apt not found)"
 

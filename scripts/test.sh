@@ -6,8 +6,11 @@
 # CI=true selects the "ci" preset (warnings are errors) and then runs the reliability stages
 # (docs/reliability.md): the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 # ("asan" preset), the concurrency tests under ThreadSanitizer ("tsan"), the corruption-detection
-# tests in a build with VMA's debug margins ("corruption"), and scripts/fuzz.sh when it exists
-# and is executable. Each stage is announced and timed; a summary is printed at the end.
+# tests in a build with VMA's debug margins ("corruption"), scripts/fuzz.sh when it exists
+# and is executable, and the API reference (scripts/docs.sh: installs doxygen, graphviz and
+# chromium; Doxygen with warnings as errors, the completeness and link checks, the pages loaded
+# in headless Chromium, build/docs/reference/allocator-page.png kept). Each stage is announced
+# and timed; a summary is printed at the end.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -65,6 +68,12 @@ for entry in "${stages[@]}"; do
         skip_stage "$preset: $label" "build failed"
     fi
 done
+
+if [ -x "$root/scripts/docs.sh" ]; then
+    run_stage "docs: API reference" "$root/scripts/docs.sh" || true
+else
+    skip_stage "docs: API reference" "scripts/docs.sh absent or not executable"
+fi
 
 if [ -x "$root/scripts/fuzz.sh" ]; then
     run_stage "fuzz" "$root/scripts/fuzz.sh" || true

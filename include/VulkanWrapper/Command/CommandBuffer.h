@@ -20,8 +20,11 @@ class Queue;
 /// buffers at once, or with a vw::Fence, use vw::Submission (Synchronization/Submission.h).
 class CommandBuffer {
 public:
+    /// Takes the other one's command buffer, which is left empty.
     CommandBuffer(CommandBuffer &&) noexcept = default;
+    /// Frees the current command buffer, then takes the other one's, which is left empty.
     CommandBuffer &operator=(CommandBuffer &&) noexcept = default;
+    /// Frees the command buffer back to its pool.
     ~CommandBuffer();
 
     /// The vk::CommandBuffer (null when empty), for recording commands.

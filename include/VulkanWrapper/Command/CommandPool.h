@@ -24,8 +24,11 @@ public:
     /// failure.
     CommandPool(std::shared_ptr<Device> device, std::uint32_t queue_family_index,
                 vk::CommandPoolCreateFlags flags = vk::CommandPoolCreateFlagBits::eResetCommandBuffer);
+    /// Takes the other one's pool, which is left empty.
     CommandPool(CommandPool &&) noexcept = default;
+    /// Destroys the current pool, then takes the other one's, which is left empty.
     CommandPool &operator=(CommandPool &&) noexcept = default;
+    /// Destroys the pool.
     ~CommandPool();
 
     /// The vk::CommandPool (null when empty).

@@ -26,23 +26,35 @@ class Device;
 /// one writer at a time.
 class Image : public Allocation {
 public:
+    /// What an image was created as: the fields of its VkImageCreateInfo that the library keeps.
     struct Description {
+        /// 1D, 2D or 3D.
         vk::ImageType type = vk::ImageType::e2D;
+        /// The texel format.
         vk::Format format = vk::Format::eUndefined;
+        /// Width, height and depth of mip level 0, in texels.
         vk::Extent3D extent;
+        /// Number of mip levels.
         std::uint32_t mip_levels = 1;
+        /// Number of array layers.
         std::uint32_t array_layers = 1;
+        /// Samples per texel.
         vk::SampleCountFlagBits samples = vk::SampleCountFlagBits::e1;
+        /// Optimal or linear tiling.
         vk::ImageTiling tiling = vk::ImageTiling::eOptimal;
+        /// The usage flags the image was created with.
         vk::ImageUsageFlags usage;
     };
 
     /// An empty image.
     Image() noexcept;
+    /// Takes the image and memory of `other`, which is left empty.
     Image(Image &&other) noexcept;
+    /// Frees what this holds, then takes the image and memory of `other`, which is left empty.
     Image &operator=(Image &&other) noexcept;
     Image(const Image &) = delete;
     Image &operator=(const Image &) = delete;
+    /// Destroys the image and frees its memory.
     ~Image();
 
     /// The vk::Image (null when empty).

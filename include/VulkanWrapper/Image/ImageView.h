@@ -17,16 +17,22 @@ class Image;
 /// given by reference must outlive the view.
 class ImageView {
 public:
+    /// Takes the view of the other one, which is left empty.
     ImageView(ImageView &&) noexcept = default;
+    /// Destroys the current view, then takes the other one's, which is left empty.
     ImageView &operator=(ImageView &&) noexcept = default;
+    /// Destroys the view (the image and device it holds are released after it).
     ~ImageView();
 
     /// The vk::ImageView (null when empty).
     [[nodiscard]] vk::ImageView handle() const noexcept { return *m_view.get(); }
     /// The image it views.
     [[nodiscard]] vk::Image image() const noexcept { return m_image; }
+    /// The view type (2D, 2D array, cube...).
     [[nodiscard]] vk::ImageViewType type() const noexcept { return m_type; }
+    /// The format the view reads the image as.
     [[nodiscard]] vk::Format format() const noexcept { return m_format; }
+    /// The aspects, mip levels and array layers the view covers.
     [[nodiscard]] const vk::ImageSubresourceRange &subresource_range() const noexcept {
         return m_range;
     }

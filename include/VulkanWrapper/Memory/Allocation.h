@@ -62,11 +62,13 @@ protected:
         m_object = object;
     }
     // Inline, like the constructors: they are on every allocation's path.
+    /// Takes the object and memory of `other`, which is left empty.
     Allocation(Allocation &&other) noexcept
         : m_allocator(std::move(other.m_allocator))
         , m_allocation(std::exchange(other.m_allocation, nullptr))
         , m_type(other.m_type)
         , m_object(std::exchange(other.m_object, 0)) {}
+    /// Frees what this holds, then takes the object and memory of `other`, which is left empty.
     Allocation &operator=(Allocation &&other) noexcept;
     Allocation(const Allocation &) = delete;
     Allocation &operator=(const Allocation &) = delete;

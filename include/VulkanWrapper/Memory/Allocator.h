@@ -72,6 +72,7 @@ public:
     /// VulkanException for other failures. Nothing is left behind on failure.
     /// `name` (optional) labels the allocation in reports, JSON, the memory map and, when the
     /// instance has debug utils, on the VkBuffer for validation messages and tools.
+    /// @tparam BufferType a Buffer type, e.g. `Buffer<Vertex, false, VertexBufferUsage>`.
     template <typename BufferType>
     [[nodiscard]] std::unique_ptr<BufferType> allocate(std::size_t count, std::string_view name = {}) {
         using T = typename BufferType::type;
@@ -183,6 +184,7 @@ private:
 /// constructor). build() validates every field before any Vulkan call.
 class AllocatorBuilder {
 public:
+    /// An empty builder: set the instance and the device before build().
     AllocatorBuilder() = default;
     /// Same as AllocatorBuilder().setInstance(instance).setDevice(device).
     AllocatorBuilder(std::shared_ptr<Instance> instance, std::shared_ptr<Device> device);

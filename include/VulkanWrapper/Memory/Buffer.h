@@ -44,7 +44,9 @@ public:
     /// An empty buffer.
     BufferBase() noexcept
         : Allocation(vk::ObjectType::eBuffer) {}
+    /// Takes the buffer and memory of `other`, which is left empty.
     BufferBase(BufferBase &&other) noexcept;
+    /// Frees what this holds, then takes the buffer and memory of `other`, which is left empty.
     BufferBase &operator=(BufferBase &&other) noexcept;
     BufferBase(const BufferBase &) = delete;
     BufferBase &operator=(const BufferBase &) = delete;
@@ -54,6 +56,7 @@ public:
     /// Buffer objects are allocated from a small per-thread cache of freed ones: allocate()
     /// returns a std::unique_ptr, and this keeps the heap out of the allocate/free hot path.
     [[nodiscard]] static void *operator new(std::size_t size);
+    /// Returns the object's storage to the per-thread cache (see operator new).
     static void operator delete(void *pointer, std::size_t size) noexcept;
 
     /// The vk::Buffer (null when empty).
@@ -125,6 +128,12 @@ private:
 /// four on a device-local buffer does not compile (through a `BufferBase&`, the untyped runtime
 /// path, it is a LogicError instead).
 /// Created by Allocator::allocate<Buffer<...>>(count).
+///
+/// @tparam T the element type (trivially copyable, neither const nor volatile).
+/// @tparam HostVisible true for persistently mapped host-visible memory, false for device-local.
+/// @tparam Usage the buffer usage flags, a combination of the constants of BufferUsage.h.
+/// @tparam Access how the host reaches the memory: HostAccess::None for device-local buffers,
+///         SequentialWrite (the default of host-visible ones) or Random (readback).
 template <typename T, bool HostVisible, VkBufferUsageFlags Usage,
           HostAccess Access = HostVisible ? HostAccess::SequentialWrite : HostAccess::None>
     requires std::is_trivially_copyable_v<T> && (!std::is_const_v<T>) && (!std::is_volatile_v<T>)
@@ -135,9 +144,13 @@ class Buffer final : public BufferBase {
                   "device-local one HostAccess::None");
 
 public:
+    /// The element type `T`.
     using type = T;
+    /// `HostVisible`: true when the buffer is persistently mapped.
     static constexpr bool host_visible = HostVisible;
+    /// `Usage`: the usage flags the buffer is created with.
     static constexpr VkBufferUsageFlags flags = Usage;
+    /// `Access`: how the host reaches the memory.
     static constexpr HostAccess host_access_kind = Access;
 
     /// True when every bit of `usage` is part of this buffer type's usage, e.g.

@@ -17,8 +17,11 @@ class Allocator;
 
 /// What an allocation holds, as VMA records it.
 enum class ResourceKind : std::uint8_t {
+    /// A buffer.
     Buffer,
+    /// An image with optimal tiling.
     ImageOptimal,
+    /// An image with linear tiling.
     ImageLinear,
     /// An image whose tiling VMA was not told.
     ImageUnknown,
@@ -34,11 +37,15 @@ enum class ResourceKind : std::uint8_t {
 struct AllocationRecord {
     /// The name given at allocation or with set_name(); "" when unnamed.
     std::string name;
+    /// What the allocation holds.
     ResourceKind kind = ResourceKind::Unknown;
+    /// Size in bytes.
     vk::DeviceSize size = 0;
     /// Offset in its block (0 for dedicated allocations).
     vk::DeviceSize offset = 0;
+    /// Index of its memory type.
     std::uint32_t memory_type = 0;
+    /// Index of the heap of that memory type.
     std::uint32_t heap = 0;
     /// True when the allocation has a VkDeviceMemory of its own.
     bool dedicated = false;
@@ -50,7 +57,9 @@ struct AllocationRecord {
 
 /// A range of a block that nothing occupies.
 struct FreeRange {
+    /// Offset of the range in its block.
     vk::DeviceSize offset = 0;
+    /// Size of the range in bytes.
     vk::DeviceSize size = 0;
 };
 
@@ -58,18 +67,25 @@ struct FreeRange {
 struct MemoryBlock {
     /// VMA's id of the block, unique within the allocator.
     std::uint32_t id = 0;
+    /// Size of the block in bytes.
     vk::DeviceSize size = 0;
     /// Its allocations and free ranges, by offset.
     std::vector<AllocationRecord> allocations;
+    /// Its free ranges, by offset.
     std::vector<FreeRange> free_ranges;
 };
 
 /// The allocator's memory of one memory type: its blocks and its dedicated allocations.
 struct MemoryTypeMap {
+    /// Index of the memory type in the device's memory properties.
     std::uint32_t type_index = 0;
+    /// Index of the heap it draws from.
     std::uint32_t heap_index = 0;
+    /// The memory type's property flags.
     vk::MemoryPropertyFlags flags;
+    /// Its blocks, in VMA's order.
     std::vector<MemoryBlock> blocks;
+    /// Its dedicated allocations (one VkDeviceMemory each).
     std::vector<AllocationRecord> dedicated;
 };
 
@@ -145,7 +161,7 @@ public:
     /// names hold): per memory type, each block to scale with its allocations (colour by kind,
     /// names on those wide enough, a tooltip on every one) and free ranges, dedicated
     /// allocations apart, heap budgets, a legend and totals. Every allocation is a
-    /// <rect class="allocation ..."> with data-name and data-size attributes, so tools can read
+    /// `<rect class="allocation ...">` with data-name and data-size attributes, so tools can read
     /// the picture back. Throws std::bad_alloc only.
     [[nodiscard]] std::string svg(const SvgOptions &options = {}) const;
 

@@ -18,8 +18,11 @@ class Fence {
 public:
     /// Creates a fence, signalled from the start if `signaled`. VulkanException on failure.
     explicit Fence(std::shared_ptr<Device> device, bool signaled = false);
+    /// Takes the other one's fence, which is left empty.
     Fence(Fence &&) noexcept = default;
+    /// Destroys the current fence, then takes the other one's, which is left empty.
     Fence &operator=(Fence &&) noexcept = default;
+    /// Destroys the fence.
     ~Fence();
 
     /// The vk::Fence (null when empty).

@@ -20,8 +20,11 @@ class Semaphore {
 public:
     /// Creates a timeline semaphore starting at `initial_value`. VulkanException on failure.
     explicit Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value = 0);
+    /// Takes the other one's semaphore, which is left empty.
     Semaphore(Semaphore &&) noexcept = default;
+    /// Destroys the current semaphore, then takes the other one's, which is left empty.
     Semaphore &operator=(Semaphore &&) noexcept = default;
+    /// Destroys the semaphore.
     ~Semaphore();
 
     /// The vk::Semaphore (null when empty).

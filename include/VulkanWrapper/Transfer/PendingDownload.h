@@ -18,9 +18,11 @@ namespace vw {
 class PendingDownloadBase {
 public:
     struct State;
+    /// Takes over the other one's readback, which is left empty.
     PendingDownloadBase(PendingDownloadBase &&) noexcept;
     /// Waits for this object's own copy before taking over `other`'s.
     PendingDownloadBase &operator=(PendingDownloadBase &&other) noexcept;
+    /// Waits for the copy (if still running), then frees its staging memory and command buffer.
     ~PendingDownloadBase();
 
     /// True when the copy has completed. LogicError on a moved-from object; DeviceLostError on
@@ -47,6 +49,7 @@ private:
 };
 
 /// A typed readback in flight; get() waits and returns the elements.
+/// @tparam T the element type of the buffer read back.
 template <typename T>
 class PendingDownload : public PendingDownloadBase {
 public:

@@ -79,6 +79,7 @@ public:
     /// buffer until the batch completes. LogicError (nothing staged) when the buffer is null or
     /// of another device, the range does not fit, or the buffer lacks TransferDstUsage;
     /// OutOfMemoryError when the staging memory does not fit. An empty span stages nothing.
+    /// @tparam BufferType a device-local or host-visible Buffer type with TransferDstUsage.
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     void stage(std::shared_ptr<BufferType> buffer, std::span<const typename BufferType::type> data,
@@ -92,6 +93,7 @@ public:
     /// the buffer over (`buffer` is empty afterwards) when a copy is staged, and keeps it alive
     /// until the batch completes. When nothing is staged (an empty span, or an error) the
     /// buffer stays yours.
+    /// @tparam BufferType a device-local or host-visible Buffer type with TransferDstUsage.
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     void stage(std::unique_ptr<BufferType> &&buffer, std::span<const typename BufferType::type> data,

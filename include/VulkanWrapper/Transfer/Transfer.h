@@ -59,6 +59,7 @@ public:
     /// allocator of another device, or invalid options; VulkanException on failure.
     Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
              TransferOptions options = {});
+    /// Waits for every transfer in flight, then stops the copy threads and frees the staging ring.
     ~Transfer();
     Transfer(const Transfer &) = delete;
     Transfer &operator=(const Transfer &) = delete;
@@ -66,6 +67,7 @@ public:
     /// Copies `data` into `buffer` from element `first_element` on; returns when the data is on
     /// the device. Any buffer kind. An empty `data` is a no-op (`first_element` may then equal
     /// the buffer's size). LogicError, with nothing written, when the range does not fit.
+    /// @tparam BufferType a Buffer type (any kind).
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     void upload(BufferType &buffer, std::span<const typename BufferType::type> data,
@@ -75,6 +77,7 @@ public:
 
     /// Like upload(), but returns as soon as `data` has been read (it may be freed then); the
     /// ticket marks when the device has it.
+    /// @tparam BufferType a Buffer type (any kind).
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     [[nodiscard]] TransferTicket upload_async(BufferType &buffer,
@@ -86,6 +89,7 @@ public:
     }
 
     /// The whole buffer, read back from the device. Any buffer kind.
+    /// @tparam BufferType a Buffer type (any kind).
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     [[nodiscard]] std::vector<typename BufferType::type> download(const BufferType &buffer) {
@@ -93,6 +97,7 @@ public:
     }
 
     /// `count` elements from element `first` on. LogicError when the range does not fit.
+    /// @tparam BufferType a Buffer type (any kind).
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     [[nodiscard]] std::vector<typename BufferType::type> download(const BufferType &buffer,
@@ -109,6 +114,7 @@ public:
     /// default) and returns at once; get() on the result waits and returns them. LogicError
     /// when the range does not fit or a staged copy is needed and the buffer lacks
     /// TransferSrcUsage.
+    /// @tparam BufferType a Buffer type (any kind).
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     [[nodiscard]] PendingDownload<typename BufferType::type> download_async(

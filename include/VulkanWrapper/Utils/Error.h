@@ -9,6 +9,9 @@
 
 #include <vulkan/vulkan.hpp>
 
+/// VulkanWrapper: every public name of the library. Headers are
+/// `<VulkanWrapper/<Module>/<Class>.h>`, one class (and its builder) a file; the guides in docs/
+/// and README.md (the reference's front page) show them at work.
 namespace vw {
 
 /// Base of every exception the library throws: a message and the source location of the
@@ -56,6 +59,8 @@ private:
 /// eErrorOutOfDeviceMemory or eErrorOutOfHostMemory.
 class OutOfMemoryError : public VulkanException {
 public:
+    /// `result` is eErrorOutOfDeviceMemory or eErrorOutOfHostMemory; `operation` names the call
+    /// that failed; the size, heap and budget are given when known and appear in the message.
     OutOfMemoryError(vk::Result result, std::string_view operation,
                      std::optional<std::uint64_t> requested_bytes = std::nullopt,
                      std::optional<std::uint32_t> heap_index = std::nullopt,

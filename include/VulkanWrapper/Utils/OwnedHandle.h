@@ -12,6 +12,9 @@ namespace vw {
 /// std::shared_ptr. The handle is always destroyed before its owners can go: on destruction,
 /// and on move-assignment, where the old handle is reset before the owners are replaced.
 /// Move-only; a moved-from OwnedHandle is empty (null owners, reset handle). Not thread-safe.
+///
+/// @tparam Handle the owning handle type, e.g. vk::UniqueFence.
+/// @tparam Owners the types of the objects kept alive, each held by std::shared_ptr.
 template <typename Handle, typename... Owners>
 class OwnedHandle {
 public:
@@ -22,10 +25,13 @@ public:
         : m_owners(std::move(owners)...)
         , m_handle(std::move(handle)) {}
 
+    /// Takes the handle and owners of `other`, which is left empty.
     OwnedHandle(OwnedHandle &&other) noexcept
         : m_owners(std::exchange(other.m_owners, {}))
         , m_handle(std::move(other.m_handle)) {}
 
+    /// Resets the current handle (before its owners are released), then takes those of `other`,
+    /// which is left empty.
     OwnedHandle &operator=(OwnedHandle &&other) noexcept {
         if (this != &other) {
             m_handle.reset();
@@ -37,11 +43,13 @@ public:
 
     OwnedHandle(const OwnedHandle &) = delete;
     OwnedHandle &operator=(const OwnedHandle &) = delete;
+    /// Destroys the handle, then releases the owners.
     ~OwnedHandle() = default; // m_handle is declared last, so it is destroyed first
 
     /// The owning handle itself.
     [[nodiscard]] const Handle &get() const noexcept { return m_handle; }
     /// The owner at position `I` of Owners (null when empty).
+    /// @tparam I the owner's position in Owners.
     template <std::size_t I>
     [[nodiscard]] const auto &owner() const noexcept {
         return std::get<I>(m_owners);

@@ -41,6 +41,7 @@ public:
                    offset_of(member)) {}
 
     /// A member of a feature structure, identified by the structure's sType.
+    /// @tparam Structure a vulkan.hpp feature structure (it has a `structureType`).
     template <typename Structure>
         requires requires {
             { Structure::structureType } -> std::convertible_to<vk::StructureType>;

@@ -17,6 +17,7 @@ class Instance;
 
 /// One physical device as DeviceFinder judged it.
 struct DeviceCandidate {
+    /// The physical device.
     PhysicalDevice device;
     /// Why it cannot be used; empty when it fits every requirement.
     std::vector<std::string> rejections;

@@ -22,17 +22,25 @@ class InstanceAccess;
 
 /// The Vulkan API version an instance asks for.
 enum class ApiVersion : std::uint32_t {
+    /// Vulkan 1.1.
     e11 = VK_API_VERSION_1_1,
+    /// Vulkan 1.2.
     e12 = VK_API_VERSION_1_2,
+    /// Vulkan 1.3 (the default).
     e13 = VK_API_VERSION_1_3,
 };
 
 /// One message from the validation layer (or any debug-utils producer).
 struct DebugMessage {
+    /// Verbose, info, warning or error.
     vk::DebugUtilsMessageSeverityFlagBitsEXT severity{};
+    /// General, validation and/or performance.
     vk::DebugUtilsMessageTypeFlagsEXT types{};
+    /// The message's identifier, e.g. "SYNC-HAZARD-WRITE-AFTER-READ" ("" when none).
     std::string id_name;
+    /// The message's numeric identifier.
     std::int32_t id_number = 0;
+    /// The message itself.
     std::string text;
 };
 
@@ -106,6 +114,7 @@ private:
 /// (API version against the loader, layers and extensions present) before creating it.
 class InstanceBuilder {
 public:
+    /// A builder with every setting at its default (each setter says what that is).
     InstanceBuilder();
 
     /// Enables the Khronos validation layer with synchronization validation, and a debug-utils

@@ -13,16 +13,27 @@ namespace vw {
 /// Memory-related limits of a physical device, gathered from the core and maintenance
 /// property structures. A limit the device does not report is std::nullopt.
 struct MemoryLimits {
+    /// maxMemoryAllocationCount: how many VkDeviceMemory objects may exist at once.
     std::uint32_t max_memory_allocation_count = 0;
+    /// bufferImageGranularity: the page size separating linear and optimal resources in a block.
     vk::DeviceSize buffer_image_granularity = 0;
+    /// nonCoherentAtomSize: the alignment of flush and invalidate ranges on non-coherent memory.
     vk::DeviceSize non_coherent_atom_size = 0;
+    /// minMemoryMapAlignment: the alignment of host pointers returned by vkMapMemory.
     std::size_t min_memory_map_alignment = 0;
+    /// minUniformBufferOffsetAlignment.
     vk::DeviceSize min_uniform_buffer_offset_alignment = 0;
+    /// minStorageBufferOffsetAlignment.
     vk::DeviceSize min_storage_buffer_offset_alignment = 0;
+    /// optimalBufferCopyOffsetAlignment.
     vk::DeviceSize optimal_buffer_copy_offset_alignment = 0;
+    /// optimalBufferCopyRowPitchAlignment.
     vk::DeviceSize optimal_buffer_copy_row_pitch_alignment = 0;
+    /// maxUniformBufferRange: the largest uniform buffer range a descriptor may cover.
     std::uint32_t max_uniform_buffer_range = 0;
+    /// maxStorageBufferRange: the largest storage buffer range a descriptor may cover.
     std::uint32_t max_storage_buffer_range = 0;
+    /// sparseAddressSpaceSize.
     vk::DeviceSize sparse_address_space_size = 0;
     std::optional<vk::DeviceSize> max_memory_allocation_size; ///< Vulkan 1.1 (maintenance3)
     std::optional<vk::DeviceSize> max_buffer_size;            ///< Vulkan 1.3 (maintenance4)
@@ -39,7 +50,7 @@ public:
 
     /// The vk::PhysicalDevice (not owned: it lives as long as the instance).
     [[nodiscard]] vk::PhysicalDevice handle() const noexcept;
-    /// Position in vkEnumeratePhysicalDevices order (what VW_DEVICE=<index> refers to).
+    /// Position in vkEnumeratePhysicalDevices order (what `VW_DEVICE=<index>` refers to).
     [[nodiscard]] std::uint32_t index() const noexcept;
     /// The device name, e.g. "NVIDIA H100 80GB HBM3" or "llvmpipe (LLVM 15.0.6, 256 bits)".
     [[nodiscard]] std::string_view name() const noexcept;
@@ -52,6 +63,7 @@ public:
     [[nodiscard]] std::string driver_version() const;
     /// The driver's name and info string when the device reports them (Vulkan 1.2), else "".
     [[nodiscard]] std::string_view driver_name() const noexcept;
+    /// The driver's info string when the device reports it (Vulkan 1.2), else "".
     [[nodiscard]] std::string_view driver_info() const noexcept;
     /// The core properties (limits, vendor and device IDs...).
     [[nodiscard]] const vk::PhysicalDeviceProperties &properties() const noexcept;

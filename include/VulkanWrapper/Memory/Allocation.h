@@ -53,8 +53,9 @@ protected:
         , m_allocation(allocation)
         , m_type(type)
         , m_object(object) {}
-    // Fills an empty object in place: the allocate path builds the final object first and
-    // adopts into it, with no temporary to move from and destroy.
+    /// Takes `allocation` and its `object` (a VkBuffer or VkImage), made by `allocator`, into
+    /// this empty object. The allocate path builds the final object first and adopts into it,
+    /// with no temporary to move from and destroy.
     void adopt(std::shared_ptr<const Allocator> allocator, VmaAllocation allocation,
                std::uint64_t object) noexcept {
         m_allocator = std::move(allocator);

@@ -93,6 +93,7 @@ public:
 
 private:
     friend class Allocator;
+    friend class Pool; // allocates from its VMA pool through the same constructor
 
     // Adopts `buffer` and `allocation`, made by `allocator`; `mapped` is the persistent mapping
     // of host-visible memory, `host_mappable` whether VMA allows the host to map it.

@@ -1,0 +1,166 @@
+#include "VulkanWrapper/Memory/PackedBuffer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "AllocatorInternals.h"
+#include "PackedState.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Memory/Pool.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/PhysicalDevice.h"
+
+namespace vw {
+
+namespace {
+
+bool is_power_of_two(vk::DeviceSize value) { return value != 0 && (value & (value - 1)) == 0; }
+
+vk::DeviceSize usage_alignment(const vk::PhysicalDeviceLimits &limits, vk::BufferUsageFlags usage,
+                               HostAccess access) {
+    using Bit = vk::BufferUsageFlagBits;
+    vk::DeviceSize alignment = 1;
+    if (usage & Bit::eUniformBuffer) alignment = std::max(alignment, limits.minUniformBufferOffsetAlignment);
+    if (usage & Bit::eStorageBuffer) alignment = std::max(alignment, limits.minStorageBufferOffsetAlignment);
+    if (usage & (Bit::eUniformTexelBuffer | Bit::eStorageTexelBuffer)) {
+        alignment = std::max(alignment, limits.minTexelBufferOffsetAlignment);
+    }
+    // Index offsets must be multiples of the index size, indirect ones of 4; vertex data is
+    // kept 4-aligned for its attributes.
+    if (usage & (Bit::eIndexBuffer | Bit::eIndirectBuffer | Bit::eVertexBuffer)) {
+        alignment = std::max<vk::DeviceSize>(alignment, 4);
+    }
+    if (access != HostAccess::None) alignment = std::max(alignment, limits.nonCoherentAtomSize);
+    // The limits are powers of two by the specification; a driver that breaks this still gets
+    // a power of two at least as large.
+    while (!is_power_of_two(alignment)) alignment += alignment & (~alignment + 1);
+    return alignment;
+}
+
+} // namespace
+
+PackedBufferBase::PackedBufferBase(std::shared_ptr<Allocator> allocator, vk::BufferUsageFlags usage,
+                                   HostAccess access, PackedBufferOptions options) {
+    if (!allocator) throw LogicError("PackedBuffer: the allocator is null");
+    if (!usage) throw LogicError("PackedBuffer: the usage is empty");
+    if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
+        access != HostAccess::Random) {
+        throw LogicError("PackedBuffer: host access is not a HostAccess value");
+    }
+    if (options.buffer_size == 0) throw LogicError("PackedBuffer: the buffer size is zero");
+    if (options.pool && options.pool->allocator() != allocator) {
+        throw LogicError("PackedBuffer: the pool belongs to another allocator");
+    }
+    if (options.pool && options.pool->host_access() != access) {
+        throw LogicError("PackedBuffer: the pool's host access differs from the packed buffer's");
+    }
+    if (!options.name.empty()) AllocatorInternals::validate_name(options.name, "PackedBuffer");
+    auto state = std::make_shared<detail::PackedState>();
+    state->alignment = usage_alignment(allocator->device()->physical_device().properties().limits,
+                                       usage, access);
+    state->allocator = std::move(allocator);
+    state->pool = std::move(options.pool);
+    state->usage = usage;
+    state->access = access;
+    state->buffer_size = options.buffer_size;
+    state->name = std::move(options.name);
+    m_state = std::move(state);
+}
+
+PackedBufferBase::~PackedBufferBase() = default;
+
+BufferSliceBase PackedBufferBase::allocate_bytes(vk::DeviceSize size_bytes, vk::DeviceSize alignment) {
+    if (!m_state) throw LogicError("PackedBuffer::allocate: the packed buffer is empty (moved from)");
+    if (size_bytes == 0) throw LogicError("PackedBuffer::allocate: the size is zero");
+    if (!is_power_of_two(alignment)) {
+        throw LogicError("PackedBuffer::allocate: the alignment " + std::to_string(alignment) +
+                         " is not a power of two");
+    }
+    detail::PackedState &state = *m_state;
+    VmaVirtualAllocationCreateInfo request{};
+    request.size = size_bytes;
+    request.alignment = std::max(alignment, state.alignment);
+
+    const std::lock_guard lock(state.mutex);
+    const auto hand_out = [&](std::size_t index, VmaVirtualAllocation allocation,
+                              vk::DeviceSize offset) {
+        detail::PackedState::Block &block = *state.blocks[index];
+        ++block.slices;
+        ++state.slice_count;
+        state.slice_bytes += size_bytes;
+        state.last_used = index;
+        return BufferSliceBase(m_state, &block, block.buffer.get(), allocation, offset, size_bytes);
+    };
+    const std::size_t count = state.blocks.size();
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t index = (state.last_used + i) % count;
+        VmaVirtualAllocation allocation = nullptr;
+        vk::DeviceSize offset = 0;
+        if (vmaVirtualAllocate(state.blocks[index]->ranges, &request, &allocation, &offset) == VK_SUCCESS) {
+            return hand_out(index, allocation, offset);
+        }
+    }
+
+    // No room: a new large buffer (of the slice's own size when it is larger).
+    const vk::DeviceSize buffer_size = std::max(state.buffer_size, size_bytes);
+    auto block = std::make_unique<detail::PackedState::Block>();
+    block->buffer = std::make_unique<BufferBase>(
+        state.pool ? state.pool->allocate_buffer(buffer_size, state.usage, state.access, state.name)
+                   : state.allocator->allocate_buffer(buffer_size, state.usage, state.access, state.name));
+    VmaVirtualBlockCreateInfo info{};
+    info.size = buffer_size;
+    check(vmaCreateVirtualBlock(&info, &block->ranges), "vmaCreateVirtualBlock");
+    VmaVirtualAllocation allocation = nullptr;
+    vk::DeviceSize offset = 0;
+    const VkResult result = vmaVirtualAllocate(block->ranges, &request, &allocation, &offset);
+    if (result != VK_SUCCESS) {
+        detail::PackedState::destroy(*block);
+        check(result, "vmaVirtualAllocate");
+    }
+    try {
+        state.blocks.push_back(std::move(block));
+    } catch (...) {
+        vmaVirtualFree(block->ranges, allocation);
+        detail::PackedState::destroy(*block);
+        throw;
+    }
+    return hand_out(state.blocks.size() - 1, allocation, offset);
+}
+
+vk::DeviceSize PackedBufferBase::alignment() const noexcept { return m_state ? m_state->alignment : 0; }
+
+vk::BufferUsageFlags PackedBufferBase::usage() const noexcept {
+    return m_state ? m_state->usage : vk::BufferUsageFlags{};
+}
+
+HostAccess PackedBufferBase::host_access() const noexcept {
+    return m_state ? m_state->access : HostAccess::None;
+}
+
+PackedBufferStatistics PackedBufferBase::statistics() const {
+    PackedBufferStatistics result;
+    if (!m_state) return result;
+    const std::lock_guard lock(m_state->mutex);
+    result.buffer_count = m_state->blocks.size();
+    for (const auto &block : m_state->blocks) result.buffer_bytes += block->buffer->size_bytes();
+    result.slice_count = m_state->slice_count;
+    result.slice_bytes = m_state->slice_bytes;
+    return result;
+}
+
+void PackedBufferBase::trim() {
+    if (!m_state) return;
+    std::vector<std::unique_ptr<detail::PackedState::Block>> unused;
+    {
+        const std::lock_guard lock(m_state->mutex);
+        auto &blocks = m_state->blocks;
+        for (auto &block : blocks) {
+            if (block->slices == 0) unused.push_back(std::move(block));
+        }
+        std::erase(blocks, nullptr);
+        m_state->last_used = 0;
+    }
+    for (auto &block : unused) detail::PackedState::destroy(*block);
+}
+
+} // namespace vw

@@ -205,6 +205,7 @@ TEST_F(PoolTests, TheJsonTheMemoryMapAndTheReportNameThePool) {
     const std::string report = map.report();
     EXPECT_NE(report.find("Pool 'uniforms'"), std::string::npos) << report;
     EXPECT_NE(report.find("Pool (unnamed)"), std::string::npos) << report;
+    EXPECT_NE(map.svg().find("uniforms"), std::string::npos); // the block's caption and tooltip
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include <vulkan/vulkan.hpp>
 
@@ -22,16 +23,38 @@ namespace detail {
 class PackedState;
 } // namespace detail
 
-/// How a PackedBuffer gets its large buffers.
-struct PackedBufferOptions {
+/// How a PackedBuffer gets its large buffers: `PackedBufferOptions().setBufferSize(1 << 20)`.
+/// A plain value; validated by the PackedBuffer constructor.
+class PackedBufferOptions {
+public:
     /// Size of each large buffer in bytes (default 16 MiB); a slice larger than this gets a
     /// buffer of its own size.
-    vk::DeviceSize buffer_size = vk::DeviceSize{16} << 20;
-    /// A pool to allocate the large buffers from (its host access must match); null for the
-    /// allocator's default pools.
-    std::shared_ptr<Pool> pool;
+    PackedBufferOptions &setBufferSize(vk::DeviceSize bytes) {
+        m_buffer_size = bytes;
+        return *this;
+    }
+    /// A pool to allocate the large buffers from (its host access must match); null (the
+    /// default) for the allocator's default pools.
+    PackedBufferOptions &setPool(std::shared_ptr<Pool> pool) {
+        m_pool = std::move(pool);
+        return *this;
+    }
     /// Names the large buffers in reports, the JSON and the memory map ("" for none).
-    std::string name;
+    PackedBufferOptions &setName(std::string name) {
+        m_name = std::move(name);
+        return *this;
+    }
+    /// The large buffers' size.
+    [[nodiscard]] vk::DeviceSize buffer_size() const noexcept { return m_buffer_size; }
+    /// The pool they come from (null: the default pools).
+    [[nodiscard]] const std::shared_ptr<Pool> &pool() const noexcept { return m_pool; }
+    /// Their name.
+    [[nodiscard]] const std::string &name() const noexcept { return m_name; }
+
+private:
+    vk::DeviceSize m_buffer_size = vk::DeviceSize{16} << 20;
+    std::shared_ptr<Pool> m_pool;
+    std::string m_name;
 };
 
 /// What a packed buffer holds now.

@@ -47,23 +47,23 @@ PackedBufferBase::PackedBufferBase(std::shared_ptr<Allocator> allocator, vk::Buf
         access != HostAccess::Random) {
         throw LogicError("PackedBuffer: host access is not a HostAccess value");
     }
-    if (options.buffer_size == 0) throw LogicError("PackedBuffer: the buffer size is zero");
-    if (options.pool && options.pool->allocator() != allocator) {
+    if (options.buffer_size() == 0) throw LogicError("PackedBuffer: the buffer size is zero");
+    if (options.pool() && options.pool()->allocator() != allocator) {
         throw LogicError("PackedBuffer: the pool belongs to another allocator");
     }
-    if (options.pool && options.pool->host_access() != access) {
+    if (options.pool() && options.pool()->host_access() != access) {
         throw LogicError("PackedBuffer: the pool's host access differs from the packed buffer's");
     }
-    if (!options.name.empty()) AllocatorInternals::validate_name(options.name, "PackedBuffer");
+    if (!options.name().empty()) AllocatorInternals::validate_name(options.name(), "PackedBuffer");
     auto state = std::make_shared<detail::PackedState>();
     state->alignment = usage_alignment(allocator->device()->physical_device().properties().limits,
                                        usage, access);
     state->allocator = std::move(allocator);
-    state->pool = std::move(options.pool);
+    state->pool = options.pool();
     state->usage = usage;
     state->access = access;
-    state->buffer_size = options.buffer_size;
-    state->name = std::move(options.name);
+    state->buffer_size = options.buffer_size();
+    state->name = options.name();
     m_state = std::move(state);
 }
 

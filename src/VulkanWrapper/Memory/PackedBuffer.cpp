@@ -5,39 +5,13 @@
 
 #include "AllocatorInternals.h"
 #include "PackedState.h"
+#include "UsageAlignment.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/Pool.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/PhysicalDevice.h"
 
 namespace vw {
-
-namespace {
-
-bool is_power_of_two(vk::DeviceSize value) { return value != 0 && (value & (value - 1)) == 0; }
-
-vk::DeviceSize usage_alignment(const vk::PhysicalDeviceLimits &limits, vk::BufferUsageFlags usage,
-                               HostAccess access) {
-    using Bit = vk::BufferUsageFlagBits;
-    vk::DeviceSize alignment = 1;
-    if (usage & Bit::eUniformBuffer) alignment = std::max(alignment, limits.minUniformBufferOffsetAlignment);
-    if (usage & Bit::eStorageBuffer) alignment = std::max(alignment, limits.minStorageBufferOffsetAlignment);
-    if (usage & (Bit::eUniformTexelBuffer | Bit::eStorageTexelBuffer)) {
-        alignment = std::max(alignment, limits.minTexelBufferOffsetAlignment);
-    }
-    // Index offsets must be multiples of the index size, indirect ones of 4; vertex data is
-    // kept 4-aligned for its attributes.
-    if (usage & (Bit::eIndexBuffer | Bit::eIndirectBuffer | Bit::eVertexBuffer)) {
-        alignment = std::max<vk::DeviceSize>(alignment, 4);
-    }
-    if (access != HostAccess::None) alignment = std::max(alignment, limits.nonCoherentAtomSize);
-    // The limits are powers of two by the specification; a driver that breaks this still gets
-    // a power of two at least as large.
-    while (!is_power_of_two(alignment)) alignment += alignment & (~alignment + 1);
-    return alignment;
-}
-
-} // namespace
 
 PackedBufferBase::PackedBufferBase(std::shared_ptr<Allocator> allocator, vk::BufferUsageFlags usage,
                                    HostAccess access, PackedBufferOptions options) {
@@ -56,7 +30,7 @@ PackedBufferBase::PackedBufferBase(std::shared_ptr<Allocator> allocator, vk::Buf
     }
     if (!options.name().empty()) AllocatorInternals::validate_name(options.name(), "PackedBuffer");
     auto state = std::make_shared<detail::PackedState>();
-    state->alignment = usage_alignment(allocator->device()->physical_device().properties().limits,
+    state->alignment = detail::usage_alignment(allocator->device()->physical_device().properties().limits,
                                        usage, access);
     state->allocator = std::move(allocator);
     state->pool = options.pool();
@@ -72,7 +46,7 @@ PackedBufferBase::~PackedBufferBase() = default;
 BufferSliceBase PackedBufferBase::allocate_bytes(vk::DeviceSize size_bytes, vk::DeviceSize alignment) {
     if (!m_state) throw LogicError("PackedBuffer::allocate: the packed buffer is empty (moved from)");
     if (size_bytes == 0) throw LogicError("PackedBuffer::allocate: the size is zero");
-    if (!is_power_of_two(alignment)) {
+    if (!detail::is_power_of_two(alignment)) {
         throw LogicError("PackedBuffer::allocate: the alignment " + std::to_string(alignment) +
                          " is not a power of two");
     }

@@ -137,6 +137,22 @@ TEST_F(PackedBufferTests, ADroppedSlicesRangeIsReused) {
     EXPECT_EQ(packed.statistics().slice_count, 2u);
 }
 
+TEST_F(PackedBufferTests, SlicesKeepTheMemoryAliveAfterThePackedBufferIsGone) {
+    UniformPack::Slice kept;
+    {
+        UniformPack packed(allocator);
+        kept = packed.allocate(8);
+        auto dropped = packed.allocate(8);
+        kept.write(std::vector<std::uint32_t>(8, 42u), 0);
+        UniformPack moved_to(allocator);
+        moved_to = std::move(packed); // the moved-to one's own (empty) state goes at once
+    }
+    EXPECT_EQ(kept.read_as_vector(0, 8), std::vector<std::uint32_t>(8, 42u));
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 1u);
+    kept = {};
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 0u); // freed with the last slice
+}
+
 TEST_F(PackedBufferTests, RandomAllocationsAndFreesNeverOverlapAndKeepTheirContents) {
     PackedBuffer<std::byte, true, StorageBufferUsage> packed(allocator, PackedBufferOptions().setBufferSize(256 * KiB));
     struct Live {

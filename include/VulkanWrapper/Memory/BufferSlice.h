@@ -82,12 +82,12 @@ protected:
 
 private:
     friend class PackedBufferBase;
-    BufferSliceBase(std::shared_ptr<detail::PackedState> state, void *block, BufferBase *buffer,
+    BufferSliceBase(detail::PackedState *state, void *block, BufferBase *buffer,
                     VmaVirtualAllocation allocation, vk::DeviceSize offset,
                     vk::DeviceSize size) noexcept;
     void release() noexcept;
 
-    std::shared_ptr<detail::PackedState> m_state;
+    detail::PackedState *m_state = nullptr; // counted under the state's lock, not atomically
     void *m_block = nullptr;
     BufferBase *m_buffer = nullptr;
     VmaVirtualAllocation m_allocation = nullptr;

@@ -88,9 +88,9 @@ public:
     PackedBufferBase(std::shared_ptr<Allocator> allocator, vk::BufferUsageFlags usage,
                      HostAccess access, PackedBufferOptions options = {});
     /// Takes `other`'s buffers; `other` is left empty (allocating from it is a LogicError).
-    PackedBufferBase(PackedBufferBase &&other) noexcept = default;
+    PackedBufferBase(PackedBufferBase &&other) noexcept;
     /// Takes `other`'s buffers; slices made from the old ones keep them alive.
-    PackedBufferBase &operator=(PackedBufferBase &&other) noexcept = default;
+    PackedBufferBase &operator=(PackedBufferBase &&other) noexcept;
     PackedBufferBase(const PackedBufferBase &) = delete;
     PackedBufferBase &operator=(const PackedBufferBase &) = delete;
     /// Live slices keep the memory alive; it is freed with the last of them.
@@ -114,7 +114,7 @@ public:
     void trim();
 
 private:
-    std::shared_ptr<detail::PackedState> m_state;
+    detail::PackedState *m_state = nullptr; // owned with the live slices (see PackedState)
 };
 
 /// A PackedBuffer of `T` elements: slices are BufferSlice<T, HostVisible, Usage, Access>, the

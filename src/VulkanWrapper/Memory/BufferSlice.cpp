@@ -6,10 +6,10 @@
 
 namespace vw {
 
-BufferSliceBase::BufferSliceBase(std::shared_ptr<detail::PackedState> state, void *block,
+BufferSliceBase::BufferSliceBase(detail::PackedState *state, void *block,
                                  BufferBase *buffer, VmaVirtualAllocation allocation,
                                  vk::DeviceSize offset, vk::DeviceSize size) noexcept
-    : m_state(std::move(state))
+    : m_state(state)
     , m_block(block)
     , m_buffer(buffer)
     , m_allocation(allocation)
@@ -17,7 +17,7 @@ BufferSliceBase::BufferSliceBase(std::shared_ptr<detail::PackedState> state, voi
     , m_size(size) {}
 
 BufferSliceBase::BufferSliceBase(BufferSliceBase &&other) noexcept
-    : m_state(std::move(other.m_state))
+    : m_state(std::exchange(other.m_state, nullptr))
     , m_block(std::exchange(other.m_block, nullptr))
     , m_buffer(std::exchange(other.m_buffer, nullptr))
     , m_allocation(std::exchange(other.m_allocation, nullptr))
@@ -27,7 +27,7 @@ BufferSliceBase::BufferSliceBase(BufferSliceBase &&other) noexcept
 BufferSliceBase &BufferSliceBase::operator=(BufferSliceBase &&other) noexcept {
     if (this != &other) {
         release();
-        m_state = std::move(other.m_state);
+        m_state = std::exchange(other.m_state, nullptr);
         m_block = std::exchange(other.m_block, nullptr);
         m_buffer = std::exchange(other.m_buffer, nullptr);
         m_allocation = std::exchange(other.m_allocation, nullptr);
@@ -41,8 +41,8 @@ BufferSliceBase::~BufferSliceBase() { release(); }
 
 void BufferSliceBase::release() noexcept {
     if (m_buffer == nullptr) return;
-    m_state->free(m_block, m_allocation, m_size);
-    m_state.reset();
+    detail::PackedState::free(m_state, m_block, m_allocation, m_offset, m_size);
+    m_state = nullptr;
     m_block = nullptr;
     m_buffer = nullptr;
     m_allocation = nullptr;

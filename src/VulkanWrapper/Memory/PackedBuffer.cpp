@@ -29,7 +29,7 @@ PackedBufferBase::PackedBufferBase(std::shared_ptr<Allocator> allocator, vk::Buf
         throw LogicError("PackedBuffer: the pool's host access differs from the packed buffer's");
     }
     if (!options.name().empty()) AllocatorInternals::validate_name(options.name(), "PackedBuffer");
-    auto state = std::make_shared<detail::PackedState>();
+    auto state = std::make_unique<detail::PackedState>();
     state->alignment = detail::usage_alignment(allocator->device()->physical_device().properties().limits,
                                        usage, access);
     state->allocator = std::move(allocator);
@@ -37,11 +37,25 @@ PackedBufferBase::PackedBufferBase(std::shared_ptr<Allocator> allocator, vk::Buf
     state->usage = usage;
     state->access = access;
     state->buffer_size = options.buffer_size();
+    state->max_cached_size = options.buffer_size() / 4;
     state->name = options.name();
-    m_state = std::move(state);
+    m_state = state.release();
 }
 
-PackedBufferBase::~PackedBufferBase() = default;
+PackedBufferBase::PackedBufferBase(PackedBufferBase &&other) noexcept
+    : m_state(std::exchange(other.m_state, nullptr)) {}
+
+PackedBufferBase &PackedBufferBase::operator=(PackedBufferBase &&other) noexcept {
+    if (this != &other) {
+        if (m_state != nullptr) detail::PackedState::disown(m_state);
+        m_state = std::exchange(other.m_state, nullptr);
+    }
+    return *this;
+}
+
+PackedBufferBase::~PackedBufferBase() {
+    if (m_state != nullptr) detail::PackedState::disown(m_state);
+}
 
 BufferSliceBase PackedBufferBase::allocate_bytes(vk::DeviceSize size_bytes, vk::DeviceSize alignment) {
     if (!m_state) throw LogicError("PackedBuffer::allocate: the packed buffer is empty (moved from)");
@@ -65,14 +79,28 @@ BufferSliceBase PackedBufferBase::allocate_bytes(vk::DeviceSize size_bytes, vk::
         state.last_used = index;
         return BufferSliceBase(m_state, &block, block.buffer.get(), allocation, offset, size_bytes);
     };
+    if (detail::PackedState::Bin *bin = state.find_bin(size_bytes);
+        bin != nullptr && !bin->ranges.empty() && bin->ranges.back().offset % request.alignment == 0) {
+        const detail::PackedState::Cached range = bin->ranges.back();
+        bin->ranges.pop_back();
+        ++state.slice_count;
+        state.slice_bytes += size_bytes;
+        return BufferSliceBase(m_state, range.block, range.block->buffer.get(), range.allocation,
+                               range.offset, size_bytes);
+    }
     const std::size_t count = state.blocks.size();
-    for (std::size_t i = 0; i < count; ++i) {
-        const std::size_t index = (state.last_used + i) % count;
-        VmaVirtualAllocation allocation = nullptr;
-        vk::DeviceSize offset = 0;
-        if (vmaVirtualAllocate(state.blocks[index]->ranges, &request, &allocation, &offset) == VK_SUCCESS) {
-            return hand_out(index, allocation, offset);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t index = (state.last_used + i) % count;
+            VmaVirtualAllocation allocation = nullptr;
+            vk::DeviceSize offset = 0;
+            if (vmaVirtualAllocate(state.blocks[index]->ranges, &request, &allocation, &offset) ==
+                VK_SUCCESS) {
+                return hand_out(index, allocation, offset);
+            }
         }
+        // Cached ranges of other sizes may be what is missing: give them back before growing.
+        state.flush_bins();
     }
 
     // No room: a new large buffer (of the slice's own size when it is larger).
@@ -127,6 +155,7 @@ void PackedBufferBase::trim() {
     std::vector<std::unique_ptr<detail::PackedState::Block>> unused;
     {
         const std::lock_guard lock(m_state->mutex);
+        m_state->flush_bins();
         auto &blocks = m_state->blocks;
         for (auto &block : blocks) {
             if (block->slices == 0) unused.push_back(std::move(block));

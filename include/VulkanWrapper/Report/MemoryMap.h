@@ -97,7 +97,8 @@ struct SvgOptions {
 /// What the JSON must hold (the shape VMA 3.x writes, docs/statistics.md): a `DefaultPools`
 /// object of `"Type <index>"` members, each with a `Blocks` object (block id -> block with
 /// `TotalBytes` and `Suballocations`) and a `DedicatedAllocations` array; optionally
-/// `CustomPools`. Sizes, offsets and usage flags are plain non-negative JSON integers that fit
+/// `CustomPools` (per memory type, an array of pools shaped like a default pool, each with an
+/// optional string `Name` "<index> - <name>" and an optional `PreferredBlockSize`). Sizes, offsets and usage flags are plain non-negative JSON integers that fit
 /// in 64 bits; block ids and memory type indices are decimal and fit in 32 bits. Anything else
 /// — malformed JSON, a missing or mistyped member, a negative, fractional or exponent-form
 /// number, or one past 2^64 - 1 — is a LogicError whose message names the offending member;

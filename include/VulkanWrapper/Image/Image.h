@@ -16,6 +16,7 @@ namespace vw {
 
 class Allocator;
 class Device;
+class Pool;
 
 /// The aspects of a format: colour, depth, stencil or depth|stencil.
 [[nodiscard]] vk::ImageAspectFlags aspect_of(vk::Format format) noexcept;
@@ -130,6 +131,13 @@ public:
     ImageBuilder &setUsage(vk::ImageUsageFlags usage);
     /// A name for the image (optional; see Image::set_name). Validated by build().
     ImageBuilder &setName(std::string name);
+    /// Allocates the image from `pool` (a vw::Pool of the same allocator, device-local)
+    /// instead of the allocator's default pools; the image then holds the pool alive. Null
+    /// (the default) for the default pools. Validated by build(): LogicError for a pool of
+    /// another allocator or a host-visible one; NotSupportedError when the image's memory
+    /// requirements exclude the pool's memory type; OutOfMemoryError naming the pool when it
+    /// is full.
+    ImageBuilder &setPool(std::shared_ptr<Pool> pool);
 
     /// Validates and creates the image in device-local memory. LogicError naming the field;
     /// NotSupportedError for a format, usage, extent, level or layer count, or sample count
@@ -140,6 +148,7 @@ public:
 private:
     std::shared_ptr<Device> m_device;
     std::shared_ptr<Allocator> m_allocator;
+    std::shared_ptr<Pool> m_pool;
     vk::Format m_format = vk::Format::eUndefined;
     std::optional<vk::Extent3D> m_extent;
     std::uint32_t m_mip_levels = 1;

@@ -24,6 +24,7 @@ class Device;
 class Instance;
 
 class AllocatorBuilder;
+class Pool;
 
 /// One device's memory allocator, built on the Vulkan Memory Allocator (VMA). Thread-safe:
 /// any number of threads may allocate and free at once (VMA's own locking). Owned through
@@ -126,10 +127,11 @@ public:
 
 private:
     friend class AllocatorBuilder;
-    // allocate_buffer()'s work, into `into`, which must be empty; throws as allocate_buffer(),
-    // leaving `into` empty.
+    friend class Pool;
+    // allocate_buffer()'s work (Pool::allocate_buffer()'s with `pool`), into `into`, which must
+    // be empty; throws as allocate_buffer(), leaving `into` empty.
     void create_buffer(BufferBase &into, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
-                       HostAccess access, std::string_view name);
+                       HostAccess access, std::string_view name, const Pool *pool = nullptr);
     friend class AllocatorInternals;
 
     explicit Allocator(const AllocatorBuilder &builder);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <vulkan/vulkan.hpp>
@@ -76,6 +77,18 @@ struct HeapBudget {
     vk::DeviceSize allocation_bytes = 0;
     /// True when budget and usage are an estimate (no VK_EXT_memory_budget).
     bool is_estimate = true;
+};
+
+/// One custom pool (vw::Pool, or a block list of one in the memory map): what it holds.
+struct PoolStatistics {
+    /// The pool's name ("" when unnamed).
+    std::string name;
+    /// The memory type its blocks live in.
+    std::uint32_t memory_type = 0;
+    /// Size of its blocks (VMA's preferred block size for the pool).
+    vk::DeviceSize block_size = 0;
+    /// Its blocks and the allocations made from them.
+    MemoryStatistics memory;
 };
 
 /// A snapshot of the allocator: in total, per heap and per memory type.

@@ -53,6 +53,9 @@ struct AllocationRecord {
     std::optional<std::uint32_t> block_id;
     /// The buffer or image usage flags the resource was created with (0 when unknown).
     std::uint64_t usage = 0;
+    /// The custom pool (vw::Pool) it was allocated from: its name ("" when unnamed);
+    /// std::nullopt for the allocator's default pools.
+    std::optional<std::string> pool;
 };
 
 /// A range of a block that nothing occupies.
@@ -73,6 +76,9 @@ struct MemoryBlock {
     std::vector<AllocationRecord> allocations;
     /// Its free ranges, by offset.
     std::vector<FreeRange> free_ranges;
+    /// The custom pool (vw::Pool) the block belongs to: its name ("" when unnamed);
+    /// std::nullopt for the allocator's default pools.
+    std::optional<std::string> pool;
 };
 
 /// The allocator's memory of one memory type: its blocks and its dedicated allocations.
@@ -107,7 +113,8 @@ struct SvgOptions {
 /// What the JSON must hold (the shape VMA 3.x writes, docs/statistics.md): a `DefaultPools`
 /// object of `"Type <index>"` members, each with a `Blocks` object (block id -> block with
 /// `TotalBytes` and `Suballocations`) and a `DedicatedAllocations` array; optionally
-/// `CustomPools`. Sizes, offsets and usage flags are plain non-negative JSON integers that fit
+/// `CustomPools` (per memory type, an array of pools shaped like a default pool, each with an
+/// optional string `Name` "<index> - <name>" and an optional `PreferredBlockSize`). Sizes, offsets and usage flags are plain non-negative JSON integers that fit
 /// in 64 bits; block ids and memory type indices are decimal and fit in 32 bits. Anything else
 /// — malformed JSON, a missing or mistyped member, a negative, fractional or exponent-form
 /// number, or one past 2^64 - 1 — is a LogicError whose message names the offending member;
@@ -146,11 +153,18 @@ public:
     /// Every live allocation (the live-allocation report), largest first, then by name; a
     /// copy the caller owns. Throws std::bad_alloc only.
     [[nodiscard]] std::vector<AllocationRecord> allocations() const;
+    /// Every custom pool (vw::Pool) of the allocator, by memory type then creation order: its
+    /// name (the part of VMA's `Name` after "<index> - ", "" when unnamed), memory type,
+    /// block size (VMA's `PreferredBlockSize`, 0 when absent) and the totals of its blocks and
+    /// dedicated allocations, computed from the map as totals() is. Empty pools are listed
+    /// too. A copy the caller owns; throws std::bad_alloc only.
+    [[nodiscard]] std::vector<PoolStatistics> pools() const { return m_pools; }
     /// Totals computed from the map itself: blocks (dedicated allocations count as blocks, as
     /// in Allocator::statistics()), allocations, and their bytes. Does not fail.
     [[nodiscard]] MemoryStatistics totals() const noexcept;
 
-    /// The live-allocation report as a text table: a line of totals, a header line, then one
+    /// The live-allocation report as a text table: a line of totals, one line per custom pool
+    /// (name, memory type, block size, its allocations and blocks), a header line, then one
     /// line per allocation, largest first, with its size, kind, memory type, heap, block and
     /// offset ("dedicated" and "-" for dedicated allocations) and name ("(unnamed)" when it
     /// has none). At most `max_rows` allocations are listed, followed by a line
@@ -171,6 +185,7 @@ private:
     std::string m_device_name;
     std::vector<MemoryTypeMap> m_types;
     std::vector<HeapBudget> m_budgets;
+    std::vector<PoolStatistics> m_pools;
 };
 
 } // namespace vw

@@ -10,6 +10,7 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Memory/BufferSlice.h"
 #include "VulkanWrapper/Transfer/PendingDownload.h"
 #include "VulkanWrapper/Transfer/TransferTicket.h"
 #include "VulkanWrapper/Utils/Error.h" // the errors its calls document
@@ -124,6 +125,50 @@ public:
         if (count == static_cast<std::size_t>(-1)) count = first <= buffer.size() ? buffer.size() - first : 0;
         check_elements(buffer.size(), first, count, "Transfer::download_async");
         return PendingDownload<T>(download_bytes_async(buffer, first * sizeof(T), count * sizeof(T)));
+    }
+
+    /// Copies `data` into a slice of a packed buffer from element `first_element` on; returns
+    /// when done. The byte-level upload into the slice's buffer at its offset; LogicError,
+    /// nothing written, when the slice is empty or the range leaves it.
+    template <typename SliceType>
+        requires std::derived_from<SliceType, BufferSliceBase>
+    void upload(SliceType &slice, std::span<const typename SliceType::type> data,
+                std::size_t first_element = 0) {
+        upload_async(slice, data, first_element).wait();
+    }
+
+    /// Like the slice upload above, but returns as soon as `data` has been read.
+    template <typename SliceType>
+        requires std::derived_from<SliceType, BufferSliceBase>
+    [[nodiscard]] TransferTicket upload_async(SliceType &slice,
+                                              std::span<const typename SliceType::type> data,
+                                              std::size_t first_element = 0) {
+        using T = typename SliceType::type;
+        check_elements(slice.size(), first_element, data.size(), "Transfer::upload");
+        return upload_bytes_async(slice.buffer(), std::as_bytes(data),
+                                  slice.offset() + first_element * sizeof(T));
+    }
+
+    /// The whole slice, read back from the device. LogicError when the slice is empty.
+    template <typename SliceType>
+        requires std::derived_from<SliceType, BufferSliceBase>
+    [[nodiscard]] std::vector<typename SliceType::type> download(const SliceType &slice) {
+        return download(slice, 0, slice.size());
+    }
+
+    /// `count` elements of a slice from element `first` on. LogicError when the slice is
+    /// empty or the range leaves it.
+    template <typename SliceType>
+        requires std::derived_from<SliceType, BufferSliceBase>
+    [[nodiscard]] std::vector<typename SliceType::type> download(const SliceType &slice,
+                                                                 std::size_t first,
+                                                                 std::size_t count) {
+        using T = typename SliceType::type;
+        check_elements(slice.size(), first, count, "Transfer::download");
+        std::vector<T> result(count);
+        download_bytes(slice.buffer(), std::as_writable_bytes(std::span(result)),
+                       slice.offset() + first * sizeof(T));
+        return result;
     }
 
     /// Byte-level form of download_async().

@@ -9,6 +9,7 @@
 
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Memory/Pool.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 
@@ -203,9 +204,21 @@ ImageBuilder &ImageBuilder::setName(std::string name) {
     return *this;
 }
 
+ImageBuilder &ImageBuilder::setPool(std::shared_ptr<Pool> pool) {
+    m_pool = std::move(pool);
+    return *this;
+}
+
 std::unique_ptr<Image> ImageBuilder::build() const {
     if (!m_device) throw LogicError("ImageBuilder: device is missing (setDevice)");
     if (!m_allocator) throw LogicError("ImageBuilder: allocator is missing (setAllocator)");
+    if (m_pool && m_pool->allocator() != m_allocator) {
+        throw LogicError("ImageBuilder: the pool belongs to another allocator (setPool)");
+    }
+    if (m_pool && m_pool->host_access() != HostAccess::None) {
+        throw LogicError("ImageBuilder: the pool is host-visible; images need a device-local "
+                         "pool (setPool)");
+    }
     if (m_allocator->device() != m_device) {
         throw LogicError("ImageBuilder: the allocator belongs to another device");
     }
@@ -321,6 +334,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     if (!m_allocator->allows_over_subscription()) {
         allocation_info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
     }
+    if (m_pool) allocation_info.pool = m_pool->handle();
     // An image larger than every heap it may live in cannot be allocated: refused here, since
     // VMA would pass the size to vkAllocateMemory, which must not be asked for more than a heap.
     const auto requirements = image_requirements(*m_device, image_info);
@@ -349,6 +363,14 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     VmaAllocationInfo info{};
     const VkResult result = vmaCreateImage(m_allocator->handle(), &image_info, &allocation_info,
                                            &image, &allocation, &info);
+    if (m_pool && (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY)) {
+        throw m_pool->full_error(static_cast<vk::Result>(result), "vmaCreateImage",
+                                 requested.value_or(0));
+    }
+    if (m_pool && result == VK_ERROR_FEATURE_NOT_PRESENT) {
+        throw NotSupportedError("ImageBuilder: the image's memory requirements exclude memory type " +
+                                std::to_string(m_pool->memory_type_index()) + " of its pool (setPool)");
+    }
     if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) {
         std::uint32_t memory_type = UINT32_MAX; // best effort, as image_requirements()
         if (vmaFindMemoryTypeIndexForImageInfo(m_allocator->handle(), &image_info,
@@ -365,7 +387,10 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         vmaDestroyImage(m_allocator->handle(), image, allocation);
         throw *error;
     }
-    *result_image = Image(m_allocator, image, allocation, description);
+    // From a pool, the image shares the pool's ownership (which holds the allocator).
+    std::shared_ptr<const Allocator> owner =
+        m_pool ? std::shared_ptr<const Allocator>(m_pool, m_allocator.get()) : m_allocator;
+    *result_image = Image(std::move(owner), image, allocation, description);
     AllocatorInternals::check_invariants("vmaCreateImage"); // `result_image` frees the image
     if (!m_name.empty()) result_image->set_name(m_name);
     return result_image;

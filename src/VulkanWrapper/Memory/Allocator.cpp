@@ -1,4 +1,5 @@
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Memory/Pool.h"
 
 #include <algorithm>
 #include <array>
@@ -89,25 +90,35 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsage
 
 void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
                               vk::BufferUsageFlags usage, HostAccess access,
-                              std::string_view name) {
-    if (size_bytes == 0) throw LogicError("Allocator::allocate_buffer: the size is zero");
-    if (!usage) throw LogicError("Allocator::allocate_buffer: the usage is empty");
-    if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
-        access != HostAccess::Random) {
-        throw LogicError("Allocator::allocate_buffer: host access is not a HostAccess value");
+                              std::string_view name, const Pool *pool) {
+    const char *operation = pool == nullptr ? "Allocator::allocate_buffer" : "Pool::allocate_buffer";
+    const auto refuse = [operation](const std::string &why) {
+        return LogicError(std::string(operation) + ": " + why);
+    };
+    if (size_bytes == 0) throw refuse("the size is zero");
+    if (!usage) throw refuse("the usage is empty");
+    if (pool != nullptr) {
+        if (access != pool->host_access()) {
+            throw refuse("the buffer's host access differs from pool " + pool->label() + "'s");
+        }
+    } else if (access != HostAccess::None && access != HostAccess::SequentialWrite &&
+               access != HostAccess::Random) {
+        throw refuse("host access is not a HostAccess value");
     }
     if ((usage & vk::BufferUsageFlagBits::eShaderDeviceAddress) &&
         !m_device->buffer_device_address_enabled()) {
-        throw LogicError("Allocator::allocate_buffer: ShaderDeviceAddressUsage needs the "
-                         "bufferDeviceAddress feature, which " +
-                         std::string(m_device->physical_device().name()) + " lacks");
+        throw refuse("ShaderDeviceAddressUsage needs the bufferDeviceAddress feature, which " +
+                     std::string(m_device->physical_device().name()) + " lacks");
     }
     if (size_bytes > m_max_buffer_size) {
-        throw LogicError("Allocator::allocate_buffer: " + std::to_string(size_bytes) +
-                         " bytes exceed the device's maxBufferSize of " +
-                         std::to_string(m_max_buffer_size));
+        throw refuse(std::to_string(size_bytes) + " bytes exceed the device's maxBufferSize of " +
+                     std::to_string(m_max_buffer_size));
     }
-    if (!name.empty()) validate_name(name, "Allocator::allocate_buffer");
+    if (!name.empty()) validate_name(name, operation);
+    if (pool != nullptr && size_bytes > pool->block_size()) {
+        throw pool->full_error(vk::Result::eErrorOutOfDeviceMemory,
+                               "Pool::allocate_buffer (the size exceeds the block size)", size_bytes);
+    }
 
     VkBufferCreateInfo buffer_info{};
     buffer_info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
@@ -121,26 +132,35 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
     }
 
     VmaAllocationCreateInfo allocation_info = allocation_create_info(access);
-    if (size_bytes > m_smallest_heap) [[unlikely]] {
-        // VMA would pass a size beyond the whole heap to vkAllocateMemory (invalid usage, and
-        // some drivers then succeed); with over-subscription no budget check stops it first.
-        std::uint32_t memory_type = UINT32_MAX;
-        if (vmaFindMemoryTypeIndexForBufferInfo(m_allocator, &buffer_info, &allocation_info,
-                                                &memory_type) == VK_SUCCESS) {
-            const auto &memory = m_device->physical_device().memory_properties();
-            if (size_bytes > memory.memoryHeaps[memory.memoryTypes[memory_type].heapIndex].size) {
-                throw out_of_memory(vk::Result::eErrorOutOfDeviceMemory, "Allocator::allocate_buffer",
-                                    size_bytes, memory_type, std::source_location::current());
+    std::shared_ptr<const Allocator> owner;
+    if (pool != nullptr) {
+        allocation_info.pool = pool->handle();
+        // Shares the pool's ownership and points at this allocator: the buffer keeps its pool
+        // (and through it the allocator) alive.
+        owner = std::shared_ptr<const Allocator>(pool->shared_from_this(), this);
+    } else {
+        if (size_bytes > m_smallest_heap) [[unlikely]] {
+            // VMA would pass a size beyond the whole heap to vkAllocateMemory (invalid usage,
+            // and some drivers then succeed); with over-subscription no budget check stops it.
+            std::uint32_t memory_type = UINT32_MAX;
+            if (vmaFindMemoryTypeIndexForBufferInfo(m_allocator, &buffer_info, &allocation_info,
+                                                    &memory_type) == VK_SUCCESS) {
+                const auto &memory = m_device->physical_device().memory_properties();
+                if (size_bytes > memory.memoryHeaps[memory.memoryTypes[memory_type].heapIndex].size) {
+                    throw out_of_memory(vk::Result::eErrorOutOfDeviceMemory, operation, size_bytes,
+                                        memory_type, std::source_location::current());
+                }
             }
         }
+        if (size_bytes > m_dedicated_threshold) {
+            // Chosen here rather than left to VMA's size heuristic, so that VMA checks the
+            // budget before allocating (it does so only for explicitly dedicated memory).
+            allocation_info.flags |= VMA_ALLOCATION_CREATE_DEDICATED_MEMORY_BIT;
+        }
+        // Taken before anything is allocated: it throws for an allocator not owned by a
+        // shared_ptr.
+        owner = shared_from_this();
     }
-    if (size_bytes > m_dedicated_threshold) {
-        // Chosen here rather than left to VMA's size heuristic, so that VMA checks the budget
-        // before allocating (it does so only for explicitly dedicated memory).
-        allocation_info.flags |= VMA_ALLOCATION_CREATE_DEDICATED_MEMORY_BIT;
-    }
-    // Taken before anything is allocated: it throws for an allocator not owned by a shared_ptr.
-    std::shared_ptr<const Allocator> self = shared_from_this();
 
     VkBuffer buffer = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
@@ -148,6 +168,7 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
     const VkResult result =
         vmaCreateBuffer(m_allocator, &buffer_info, &allocation_info, &buffer, &allocation, &info);
     if (is_out_of_memory(result)) {
+        if (pool != nullptr) throw pool->full_error(static_cast<vk::Result>(result), "vmaCreateBuffer", size_bytes);
         // Only to name the heap in the error: if even this fails, the heap stays unnamed.
         std::uint32_t memory_type = UINT32_MAX;
         const VkResult found = vmaFindMemoryTypeIndexForBufferInfo(m_allocator, &buffer_info,
@@ -156,17 +177,22 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
         throw out_of_memory(static_cast<vk::Result>(result), "vmaCreateBuffer", size_bytes,
                             memory_type, std::source_location::current());
     }
+    if (result == VK_ERROR_FEATURE_NOT_PRESENT && pool != nullptr) {
+        throw NotSupportedError("Pool::allocate_buffer: the buffer's memory requirements exclude "
+                                "memory type " + std::to_string(pool->memory_type_index()) +
+                                " of pool " + pool->label());
+    }
     check(result, "vmaCreateBuffer");
     const vk::MemoryPropertyFlags memory_flags =
         m_device->physical_device().memory_properties().memoryTypes[info.memoryType].propertyFlags;
-    into.adopt(std::move(self), buffer, allocation, size_bytes, usage, access,
+    into.adopt(std::move(owner), buffer, allocation, size_bytes, usage, access,
                access == HostAccess::None ? nullptr : info.pMappedData,
                detail::may_map(allocation_info.flags, memory_flags));
     try {
         // After the VMA call: one check covers a failure pending from before and one raised
         // inside it.
-        check_invariants("Allocator::allocate_buffer");
-        if (!m_over_subscription && info.offset == 0) [[unlikely]] {
+        check_invariants(operation);
+        if (pool == nullptr && !m_over_subscription && info.offset == 0) [[unlikely]] {
             if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
                                          std::source_location::current())) {
                 throw *error;

@@ -17,6 +17,14 @@ std::string allocation_report(const MemoryMap &map, std::size_t max_rows) {
                       format_bytes(total.allocation_bytes) + ") in " +
                       format_count(total.block_count) + " blocks of device memory (" +
                       format_bytes(total.block_bytes) + ")\n";
+    for (const PoolStatistics &pool : map.pools()) {
+        out += "Pool " + (pool.name.empty() ? std::string("(unnamed)") : "'" + pool.name + "'") +
+               " (memory type " + std::to_string(pool.memory_type) + ", blocks of " +
+               format_bytes(pool.block_size) + "): " + format_count(pool.memory.allocation_count) +
+               " (" + format_bytes(pool.memory.allocation_bytes) + ") in " +
+               format_count(pool.memory.block_count) + " blocks (" +
+               format_bytes(pool.memory.block_bytes) + ")\n";
+    }
     std::array<char, 160> line{};
     std::snprintf(line.data(), line.size(), "%12s  %-16s %4s %4s %9s %12s  %s\n", "size", "kind",
                   "type", "heap", "block", "offset", "name");

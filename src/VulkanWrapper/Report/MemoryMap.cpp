@@ -234,6 +234,14 @@ void read_block_vector(const Json &pool, const JsonPath &path, MemoryTypeMap &ty
     }
 }
 
+// VMA names a custom pool "<index within its memory type>" or "<index> - <name>".
+std::string pool_name(const Json &pool, const JsonPath &path) {
+    if (find_member(pool, "Name") == nullptr) return {};
+    const std::string &name = require_string(pool, path, "Name");
+    const std::size_t separator = name.find(" - ");
+    return separator == std::string::npos ? std::string() : name.substr(separator + 3);
+}
+
 Json parse_document(std::string_view text) {
     try {
         return Json::parse(text);
@@ -297,7 +305,36 @@ MemoryMap MemoryMap::from_json(std::string_view vma_json,
             }
             MemoryTypeMap &type = type_map(*index, list_path);
             for (std::size_t i = 0; i < pools.size(); ++i) {
-                read_block_vector(pools[i], list_path.element(i), type);
+                const JsonPath pool_path = list_path.element(i);
+                const std::size_t first_block = type.blocks.size();
+                const std::size_t first_dedicated = type.dedicated.size();
+                read_block_vector(pools[i], pool_path, type);
+                PoolStatistics statistics;
+                statistics.name = pool_name(pools[i], pool_path);
+                statistics.memory_type = *index;
+                if (find_member(pools[i], "PreferredBlockSize") != nullptr) {
+                    statistics.block_size = require_unsigned(pools[i], pool_path, "PreferredBlockSize");
+                }
+                for (std::size_t b = first_block; b < type.blocks.size(); ++b) {
+                    MemoryBlock &block = type.blocks[b];
+                    block.pool = statistics.name;
+                    ++statistics.memory.block_count;
+                    statistics.memory.block_bytes += block.size;
+                    for (AllocationRecord &a : block.allocations) {
+                        a.pool = statistics.name;
+                        ++statistics.memory.allocation_count;
+                        statistics.memory.allocation_bytes += a.size;
+                    }
+                }
+                for (std::size_t d = first_dedicated; d < type.dedicated.size(); ++d) {
+                    AllocationRecord &a = type.dedicated[d];
+                    a.pool = statistics.name;
+                    ++statistics.memory.block_count;
+                    statistics.memory.block_bytes += a.size;
+                    ++statistics.memory.allocation_count;
+                    statistics.memory.allocation_bytes += a.size;
+                }
+                map.m_pools.push_back(std::move(statistics));
             }
         }
     }

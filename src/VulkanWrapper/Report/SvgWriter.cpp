@@ -400,7 +400,12 @@ private:
         for (const auto &a : block.allocations) used += a.size;
         const double percent =
             block.size == 0 ? 0.0 : 100.0 * static_cast<double>(used) / static_cast<double>(block.size);
+        const std::string pool =
+            block.pool ? (block.pool->empty() ? std::string("unnamed pool")
+                                              : "pool '" + *block.pool + "'")
+                       : std::string();
         const std::string caption = "Block " + std::to_string(block.id) + " \xC2\xB7 " +
+                                    (pool.empty() ? std::string() : pool + " \xC2\xB7 ") +
                                     format_bytes(block.size) + " \xC2\xB7 " +
                                     format_count(block.allocations.size()) + " allocations, " +
                                     percent_text(percent) + " used";
@@ -426,7 +431,8 @@ private:
         }
         m_body += "<rect class=\"block\" x=\"" + number(x) + "\" y=\"" + number(top) +
                   "\" width=\"" + number(width) + "\" height=\"" + number(bar_height) +
-                  "\"><title>block " + std::to_string(block.id) + ": " +
+                  "\"><title>block " + std::to_string(block.id) +
+                  (pool.empty() ? std::string() : " (" + xml_escape(pool) + ")") + ": " +
                   format_bytes(block.size) + "</title></rect>\n";
     }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -104,6 +105,7 @@ protected:
         const std::string label = scenario.name + (nth ? ", " + entry + " call " + std::to_string(nth) : ", no fault");
         SCOPED_TRACE(label);
         m_watchdog.start(label);
+        if (std::getenv("VW_FAULT_TRACE") != nullptr) std::fprintf(stderr, "fault injection: %s\n", label.c_str());
         const auto live_before = fault::live_objects();
         const std::uint64_t errors_before = validation_errors_so_far();
         Outcome outcome = Outcome::Succeeded;
@@ -176,22 +178,25 @@ TEST_P(FaultInjection, EveryFailurePointThrowsCleanly) {
     ASSERT_EQ(run_once(scenario, "", 0, &counts), Outcome::Succeeded);
     ASSERT_GT(counts.total, 0U);
     std::uint64_t threw = 0, recovered = 0;
-    std::ostringstream line;
+    std::ostringstream line, recoveries;
     for (const auto &[entry, calls] : counts.per_entry) {
         line << ' ' << entry << '=' << calls;
         for (std::uint64_t k = 1; k <= calls; ++k) {
             const Outcome outcome = run_once(scenario, entry, k, nullptr);
             if (outcome == Outcome::Threw) ++threw;
-            if (outcome == Outcome::Succeeded) ++recovered;
+            if (outcome == Outcome::Succeeded) {
+                ++recovered;
+                recoveries << ' ' << entry << '#' << k;
+            }
             if (HasFailure()) break;
         }
         if (HasFailure()) break;
     }
     // After every failure, the scenario still runs to completion.
     EXPECT_EQ(run_once(scenario, "", 0, nullptr), Outcome::Succeeded);
-    std::printf("[  fault   ] %s: %llu failure points (%llu threw, %llu recovered):%s\n", scenario.name.c_str(),
+    std::printf("[  fault   ] %s: %llu failure points (%llu threw, %llu recovered%s):%s\n", scenario.name.c_str(),
                 static_cast<unsigned long long>(counts.total), static_cast<unsigned long long>(threw),
-                static_cast<unsigned long long>(recovered), line.str().c_str());
+                static_cast<unsigned long long>(recovered), recoveries.str().c_str(), line.str().c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, FaultInjection, ::testing::Range<std::size_t>(0, fault_scenarios().size()),

@@ -23,6 +23,10 @@ struct Enable {
         std::string layers = "VK_LAYER_VW_fault_injection";
         if (const char *previous = std::getenv("VK_INSTANCE_LAYERS")) layers += std::string(":") + previous;
         ::setenv("VK_INSTANCE_LAYERS", layers.c_str(), 1);
+        // Mesa's implicit device-select layer sits above ours and calls
+        // vkEnumerateDeviceExtensionProperties inside vkEnumeratePhysicalDevices without checking
+        // the result: an injected failure there crashes it. It only reorders devices.
+        ::setenv("NODEVICE_SELECT", "1", 0);
         library = ::dlopen(VW_FAULT_LAYER_PATH, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     }
 };

@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Utils/Utf8.h"
 #include "VmaAssertions.h"
 #include "VulkanWrapper/Memory/HostMapping.h"
@@ -133,6 +134,7 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsage
     }
     // Taken before anything is allocated: it throws for an allocator not owned by a shared_ptr.
     std::shared_ptr<const Allocator> self = shared_from_this();
+    detail::throw_if_lost(*m_device, "vmaCreateBuffer");
 
     VkBuffer buffer = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;

@@ -8,6 +8,7 @@
 #include "SubmitTimeline.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw::detail {
@@ -74,6 +75,19 @@ std::vector<StagingRing::Slot> &StagingRing::slots() {
     return m_slots;
 }
 
+namespace {
+
+// After a failure part-way: waits for what was submitted (a failed wait has drained the device).
+void settle(SubmitTimeline &timeline, std::uint64_t value) noexcept {
+    try {
+        timeline.wait(value);
+    } catch (const Exception &) {
+        // Device lost, or the wait failed and drained the device: nothing is in flight.
+    }
+}
+
+} // namespace
+
 UploadStream::UploadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
                            SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
                            std::uint32_t slots)
@@ -92,6 +106,7 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
     vk::DeviceSize ramp = std::min(chunk, small_chunk);
     std::uint64_t last = 0;
     std::size_t index = 0;
+    try {
     for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
         const vk::DeviceSize remaining = bytes.size() - position;
         length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
@@ -113,6 +128,12 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         slot.commands.end();
         last = m_timeline.submit(slot.commands);
         slot.last_value = last;
+    }
+    } catch (...) {
+        // The chunks already submitted write into `destination`, which the caller may free as
+        // soon as the error reaches it.
+        settle(m_timeline, last);
+        throw;
     }
     return last;
 }
@@ -146,6 +167,7 @@ void DownloadStream::download(const BufferBase &source, std::span<std::byte> out
         slot.commands.end();
         slot.last_value = m_timeline.submit(slot.commands);
     };
+    try {
     for (std::size_t index = 0; index < std::min<std::size_t>(chunks, slots.size()); ++index) {
         submit_chunk(index);
     }
@@ -157,6 +179,13 @@ void DownloadStream::download(const BufferBase &source, std::span<std::byte> out
         slot.staging.invalidate(0, length);
         m_threads.copy(out.data() + index * chunk, slot.staging.mapped_data(), length);
         if (index + slots.size() < chunks) submit_chunk(index + slots.size());
+    }
+    } catch (...) {
+        // The chunks already submitted read from `source`, which the caller may free next.
+        std::uint64_t last = 0;
+        for (const StagingRing::Slot &slot : slots) last = std::max(last, slot.last_value);
+        settle(m_timeline, last);
+        throw;
     }
 }
 

@@ -5,6 +5,7 @@
 // allocation and no Vulkan object, raise no validation error, leave a canary buffer intact, and
 // leave the allocator usable.
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -22,6 +23,10 @@
 #include "Support/FaultInjection.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Synchronization/Fence.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
+#include "VulkanWrapper/Transfer/Transfer.h"
+#include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Utils/Error.h"
 
 namespace vw::test {
@@ -240,6 +245,122 @@ TEST_F(FaultInjectionTotals, LayerFailsTheChosenCallAndCountsObjects) {
     first.reset();
     third.reset();
     EXPECT_EQ(fault::live_objects().at("VkBuffer"), before.at("VkBuffer"));
+}
+
+// --- Device loss -----------------------------------------------------------------------------
+
+// Entry points that report a lost device: submissions, waits and status queries.
+bool reports_loss(const std::string &entry) {
+    return entry == "vkQueueSubmit2" || entry == "vkQueueSubmit" || entry == "vkWaitForFences" ||
+           entry == "vkWaitSemaphores" || entry == "vkGetSemaphoreCounterValue" || entry == "vkGetFenceStatus" ||
+           entry == "vkDeviceWaitIdle" || entry == "vkQueueWaitIdle";
+}
+
+class DeviceLoss : public FaultLoop {
+protected:
+    void TearDown() override {
+        fault::disarm();
+        fault::clear_lost();
+        FaultLoop::TearDown();
+    }
+
+    // Runs `scenario` on a device of its own with `entry`'s `nth` call losing the device, then
+    // checks that every later call throws DeviceLostError at once and that everything is
+    // destroyed. Returns false when the call was not reached.
+    bool lose(const Scenario &scenario, const std::string &entry, std::uint64_t nth, Counts *counts) {
+        const std::string label = scenario.name + ", device lost at " + entry + " call " + std::to_string(nth);
+        SCOPED_TRACE(label);
+        m_watchdog.start(label);
+        const auto live_before = fault::live_objects();
+        bool fired = false;
+        {
+            ScenarioEnv env{instance, instance->findGpu().find().build(), nullptr};
+            env.allocator = AllocatorBuilder(instance, env.device).build();
+            fault::reset();
+            if (nth != 0) fault::arm(entry, nth, vk::Result::eErrorDeviceLost, true);
+            try {
+                scenario.run(env);
+            } catch (const DeviceLostError &) {
+            } catch (const std::exception &thrown) {
+                ADD_FAILURE() << "threw " << typeid(thrown).name() << ": " << thrown.what();
+            }
+            fired = fault::fired() == 1;
+            if (counts) {
+                for (const std::string &name : fault::fallible_entries()) {
+                    if (reports_loss(name) && fault::calls(name) != 0) counts->per_entry[name] = fault::calls(name);
+                }
+            }
+            if (fired) {
+                // Every later call that would reach the device says so, without waiting.
+                EXPECT_THROW(env.device->wait_idle(), DeviceLostError);
+                EXPECT_TRUE(env.device->is_lost());
+                EXPECT_THROW((void)env.allocator->allocate<HostWords>(16), DeviceLostError);
+                EXPECT_THROW(Fence(env.device), DeviceLostError);
+                EXPECT_THROW(Semaphore(env.device), DeviceLostError);
+                EXPECT_THROW(env.device->compute_queue().submit(std::span<const vk::SubmitInfo2>{}), DeviceLostError);
+                EXPECT_THROW(Transfer(env.device, env.allocator), DeviceLostError);
+            }
+        } // the device, its allocator and everything made from them are destroyed here
+        fault::clear_lost();
+        const auto live_after = fault::live_objects();
+        for (const auto &[type, count] : live_before) {
+            EXPECT_EQ(live_after.at(type), count) << type << " objects leaked after device loss";
+        }
+        m_watchdog.stop();
+        return fired;
+    }
+};
+
+TEST_F(DeviceLoss, EveryLaterCallThrowsDeviceLostAndDestructionCompletes) {
+    ASSERT_TRUE(fault::available());
+    std::uint64_t points = 0;
+    for (const char *name : {"RecordAndSubmit", "FencesAndSemaphores", "SubmissionWithFenceAndSignal",
+                             "UploadDownloadAsync", "StagedChunkedUpload", "ImageUploadDownload", "StagingBatch"}) {
+        const auto &all = fault_scenarios();
+        const auto it = std::find_if(all.begin(), all.end(), [&](const Scenario &s) { return s.name == name; });
+        ASSERT_NE(it, all.end()) << name;
+        Counts counts;
+        lose(*it, "", 0, &counts);
+        std::ostringstream line;
+        for (const auto &[entry, calls] : counts.per_entry) {
+            line << ' ' << entry << '=' << calls;
+            for (std::uint64_t k = 1; k <= calls; ++k) {
+                if (lose(*it, entry, k, nullptr)) ++points;
+                if (HasFailure()) return;
+            }
+        }
+        std::printf("[  fault   ] device loss in %s:%s\n", name, line.str().c_str());
+    }
+    std::printf("[  fault   ] device loss: %llu points\n", static_cast<unsigned long long>(points));
+    EXPECT_GT(points, 20U);
+}
+
+// A loss seen by one ticket: later tickets, readbacks and the engine's destructor do not wait.
+TEST_F(DeviceLoss, PendingTicketsAndReadbacksThrowAfterLoss) {
+    ASSERT_TRUE(fault::available());
+    const auto live_before = fault::live_objects();
+    {
+        auto lost_device = instance->findGpu().find().build();
+        auto lost_allocator = AllocatorBuilder(instance, lost_device).build();
+        using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
+        TransferOptions options;
+        options.direct_access = false;
+        Transfer transfer(lost_device, lost_allocator, options);
+        auto buffer = lost_allocator->allocate<DeviceWords>(1024);
+        const std::vector<std::uint32_t> data(1024, 7U);
+        TransferTicket ticket = transfer.upload_async(*buffer, std::span<const std::uint32_t>(data));
+        auto pending = transfer.download_async(*buffer);
+        fault::reset();
+        fault::arm("vkWaitSemaphores", 1, vk::Result::eErrorDeviceLost, true);
+        EXPECT_THROW(ticket.wait(), DeviceLostError);
+        EXPECT_THROW((void)ticket.ready(), DeviceLostError);
+        EXPECT_THROW((void)pending.get(), DeviceLostError);
+        EXPECT_THROW(transfer.upload(*buffer, std::span<const std::uint32_t>(data)), DeviceLostError);
+        EXPECT_THROW((void)transfer.download(*buffer), DeviceLostError);
+        EXPECT_TRUE(lost_device->is_lost());
+    } // Transfer, buffers and device destroyed: none of it waits forever
+    fault::clear_lost();
+    EXPECT_EQ(fault::live_objects(), live_before);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <string>
 
 #include "CopyThreads.h"
@@ -77,14 +78,28 @@ std::vector<StagingRing::Slot> &StagingRing::slots() {
 
 namespace {
 
-// After a failure part-way: waits for what was submitted (a failed wait has drained the device).
-void settle(SubmitTimeline &timeline, std::uint64_t value) noexcept {
-    try {
-        timeline.wait(value);
-    } catch (const Exception &) {
-        // Device lost, or the wait failed and drained the device: nothing is in flight.
+// Leaving a stream's call by an exception, part-way: waits for what was submitted on `timeline`,
+// since the chunks in flight copy into or out of a buffer the caller may free at once. A wait
+// that fails has drained the device already; a lost device runs nothing.
+class SettleOnFailure {
+public:
+    explicit SettleOnFailure(SubmitTimeline &timeline) noexcept
+        : m_timeline(timeline)
+        , m_exceptions(std::uncaught_exceptions()) {}
+    SettleOnFailure(const SettleOnFailure &) = delete;
+    SettleOnFailure &operator=(const SettleOnFailure &) = delete;
+    ~SettleOnFailure() {
+        if (std::uncaught_exceptions() <= m_exceptions) return;
+        try {
+            m_timeline.wait(m_timeline.last_submitted());
+        } catch (const Exception &) {
+        }
     }
-}
+
+private:
+    SubmitTimeline &m_timeline;
+    int m_exceptions;
+};
 
 } // namespace
 
@@ -106,7 +121,7 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
     vk::DeviceSize ramp = std::min(chunk, small_chunk);
     std::uint64_t last = 0;
     std::size_t index = 0;
-    try {
+    const SettleOnFailure settle(m_timeline);
     for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
         const vk::DeviceSize remaining = bytes.size() - position;
         length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
@@ -129,12 +144,6 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         last = m_timeline.submit(slot.commands);
         slot.last_value = last;
     }
-    } catch (...) {
-        // The chunks already submitted write into `destination`, which the caller may free as
-        // soon as the error reaches it.
-        settle(m_timeline, last);
-        throw;
-    }
     return last;
 }
 
@@ -151,6 +160,7 @@ void DownloadStream::download(const BufferBase &source, std::span<std::byte> out
     auto &slots = m_ring.slots();
     const vk::DeviceSize chunk = m_ring.slot_bytes();
     const auto chunks = static_cast<std::size_t>((out.size() + chunk - 1) / chunk);
+    const SettleOnFailure settle(m_timeline);
     const auto length_of = [&](std::size_t index) {
         return std::min<vk::DeviceSize>(chunk, out.size() - index * chunk);
     };
@@ -167,7 +177,6 @@ void DownloadStream::download(const BufferBase &source, std::span<std::byte> out
         slot.commands.end();
         slot.last_value = m_timeline.submit(slot.commands);
     };
-    try {
     for (std::size_t index = 0; index < std::min<std::size_t>(chunks, slots.size()); ++index) {
         submit_chunk(index);
     }
@@ -179,13 +188,6 @@ void DownloadStream::download(const BufferBase &source, std::span<std::byte> out
         slot.staging.invalidate(0, length);
         m_threads.copy(out.data() + index * chunk, slot.staging.mapped_data(), length);
         if (index + slots.size() < chunks) submit_chunk(index + slots.size());
-    }
-    } catch (...) {
-        // The chunks already submitted read from `source`, which the caller may free next.
-        std::uint64_t last = 0;
-        for (const StagingRing::Slot &slot : slots) last = std::max(last, slot.last_value);
-        settle(m_timeline, last);
-        throw;
     }
 }
 

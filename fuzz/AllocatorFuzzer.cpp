@@ -985,6 +985,7 @@ struct Program {
                     std::to_string(stats.allocation_bytes) + " bytes");
         require(env.ring_allocator->statistics().total.allocation_count == env.ring_allocations,
                 "the Transfer engines kept staging memory");
+        require(!env.device->is_lost(), "the device was lost");
     }
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -124,6 +125,11 @@ public:
     /// other threads wait). Throws VulkanException on failure (device lost).
     void wait_idle() const;
 
+    /// True once a call on this device returned VK_ERROR_DEVICE_LOST. From then on every
+    /// library call that would reach the device (waits, submissions, allocations, object
+    /// creation) throws DeviceLostError at once; destroying objects still works. Thread-safe.
+    [[nodiscard]] bool is_lost() const noexcept { return m_lost.load(std::memory_order_acquire); }
+
     /// True when Vulkan objects can carry names (the instance has VK_EXT_debug_utils, which
     /// InstanceBuilder::setDebug() enables).
     [[nodiscard]] bool object_names_enabled() const noexcept;
@@ -153,6 +159,7 @@ private:
     Queue *m_graphics = nullptr;
     Queue *m_compute = nullptr;
     Queue *m_transfer = nullptr;
+    mutable std::atomic<bool> m_lost{false};
 };
 
 } // namespace vw

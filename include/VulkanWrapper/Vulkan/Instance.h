@@ -72,7 +72,8 @@ public:
     /// The enabled instance extensions.
     [[nodiscard]] const std::vector<std::string> &extensions() const noexcept;
 
-    /// Validation errors (severity error) received since creation or the last reset.
+    /// Validation errors (severity error, validation or performance type) received since
+    /// creation or the last reset; the loader's general-type errors are not counted.
     [[nodiscard]] std::uint64_t validation_error_count() const noexcept;
     /// Validation warnings received since creation or the last reset.
     [[nodiscard]] std::uint64_t validation_warning_count() const noexcept;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <span>
@@ -24,7 +25,8 @@ public:
     [[nodiscard]] vk::QueueFlags flags() const noexcept;
 
     /// vkQueueSubmit2 under the queue's lock; signals `fence` when done if given.
-    /// Throws VulkanException (or OutOfMemoryError) if the submission fails.
+    /// Throws VulkanException (or OutOfMemoryError) if the submission fails, DeviceLostError
+    /// at once when the device was lost.
     void submit(std::span<const vk::SubmitInfo2> submits, vk::Fence fence = {});
     /// vkQueueSubmit (Vulkan 1.0 form) under the queue's lock.
     void submit(std::span<const vk::SubmitInfo> submits, vk::Fence fence = {});
@@ -43,6 +45,7 @@ private:
     std::uint32_t m_family_index;
     vk::QueueFlags m_flags;
     const vk::DispatchLoaderDynamic *m_dispatcher;
+    std::atomic<bool> *m_lost = nullptr; // the device's lost flag (Device sets it)
     std::mutex m_mutex;
 };
 

@@ -3,6 +3,7 @@
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 
 namespace vw {
 
@@ -37,7 +38,7 @@ CommandBuffer::CommandBuffer(std::shared_ptr<Device> device,
 CommandBuffer::~CommandBuffer() = default;
 
 void CommandBuffer::begin(vk::CommandBufferUsageFlags usage) {
-    device_or_throw(m_buffer.owner<0>(), "CommandBuffer::begin");
+    detail::throw_if_lost(device_or_throw(m_buffer.owner<0>(), "CommandBuffer::begin"), "vkBeginCommandBuffer");
     const vk::CommandBufferBeginInfo info(usage);
     check(handle().begin(&info), "vkBeginCommandBuffer");
 }
@@ -67,13 +68,14 @@ void CommandBuffer::submit_and_wait(Queue &queue) const {
     // A plain fence rather than vw::Fence: Synchronization comes after Command in the layering.
     const vk::FenceCreateInfo info;
     vk::Fence fence;
+    detail::throw_if_lost(device, "CommandBuffer::submit_and_wait");
     check(device.handle().createFence(&info, nullptr, &fence), "vkCreateFence");
     const vk::UniqueFence owned(
         fence, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(device.handle(), nullptr));
     const vk::CommandBufferSubmitInfo buffer_info(handle());
     const vk::SubmitInfo2 submit({}, {}, buffer_info, {});
     queue.submit(std::span(&submit, 1), fence);
-    check(device.handle().waitForFences(1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+    detail::check_wait(device, device.handle().waitForFences(1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
 }
 
 } // namespace vw

@@ -3,6 +3,7 @@
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 
 namespace vw {
 
@@ -14,6 +15,7 @@ CommandPool::CommandPool(std::shared_ptr<Device> device, std::uint32_t queue_fam
         throw LogicError("CommandPool: queue family " + std::to_string(queue_family_index) +
                          " does not exist on " + std::string(device->physical_device().name()));
     }
+    detail::throw_if_lost(*device, "vkCreateCommandPool");
     const vk::CommandPoolCreateInfo info(flags, queue_family_index);
     vk::CommandPool pool;
     check(device->handle().createCommandPool(&info, nullptr, &pool), "vkCreateCommandPool");

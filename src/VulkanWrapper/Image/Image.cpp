@@ -7,6 +7,7 @@
 
 #include <vulkan/vulkan_format_traits.hpp>
 
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/Pool.h"
@@ -358,6 +359,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     AllocatorInternals::check_invariants("ImageBuilder::build");
     // The result object first: a std::bad_alloc after vmaCreateImage would leak the image.
     auto result_image = std::make_unique<Image>();
+    detail::throw_if_lost(*m_allocator->device(), "vmaCreateImage");
     VkImage image = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
     VmaAllocationInfo info{};

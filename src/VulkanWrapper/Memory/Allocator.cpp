@@ -5,6 +5,7 @@
 #include <array>
 #include <limits>
 
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Utils/Utf8.h"
 #include "VmaAssertions.h"
 #include "VulkanWrapper/Memory/HostMapping.h"
@@ -161,6 +162,8 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
         // shared_ptr.
         owner = shared_from_this();
     }
+    // Inline test first: the allocation path makes no call for a device that is not lost.
+    if (m_device->is_lost()) [[unlikely]] detail::throw_if_lost(*m_device, "vmaCreateBuffer");
 
     VkBuffer buffer = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;

@@ -2,6 +2,7 @@
 
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 
 namespace vw {
 
@@ -15,6 +16,7 @@ std::uint64_t to_timeout(std::chrono::nanoseconds timeout) {
 
 Fence::Fence(std::shared_ptr<Device> device, bool signaled) {
     if (!device) throw LogicError("Fence: device is null");
+    detail::throw_if_lost(*device, "vkCreateFence");
     const vk::FenceCreateInfo info(signaled ? vk::FenceCreateFlagBits::eSignaled
                                             : vk::FenceCreateFlags{});
     vk::Fence fence;
@@ -34,23 +36,26 @@ const Device &Fence::device_or_throw(const char *operation) const {
 
 bool Fence::is_signaled() const {
     const Device &device = device_or_throw("Fence::is_signaled");
+    detail::throw_if_lost(device, "vkGetFenceStatus");
     const VkResult result = vkGetFenceStatus(device.handle(), *m_fence.get());
-    check(result, "vkGetFenceStatus");
+    detail::check_wait(device, static_cast<vk::Result>(result), "vkGetFenceStatus");
     return result == VK_SUCCESS;
 }
 
 bool Fence::wait(std::chrono::nanoseconds timeout) const {
     const Device &device = device_or_throw("Fence::wait");
     const vk::Fence fence = *m_fence.get();
+    detail::throw_if_lost(device, "vkWaitForFences");
     const vk::Result result = device.handle().waitForFences(1, &fence, VK_TRUE, to_timeout(timeout));
-    check(result, "vkWaitForFences");
+    detail::check_wait(device, result, "vkWaitForFences");
     return result == vk::Result::eSuccess;
 }
 
 void Fence::reset() {
     const Device &device = device_or_throw("Fence::reset");
     const vk::Fence fence = *m_fence.get();
-    check(device.handle().resetFences(1, &fence), "vkResetFences");
+    detail::throw_if_lost(device, "vkResetFences");
+    detail::check_on(device, device.handle().resetFences(1, &fence), "vkResetFences");
 }
 
 } // namespace vw

@@ -2,11 +2,13 @@
 
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 
 namespace vw {
 
 Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value) {
     if (!device) throw LogicError("Semaphore: device is null");
+    detail::throw_if_lost(*device, "vkCreateSemaphore");
     vk::SemaphoreTypeCreateInfo type_info(vk::SemaphoreType::eTimeline, initial_value);
     const vk::SemaphoreCreateInfo info({}, &type_info);
     vk::Semaphore semaphore;
@@ -26,9 +28,11 @@ const Device &Semaphore::device_or_throw(const char *operation) const {
 
 std::uint64_t Semaphore::value() const {
     const Device &device = device_or_throw("Semaphore::value");
+    detail::throw_if_lost(device, "vkGetSemaphoreCounterValue");
     std::uint64_t current = 0;
-    check(device.handle().getSemaphoreCounterValue(*m_semaphore.get(), &current, device.dispatcher()),
-          "vkGetSemaphoreCounterValue");
+    detail::check_wait(device,
+                       device.handle().getSemaphoreCounterValue(*m_semaphore.get(), &current, device.dispatcher()),
+                       "vkGetSemaphoreCounterValue");
     return current;
 }
 
@@ -38,9 +42,10 @@ bool Semaphore::wait(std::uint64_t target, std::chrono::nanoseconds timeout) con
     const vk::SemaphoreWaitInfo info({}, semaphore, target);
     const auto nanoseconds =
         timeout.count() < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(timeout.count());
+    detail::throw_if_lost(device, "vkWaitSemaphores");
     const vk::Result result =
         device.handle().waitSemaphores(&info, nanoseconds, device.dispatcher());
-    check(result, "vkWaitSemaphores");
+    detail::check_wait(device, result, "vkWaitSemaphores");
     return result == vk::Result::eSuccess;
 }
 
@@ -52,7 +57,7 @@ void Semaphore::signal(std::uint64_t target) {
     }
     const Device &device = device_or_throw("Semaphore::signal");
     const vk::SemaphoreSignalInfo info(*m_semaphore.get(), target);
-    check(device.handle().signalSemaphore(&info, device.dispatcher()), "vkSignalSemaphore");
+    detail::check_on(device, device.handle().signalSemaphore(&info, device.dispatcher()), "vkSignalSemaphore");
 }
 
 vk::SemaphoreSubmitInfo Semaphore::submit_info(std::uint64_t target,

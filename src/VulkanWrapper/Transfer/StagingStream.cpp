@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <string>
 
 #include "CopyThreads.h"
 #include "SubmitTimeline.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw::detail {
@@ -74,6 +76,33 @@ std::vector<StagingRing::Slot> &StagingRing::slots() {
     return m_slots;
 }
 
+namespace {
+
+// Leaving a stream's call by an exception, part-way: waits for what was submitted on `timeline`,
+// since the chunks in flight copy into or out of a buffer the caller may free at once. A wait
+// that fails has drained the device already; a lost device runs nothing.
+class SettleOnFailure {
+public:
+    explicit SettleOnFailure(SubmitTimeline &timeline) noexcept
+        : m_timeline(timeline)
+        , m_exceptions(std::uncaught_exceptions()) {}
+    SettleOnFailure(const SettleOnFailure &) = delete;
+    SettleOnFailure &operator=(const SettleOnFailure &) = delete;
+    ~SettleOnFailure() {
+        if (std::uncaught_exceptions() <= m_exceptions) return;
+        try {
+            m_timeline.wait(m_timeline.last_submitted());
+        } catch (const Exception &) {
+        }
+    }
+
+private:
+    SubmitTimeline &m_timeline;
+    int m_exceptions;
+};
+
+} // namespace
+
 UploadStream::UploadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
                            SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
                            std::uint32_t slots)
@@ -92,6 +121,7 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
     vk::DeviceSize ramp = std::min(chunk, small_chunk);
     std::uint64_t last = 0;
     std::size_t index = 0;
+    const SettleOnFailure settle(m_timeline);
     for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
         const vk::DeviceSize remaining = bytes.size() - position;
         length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
@@ -130,6 +160,7 @@ void DownloadStream::download(const BufferBase &source, std::span<std::byte> out
     auto &slots = m_ring.slots();
     const vk::DeviceSize chunk = m_ring.slot_bytes();
     const auto chunks = static_cast<std::size_t>((out.size() + chunk - 1) / chunk);
+    const SettleOnFailure settle(m_timeline);
     const auto length_of = [&](std::size_t index) {
         return std::min<vk::DeviceSize>(chunk, out.size() - index * chunk);
     };

@@ -1,5 +1,7 @@
 #include "VulkanWrapper/Vulkan/Device.h"
 
+#include "DeviceLoss.h"
+
 #include <algorithm>
 #include <mutex>
 #include <optional>
@@ -116,6 +118,7 @@ Device::Device(Config config)
     for (const auto family : unique_families) {
         m_queues.push_back(std::unique_ptr<Queue>(new Queue(
             device.getQueue(family, 0), family, properties[family].queueFlags, m_dispatcher)));
+        m_queues.back()->m_lost = &m_lost;
     }
     const auto queue_of = [this](std::uint32_t family) {
         return std::find_if(m_queues.begin(), m_queues.end(),
@@ -184,8 +187,9 @@ void Device::wait_idle() const {
     // fixed order of m_queues so that two callers cannot deadlock.
     std::vector<std::unique_lock<std::mutex>> locks;
     locks.reserve(m_queues.size());
+    detail::throw_if_lost(*this, "vkDeviceWaitIdle");
     for (const auto &queue : m_queues) locks.emplace_back(queue->m_mutex);
-    check(vkDeviceWaitIdle(*m_device), "vkDeviceWaitIdle");
+    detail::check_on(*this, static_cast<vk::Result>(vkDeviceWaitIdle(*m_device)), "vkDeviceWaitIdle");
 }
 
 bool Device::object_names_enabled() const noexcept {

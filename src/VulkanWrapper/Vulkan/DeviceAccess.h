@@ -18,6 +18,9 @@ public:
     static std::shared_ptr<Device> create(Device::Config config) {
         return std::shared_ptr<Device>(new Device(std::move(config)));
     }
+
+    /// Records that `device` was lost (a call returned VK_ERROR_DEVICE_LOST).
+    static void mark_lost(const Device &device) noexcept { device.m_lost.store(true, std::memory_order_release); }
 };
 
 } // namespace vw::detail

@@ -233,7 +233,9 @@ void Instance::record(const DebugMessage &message) noexcept {
     const bool is_validation_issue =
         static_cast<bool>(message.types & (vk::DebugUtilsMessageTypeFlagBitsEXT::eValidation |
                                            vk::DebugUtilsMessageTypeFlagBitsEXT::ePerformance));
-    if (message.severity == vk::DebugUtilsMessageSeverityFlagBitsEXT::eError) {
+    // The loader's own errors (general type: "Failed to create device chain" when a driver or
+    // layer refuses vkCreateDevice) are failures the call reports itself, not validation errors.
+    if (message.severity == vk::DebugUtilsMessageSeverityFlagBitsEXT::eError && is_validation_issue) {
         ++m_debug->errors;
         try {
             std::lock_guard lock(m_debug->mutex);

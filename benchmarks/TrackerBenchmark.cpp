@@ -4,7 +4,7 @@
 // write and a compute read between iterations (so every request needs a barrier: RAW, then
 // WAR), then flushes into a recording command buffer. Reported: time per request of both, and
 // the barriers emitted per request (1.0: one barrier per request; the "merged" case requests
-// 64 adjacent ranges of one buffer and gets one barrier for all of them).
+// 64 adjacent 4-byte ranges of one buffer and gets one barrier for all of them).
 //
 // Usual Google Benchmark flags apply. No validation layer (it would dominate). Build in Release.
 
@@ -114,7 +114,7 @@ void vector_push_flush(benchmark::State &state) {
     state.counters["barriers_per_request"] = 1.0;
 }
 
-// 64 adjacent 16-byte ranges of one buffer per iteration: the tracker merges their barriers.
+// 64 adjacent 4-byte ranges of one buffer per iteration: the tracker merges their barriers.
 void tracker_merged_ranges(benchmark::State &state) {
     vw::ResourceTracker tracker;
     Recording recording;
@@ -124,7 +124,7 @@ void tracker_merged_ranges(benchmark::State &state) {
     for (auto _ : state) {
         const vw::BufferUse &use = iteration % 2 == 0 ? write_use : read_use;
         for (vk::DeviceSize i = 0; i < 64; ++i) {
-            tracker.request(buffer, i * 16, 16, use);
+            tracker.request(buffer, i * 4, 4, use);
         }
         barriers += tracker.flush(recording.commands());
         recording.maybe_restart(state, iteration++);

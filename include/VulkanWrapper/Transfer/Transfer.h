@@ -120,9 +120,26 @@ public:
         return PendingDownload<T>(download_bytes_async(buffer, first * sizeof(T), count * sizeof(T)));
     }
 
-    /// Byte-level form of download_async().
+    /// download_async() after GPU work of the caller's: the copy waits for every semaphore
+    /// value of `waits` (a vw::Semaphore's submit_info(value), a TransferTicket's wait_info()),
+    /// and the writes that work made before signalling are what is read back, with the barrier
+    /// that makes them visible to the copy or to the host, whichever reads them. The semaphore
+    /// values must be signalled by submissions made before this call. LogicError as above.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] PendingDownload<typename BufferType::type> download_async(
+        const BufferType &buffer, std::span<const vk::SemaphoreSubmitInfo> waits,
+        std::size_t first = 0, std::size_t count = static_cast<std::size_t>(-1)) {
+        using T = typename BufferType::type;
+        if (count == static_cast<std::size_t>(-1)) count = first <= buffer.size() ? buffer.size() - first : 0;
+        check_elements(buffer.size(), first, count, "Transfer::download_async");
+        return PendingDownload<T>(download_bytes_async(buffer, first * sizeof(T), count * sizeof(T), waits));
+    }
+
+    /// Byte-level form of download_async(), waiting for `waits` first when there are any.
     [[nodiscard]] PendingDownloadBase download_bytes_async(const BufferBase &buffer,
-                                                           vk::DeviceSize offset, vk::DeviceSize size);
+                                                           vk::DeviceSize offset, vk::DeviceSize size,
+                                                           std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// Byte-level upload into any buffer at byte `offset`; returns when done.
     void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset);

@@ -1,0 +1,53 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Command/CommandBuffer.h"
+#include "VulkanWrapper/Command/CommandPool.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
+#include "VulkanWrapper/Transfer/Transfer.h"
+
+namespace vw {
+namespace {
+
+class TransferWaitTests : public test::AllocatorTest {
+protected:
+    // The caller's own GPU work: fills `buffer` with `value` on the compute queue and signals
+    // `semaphore` at `signal`. Submitted before the readback that waits for it.
+    void user_fill(const BufferBase &buffer, std::uint32_t value, Semaphore &semaphore, std::uint64_t signal) {
+        commands.begin();
+        commands.handle().fillBuffer(buffer.handle(), 0, VK_WHOLE_SIZE, value);
+        commands.end();
+        const vk::SemaphoreSubmitInfo info = semaphore.submit_info(signal);
+        commands.submit(device->compute_queue(), {}, std::span(&info, 1));
+    }
+
+    CommandPool pool{test::shared_device(), test::shared_device()->compute_queue().family_index()};
+    CommandBuffer commands = pool.allocate();
+};
+
+TEST_F(TransferWaitTests, AReadbackWaitsForTheCallersSubmission) {
+    auto words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(4096);
+    Semaphore done(device, 0);
+    user_fill(*words, 0x5A5A5A5AU, done, 1);
+    Transfer transfer(device, allocator);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    auto pending = transfer.download_async(*words, std::span(&wait, 1), 100, 200);
+    EXPECT_EQ(pending.get(), std::vector<std::uint32_t>(200, 0x5A5A5A5AU));
+    EXPECT_EQ(done.value(), 1U);
+}
+
+TEST_F(TransferWaitTests, AHostVisibleReadbackWaitsAndSeesTheWrites) {
+    auto words = allocator->allocate<ReadbackBuffer<std::uint32_t>>(1024);
+    Semaphore done(device, 0);
+    user_fill(*words, 7U, done, 3);
+    Transfer transfer(device, allocator);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(3);
+    auto pending = transfer.download_async(*words, std::span(&wait, 1));
+    EXPECT_EQ(pending.get(), std::vector<std::uint32_t>(1024, 7U));
+}
+
+} // namespace
+} // namespace vw

@@ -29,7 +29,9 @@ public:
     CommandRecorder(CommandBuffer &commands, ResourceTracker &tracker);
     /// Resets the buffer when end() was not called (nothing of it is then submittable).
     ~CommandRecorder();
+    /// Not copyable: one recorder per recording.
     CommandRecorder(const CommandRecorder &) = delete;
+    /// Not copyable: one recorder per recording.
     CommandRecorder &operator=(const CommandRecorder &) = delete;
 
     /// The command buffer recorded into, for commands of the caller's own (request their

@@ -44,7 +44,9 @@ class CommandBuffer;
 /// not thread-safe: one tracker per recording thread.
 class ResourceTracker {
 public:
+    /// A tracker that knows nothing yet: every resource starts untracked.
     ResourceTracker();
+    /// Drops the state; records nothing (pending barriers are lost).
     ~ResourceTracker();
     /// Copies the whole tracked state (to branch a recording).
     ResourceTracker(const ResourceTracker &);

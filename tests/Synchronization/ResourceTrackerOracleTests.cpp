@@ -7,6 +7,9 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <atomic>
 #include <random>
 #include <string>
@@ -56,7 +59,7 @@ struct Box {
     std::uint32_t image, level, base_layer, layer_count, x, y, w, h;
 };
 struct Op {
-    enum Kind { Fill, CopyBuffer, BufferToImage, ImageToBuffer, CopyImage, Blit, Clear } kind;
+    enum Kind { Fill, CopyBuffer, BufferToImage, ImageToBuffer, CopyImage, Blit, Clear, Dispatch } kind;
     std::uint32_t buffer = 0, buffer2 = 0, offset = 0, offset2 = 0, size = 0, value = 0;
     Box box{}, box2{};
 };
@@ -85,6 +88,7 @@ void elements_of(const Op &op, std::vector<std::uint32_t> &reads, std::vector<st
     switch (op.kind) {
     case Op::Fill: writes = range_elements(op.buffer, op.offset, op.size); break;
     case Op::CopyBuffer:
+    case Op::Dispatch:
         reads = range_elements(op.buffer, op.offset, op.size);
         writes = range_elements(op.buffer2, op.offset2, op.size);
         break;
@@ -117,7 +121,8 @@ void elements_of(const Op &op, std::vector<std::uint32_t> &reads, std::vector<st
 
 class Generator {
 public:
-    explicit Generator(std::uint32_t seed) : m_random(seed) {}
+    // `alignment`: of storage-buffer descriptor offsets; 0 leaves dispatches out.
+    Generator(std::uint32_t seed, std::uint32_t alignment) : m_random(seed), m_alignment(alignment) {}
     std::uint32_t below(std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(m_random); }
 
     Box box(std::uint32_t max_w = side, std::uint32_t max_h = side) {
@@ -137,7 +142,7 @@ public:
     Op op() {
         for (;;) {
             Op o{};
-            o.kind = static_cast<Op::Kind>(below(7));
+            o.kind = static_cast<Op::Kind>(below(m_alignment != 0 ? 8 : 7));
             o.buffer = below(2);
             o.buffer2 = below(2);
             o.value = below(256);
@@ -180,12 +185,24 @@ public:
                 o.box.level = below(levels);
                 o.box.w = 1 + below(levels - o.box.level); // level count
                 return o;
+            case Op::Dispatch: {
+                // Words from an aligned offset of one buffer to an aligned offset of the other
+                // or of the same one, not overlapping.
+                const std::uint32_t slots = buffer_bytes / m_alignment;
+                o.offset = m_alignment * below(slots);
+                o.offset2 = m_alignment * below(slots);
+                const std::uint32_t room = buffer_bytes - std::max(o.offset, o.offset2);
+                o.size = 4 * (1 + below(std::min<std::uint32_t>(room / 4, 16)));
+                if (o.buffer == o.buffer2 && o.offset < o.offset2 + o.size && o.offset2 < o.offset + o.size) continue;
+                return o;
+            }
             }
         }
     }
 
 private:
     std::mt19937 m_random;
+    std::uint32_t m_alignment;
 };
 
 class ResourceTrackerOracleTests : public ::testing::Test {};
@@ -227,6 +244,52 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
     CommandBuffer unsynchronised = pool.allocate();
     ResourceTracker tracker;
     std::vector<std::uint8_t> model(element_count, 0);
+
+    // The compute shader: binding 0 read-only, binding 1 write-only, each bound to exactly the
+    // range a dispatch touches, so that the layer sees the accesses the tracker is told of.
+    const vk::Device vk_device = device->handle();
+    vk::UniqueShaderModule shader;
+    vk::UniqueDescriptorSetLayout set_layout;
+    vk::UniquePipelineLayout pipeline_layout;
+    vk::UniquePipeline pipeline;
+    vk::UniqueDescriptorPool descriptor_pool;
+    std::uint32_t alignment = 0;
+#ifdef VW_ORACLE_SHADER
+    {
+        std::ifstream file(VW_ORACLE_SHADER, std::ios::binary);
+        const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        ASSERT_FALSE(bytes.empty()) << VW_ORACLE_SHADER;
+        std::vector<std::uint32_t> code(bytes.size() / 4);
+        std::memcpy(code.data(), bytes.data(), code.size() * 4);
+        shader = vk_device.createShaderModuleUnique({{}, code});
+        const std::array bindings{
+            vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute),
+            vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute)};
+        set_layout = vk_device.createDescriptorSetLayoutUnique({{}, bindings});
+        const vk::PushConstantRange push_range(vk::ShaderStageFlagBits::eCompute, 0, sizeof(std::uint32_t));
+        pipeline_layout = vk_device.createPipelineLayoutUnique({{}, *set_layout, push_range});
+        pipeline = vk_device.createComputePipelineUnique(
+                                {}, vk::ComputePipelineCreateInfo({}, {{}, vk::ShaderStageFlagBits::eCompute, *shader, "main"},
+                                                                  *pipeline_layout))
+                       .value;
+        const vk::DescriptorPoolSize pool_size(vk::DescriptorType::eStorageBuffer, 64);
+        descriptor_pool = vk_device.createDescriptorPoolUnique({{}, 32, pool_size});
+        const auto offset_alignment = device->physical_device().handle().getProperties().limits.minStorageBufferOffsetAlignment;
+        if (offset_alignment <= buffer_bytes / 4) alignment = static_cast<std::uint32_t>(std::max<vk::DeviceSize>(offset_alignment, 4));
+    }
+#endif
+    auto dispatch = [&](const Op &op, vk::CommandBuffer cmd) {
+        const vk::DescriptorSet set = vk_device.allocateDescriptorSets({*descriptor_pool, *set_layout}).front();
+        const vk::DescriptorBufferInfo source(buffers[op.buffer]->handle(), op.offset, op.size);
+        const vk::DescriptorBufferInfo target(buffers[op.buffer2]->handle(), op.offset2, op.size);
+        vk_device.updateDescriptorSets({vk::WriteDescriptorSet(set, 0, 0, vk::DescriptorType::eStorageBuffer, {}, source),
+                                        vk::WriteDescriptorSet(set, 1, 0, vk::DescriptorType::eStorageBuffer, {}, target)},
+                                       {});
+        cmd.bindPipeline(vk::PipelineBindPoint::eCompute, *pipeline);
+        cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, *pipeline_layout, 0, set, {});
+        cmd.pushConstants<std::uint32_t>(*pipeline_layout, vk::ShaderStageFlagBits::eCompute, 0, op.size / 4);
+        cmd.dispatch(1, 1, 1);
+    };
 
     auto layers_of = [&](const Box &b) {
         return vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, b.level, b.base_layer, b.layer_count);
@@ -281,6 +344,18 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
             else raw.blitImage(source.handle(), vk::ImageLayout::eTransferSrcOptimal, target.handle(), vk::ImageLayout::eTransferDstOptimal, region, vk::Filter::eNearest);
             break;
         }
+        case Op::Dispatch:
+            if (recorder) {
+                tracker.request(*buffers[op.buffer], op.offset, op.size,
+                                BufferUse{vk::PipelineStageFlagBits2::eComputeShader, vk::AccessFlagBits2::eShaderStorageRead});
+                tracker.request(*buffers[op.buffer2], op.offset2, op.size,
+                                BufferUse{vk::PipelineStageFlagBits2::eComputeShader, vk::AccessFlagBits2::eShaderStorageWrite});
+                recorder->flush();
+                dispatch(op, recorder->commands().handle());
+            } else {
+                dispatch(op, raw);
+            }
+            break;
         case Op::Clear: {
             const vk::ImageSubresourceRange range(vk::ImageAspectFlagBits::eColor, op.box.level, op.box.w, op.box.base_layer, op.box.layer_count);
             const vk::ClearColorValue colour(std::array<std::uint32_t, 4>{op.value, 0, 0, 0});
@@ -337,14 +412,21 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
         commands.submit_and_wait(device->compute_queue());
     }
 
-    Generator generator(20261202);
+    Generator generator(20261202, alignment);
+    std::size_t dispatches = 0;
     std::size_t with_hazard = 0;
     std::size_t hazards_missed = 0;
+    std::size_t with_hazard_among_ops = 0;
+    std::size_t hazards_missed_among_ops = 0;
     std::vector<std::int32_t> last_write(element_count);
     std::vector<std::uint8_t> read_since(element_count);
     for (std::size_t s = 0; s < sequences; ++s) {
         std::vector<Op> ops(3 + generator.below(6));
-        for (auto &op : ops) op = generator.op();
+        for (auto &op : ops) {
+            op = generator.op();
+            dispatches += op.kind == Op::Dispatch ? 1 : 0;
+        }
+        if (descriptor_pool) vk_device.resetDescriptorPool(*descriptor_pool);
 
         // 1. With the tracker's barriers: no error at all, and the bytes of the model.
         const std::uint64_t before = instance->validation_error_count();
@@ -373,11 +455,13 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
             for (const auto e : reads) read_since[e] = 1;
             for (const auto e : writes) { last_write[e] = static_cast<std::int32_t>(i); read_since[e] = 0; }
         }
+        const bool predicted_among_ops = predicted;
         for (std::uint32_t e = 0; e < element_count; ++e) predicted = predicted || last_write[e] >= 0;
         const std::uint64_t hazards_before = hazards.load();
         capture = false;
         unsynchronised.begin();
         for (const auto &op : ops) record(op, nullptr, unsynchronised.handle());
+        const std::uint64_t hazards_among_ops = hazards.load() - hazards_before;
         for (std::uint32_t b = 0; b < 2; ++b) {
             unsynchronised.handle().copyBuffer(buffers[b]->handle(), readback->handle(),
                                                vk::BufferCopy(0, buffer_element(b, 0), buffer_bytes));
@@ -393,9 +477,32 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
             ++with_hazard;
             if (hazards.load() == hazards_before) ++hazards_missed;
         }
+        if (predicted_among_ops) {
+            // Between the sequence's own commands, before the readback.
+            ++with_hazard_among_ops;
+            if (hazards_among_ops == 0 && ++hazards_missed_among_ops <= 5) {
+                std::string kinds;
+                for (const auto &op : ops) {
+                    kinds += std::to_string(int(op.kind)) + "(b" + std::to_string(op.buffer) + "@" + std::to_string(op.offset) + " b" + std::to_string(op.buffer2) + "@" + std::to_string(op.offset2) + " n" + std::to_string(op.size) + " i" + std::to_string(op.box.image) + "l" + std::to_string(op.box.level) + "L" + std::to_string(op.box.base_layer) + "+" + std::to_string(op.box.layer_count) + " " + std::to_string(op.box.x) + "," + std::to_string(op.box.y) + " " + std::to_string(op.box.w) + "x" + std::to_string(op.box.h) + " -> i" + std::to_string(op.box2.image) + "l" + std::to_string(op.box2.level) + "L" + std::to_string(op.box2.base_layer) + " " + std::to_string(op.box2.x) + "," + std::to_string(op.box2.y) + ") ";
+                }
+                std::printf("oracle: hazards the layer missed among: %s\n", kinds.c_str());
+            }
+        }
     }
-    std::printf("oracle: %zu sequences, %zu with a hazard without barriers, %llu hazards reported\n", sequences, with_hazard, static_cast<unsigned long long>(hazards.load()));
+    std::printf("oracle: %zu sequences (%zu compute dispatches), %zu with a hazard without barriers, %llu hazards reported\n",
+                sequences, dispatches, with_hazard, static_cast<unsigned long long>(hazards.load()));
+#ifdef VW_ORACLE_SHADER
+    EXPECT_GT(dispatches, sequences / 4);
+#endif
+    std::printf("oracle: %zu sequences with a hazard among their own commands\n", with_hazard_among_ops);
     EXPECT_EQ(hazards_missed, 0U) << "of " << with_hazard << " sequences with a hazard";
+    // The 1.3.239 layer has blind spots between the commands themselves: of 843 such sequences
+    // it missed 4, each a write after write (two copies into overlapping texel boxes of one
+    // layer where one of them spans two layers; two dispatches writing overlapping
+    // storage-buffer ranges). Every sequence still shows hazards once its readback is recorded.
+    EXPECT_LE(hazards_missed_among_ops * 100, with_hazard_among_ops)
+        << hazards_missed_among_ops << " of " << with_hazard_among_ops << " sequences";
+    EXPECT_GT(with_hazard_among_ops, sequences / 4);
     EXPECT_GT(with_hazard, sequences / 2);
 }
 

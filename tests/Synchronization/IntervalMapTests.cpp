@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 #include "VulkanWrapper/Synchronization/ImageSubresourceMap.h"
 #include "VulkanWrapper/Synchronization/IntervalMap.h"
 
@@ -63,6 +66,46 @@ TEST(IntervalMapTests, EraseForEachAndBadRanges) {
     EXPECT_EQ(map.intervals().size(), 2U); // nothing changed
     map.assign(7, 7, 9);                   // empty: nothing
     EXPECT_EQ(map.intervals().size(), 2U);
+}
+
+TEST(IntervalMapTests, RandomEditsMatchAPlainArrayAndStayMinimal) {
+    // 0 in the array: unmapped.
+    constexpr std::uint64_t keys = 97;
+    std::mt19937 random(7);
+    auto below = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(random); };
+    IntervalMap<int> map;
+    std::vector<int> model(keys, 0);
+    for (int step = 0; step < 5000; ++step) {
+        const std::uint64_t begin = below(keys);
+        const std::uint64_t end = begin + below(keys - begin + 1);
+        const int value = 1 + static_cast<int>(below(3));
+        switch (below(3)) {
+        case 0:
+            map.assign(begin, end, value);
+            for (std::uint64_t k = begin; k < end; ++k) model[k] = value;
+            break;
+        case 1:
+            map.erase(begin, end);
+            for (std::uint64_t k = begin; k < end; ++k) model[k] = 0;
+            break;
+        default:
+            map.update(begin, end, value, [](std::uint64_t, std::uint64_t, int &v) { v = v % 3 + 1; });
+            for (std::uint64_t k = begin; k < end; ++k) model[k] = (model[k] == 0 ? value : model[k]) % 3 + 1;
+            break;
+        }
+        std::vector<int> seen(keys, 0);
+        const auto pieces = map.intervals();
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            ASSERT_LT(pieces[i].begin, pieces[i].end);
+            if (i > 0) {
+                ASSERT_LE(pieces[i - 1].end, pieces[i].begin);
+                // Minimal: touching neighbours differ.
+                ASSERT_FALSE(pieces[i - 1].end == pieces[i].begin && pieces[i - 1].value == pieces[i].value);
+            }
+            for (std::uint64_t k = pieces[i].begin; k < pieces[i].end; ++k) seen[k] = pieces[i].value;
+        }
+        ASSERT_EQ(seen, model) << "step " << step;
+    }
 }
 
 TEST(IntervalSetTests, DirtyRangesMergeWhenTheyTouch) {

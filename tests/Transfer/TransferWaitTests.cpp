@@ -49,5 +49,35 @@ TEST_F(TransferWaitTests, AHostVisibleReadbackWaitsAndSeesTheWrites) {
     EXPECT_EQ(pending.get(), std::vector<std::uint32_t>(1024, 7U));
 }
 
+TEST_F(TransferWaitTests, AnUploadWaitsForTheCallersUseOfTheBuffer) {
+    // The caller's fill must land before the upload overwrites part of it.
+    auto words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(1024);
+    Semaphore done(device, 0);
+    user_fill(*words, 1U, done, 1);
+    Transfer transfer(device, allocator);
+    const std::vector<std::uint32_t> data(100, 2U);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    transfer.upload_async(*words, std::span<const std::uint32_t>(data), std::span(&wait, 1), 10).wait();
+    const auto back = transfer.download(*words);
+    for (std::size_t i = 0; i < back.size(); ++i) {
+        ASSERT_EQ(back[i], i >= 10 && i < 110 ? 2U : 1U) << i;
+    }
+}
+
+TEST_F(TransferWaitTests, AHostWrittenUploadWaitsOnTheHostFirst) {
+    auto words = allocator->allocate<Buffer<std::uint32_t, true, TransferDstUsage, HostAccess::Random>>(256);
+    Semaphore done(device, 0);
+    user_fill(*words, 5U, done, 2);
+    Transfer transfer(device, allocator);
+    const std::vector<std::uint32_t> data(16, 6U);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(2);
+    const TransferTicket ticket = transfer.upload_async(*words, std::span<const std::uint32_t>(data), std::span(&wait, 1));
+    EXPECT_TRUE(ticket.ready());
+    EXPECT_EQ(done.value(), 2U); // waited for before the host wrote
+    const vk::SemaphoreSubmitInfo again = done.submit_info(2);
+    const auto back = transfer.download_async(*words, std::span(&again, 1)).get();
+    for (std::size_t i = 0; i < back.size(); ++i) ASSERT_EQ(back[i], i < 16 ? 6U : 5U) << i;
+}
+
 } // namespace
 } // namespace vw

@@ -141,12 +141,28 @@ public:
                                                            vk::DeviceSize offset, vk::DeviceSize size,
                                                            std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
+    /// upload_async() after GPU work of the caller's that uses the buffer: the copy (or, for a
+    /// buffer the host writes directly, the host's write) waits for every semaphore value of
+    /// `waits` (a vw::Semaphore's submit_info(value), a TransferTicket's wait_info()), signalled
+    /// by submissions made before this call. LogicError as for upload_async().
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] TransferTicket upload_async(BufferType &buffer,
+                                              std::span<const typename BufferType::type> data,
+                                              std::span<const vk::SemaphoreSubmitInfo> waits,
+                                              std::size_t first_element = 0) {
+        using T = typename BufferType::type;
+        check_elements(buffer.size(), first_element, data.size(), "Transfer::upload");
+        return upload_bytes_async(buffer, std::as_bytes(data), first_element * sizeof(T), waits);
+    }
+
     /// Byte-level upload into any buffer at byte `offset`; returns when done.
     void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset);
     /// Byte-level asynchronous upload; see upload_async().
     [[nodiscard]] TransferTicket upload_bytes_async(BufferBase &buffer,
                                                     std::span<const std::byte> bytes,
-                                                    vk::DeviceSize offset);
+                                                    vk::DeviceSize offset,
+                                                    std::span<const vk::SemaphoreSubmitInfo> waits = {});
     /// Byte-level readback of `out.size()` bytes from byte `offset`; returns when done.
     void download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset);
 

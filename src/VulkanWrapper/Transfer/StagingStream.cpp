@@ -90,7 +90,7 @@ UploadStream::UploadStream(std::shared_ptr<Device> device, std::shared_ptr<Alloc
              timeline.queue().family_index(), chunk_bytes, slots) {}
 
 std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<const std::byte> bytes,
-                                   vk::DeviceSize offset) {
+                                   vk::DeviceSize offset, std::span<const vk::SemaphoreSubmitInfo> waits) {
     const std::lock_guard lock(m_mutex);
     auto &slots = m_ring.slots();
     const vk::DeviceSize chunk = m_ring.slot_bytes();
@@ -119,7 +119,8 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         commands.copyBuffer(slot.staging.handle(), destination.handle(),
                             vk::BufferCopy(0, offset + position, length));
         slot.commands.end();
-        last = m_timeline.submit(slot.commands);
+        // The first chunk waits; the later ones follow it in submission order.
+        last = m_timeline.submit(slot.commands, index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{});
         slot.last_value = last;
     }
     return last;

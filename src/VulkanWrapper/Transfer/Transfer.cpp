@@ -162,10 +162,23 @@ void Transfer::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes
 }
 
 TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const std::byte> bytes,
-                                            vk::DeviceSize offset) {
+                                            vk::DeviceSize offset,
+                                            std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     impl.check_buffer(buffer, offset, bytes.size(), "Transfer::upload");
     if (bytes.empty()) return {};
+    const bool host_writes = buffer.is_host_visible() || (impl.options.direct_access && buffer.allows_host_access());
+    if (!waits.empty() && host_writes) {
+        // The host writes the memory itself: the caller's work on the device finishes first.
+        std::vector<vk::Semaphore> semaphores;
+        std::vector<std::uint64_t> values;
+        for (const auto &wait : waits) {
+            semaphores.push_back(wait.semaphore);
+            values.push_back(wait.value);
+        }
+        const vk::SemaphoreWaitInfo info({}, semaphores, values);
+        check(impl.device->handle().waitSemaphores(&info, UINT64_MAX), "vkWaitSemaphores");
+    }
 
     if (buffer.is_host_visible()) {
         impl.threads.copy(buffer.mapped_data() + offset, bytes.data(), bytes.size());
@@ -182,7 +195,7 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst)) {
         throw LogicError("Transfer::upload: the buffer lacks TransferDstUsage");
     }
-    return impl.buffer_timeline.ticket(impl.uploads.upload(buffer, bytes, offset));
+    return impl.buffer_timeline.ticket(impl.uploads.upload(buffer, bytes, offset, waits));
 }
 
 void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset) {

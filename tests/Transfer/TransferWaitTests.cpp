@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <vector>
 
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
+#include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
@@ -77,6 +79,36 @@ TEST_F(TransferWaitTests, AHostWrittenUploadWaitsOnTheHostFirst) {
     const vk::SemaphoreSubmitInfo again = done.submit_info(2);
     const auto back = transfer.download_async(*words, std::span(&again, 1)).get();
     for (std::size_t i = 0; i < back.size(); ++i) ASSERT_EQ(back[i], i < 16 ? 6U : 5U) << i;
+}
+
+TEST_F(TransferWaitTests, AnImageReadbackWaitsForTheCallersClear) {
+    auto image = ImageBuilder()
+                     .setDevice(device)
+                     .setAllocator(allocator)
+                     .setFormat(vk::Format::eR8G8B8A8Unorm)
+                     .setExtent(Width{8}, Height{8})
+                     .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
+                     .build();
+    Semaphore done(device, 0);
+    commands.begin();
+    const vk::ImageMemoryBarrier2 to_clear({}, {}, vk::PipelineStageFlagBits2::eClear,
+                                           vk::AccessFlagBits2::eTransferWrite, vk::ImageLayout::eUndefined,
+                                           vk::ImageLayout::eTransferDstOptimal, VK_QUEUE_FAMILY_IGNORED,
+                                           VK_QUEUE_FAMILY_IGNORED, image->handle(), image->full_range());
+    commands.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, {}, to_clear));
+    commands.handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
+                                      vk::ClearColorValue(std::array{1.0F, 0.0F, 1.0F, 1.0F}), image->full_range());
+    commands.end();
+    const vk::SemaphoreSubmitInfo signal = done.submit_info(1);
+    commands.submit(device->compute_queue(), {}, std::span(&signal, 1));
+    Transfer transfer(device, allocator);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    const std::vector<std::byte> texels =
+        transfer.download(*image, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eTransferDstOptimal, std::span(&wait, 1));
+    ASSERT_EQ(texels.size(), 256U);
+    for (std::size_t i = 0; i < texels.size(); ++i) {
+        ASSERT_EQ(texels[i], std::byte(i % 4 == 1 ? 0 : 255)) << i;
+    }
 }
 
 } // namespace

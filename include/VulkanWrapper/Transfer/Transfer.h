@@ -178,17 +178,21 @@ public:
 
     /// Like the image upload above, but returns once `texels` have been read (they may be freed
     /// then); the ticket marks when the subresource is in `final_layout` with the data. The
-    /// image must stay alive until then.
+    /// image must stay alive until then. The copy first waits for `waits` (semaphore values
+    /// your earlier submissions signal), so that it follows your own work on the image.
     [[nodiscard]] TransferTicket upload_async(Image &image, std::span<const std::byte> texels,
                                               MipLevel level, ArrayLayer layer,
                                               vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
-                                              vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
+                                              vk::ImageLayout current_layout = vk::ImageLayout::eUndefined,
+                                              std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// Reads back one mip level of one array layer, tightly packed; the subresource is in
-    /// `layout` and stays in it. LogicError as for the upload, or for an undefined layout or
-    /// an image without TRANSFER_SRC usage.
+    /// `layout` and stays in it; the copy first waits for `waits`, as the upload does.
+    /// LogicError as for the upload, or for an undefined layout or an image without
+    /// TRANSFER_SRC usage.
     [[nodiscard]] std::vector<std::byte> download(const Image &image, MipLevel level,
-                                                  ArrayLayer layer, vk::ImageLayout layout);
+                                                  ArrayLayer layer, vk::ImageLayout layout,
+                                                  std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// The bytes one mip level of one array layer of `image` occupies, tightly packed.
     [[nodiscard]] static vk::DeviceSize subresource_bytes(const Image &image, MipLevel level);

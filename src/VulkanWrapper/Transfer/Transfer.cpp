@@ -294,7 +294,8 @@ void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel 
 
 TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> texels, MipLevel level,
                                       ArrayLayer layer, vk::ImageLayout final_layout,
-                                      vk::ImageLayout current_layout) {
+                                      vk::ImageLayout current_layout,
+                                      std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     detail::check_image_upload(&image, *impl.device, level, layer, texels.size(), final_layout, current_layout,
                                "Transfer::upload");
@@ -323,14 +324,14 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     tracker.request(tracked, range, ImageUse{any_stage, any_access, final_layout});
     tracker.flush(commands);
     commands.end();
-    const std::uint64_t value = impl.image_timeline.submit(commands);
+    const std::uint64_t value = impl.image_timeline.submit(commands, waits);
     const std::lock_guard lock(impl.retained_mutex);
     impl.retained.push_back({value, std::move(pool), std::move(commands), std::move(staging)});
     return impl.image_timeline.ticket(value);
 }
 
 std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, ArrayLayer layer,
-                                          vk::ImageLayout layout) {
+                                          vk::ImageLayout layout, std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     detail::check_image_download(&image, *impl.device, level, layer, layout, "Transfer::download");
     const vk::DeviceSize bytes = detail::subresource_bytes(image, level);
@@ -354,7 +355,7 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
     tracker.request(staging, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
     tracker.flush(commands);
     commands.end();
-    impl.image_timeline.wait(impl.image_timeline.submit(commands));
+    impl.image_timeline.wait(impl.image_timeline.submit(commands, waits));
 
     std::vector<std::byte> result(bytes);
     staging.invalidate(0, bytes);

@@ -37,6 +37,8 @@ public:
     void end();
     /// Resets the buffer (its pool must allow it, as CommandPool's default does).
     void reset();
+    /// True between a successful begin() and the next end() or reset().
+    [[nodiscard]] bool is_recording() const noexcept { return m_recording; }
     /// The queue family it may be submitted to (its pool's).
     [[nodiscard]] std::uint32_t family_index() const noexcept { return m_family_index; }
 
@@ -58,6 +60,7 @@ private:
 
     OwnedHandle<vk::UniqueCommandBuffer, Device, vk::UniqueCommandPool> m_buffer;
     std::uint32_t m_family_index = 0;
+    bool m_recording = false;
 };
 
 } // namespace vw

@@ -10,6 +10,7 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Allocation.h"
+#include "VulkanWrapper/Synchronization/TrackedResource.h"
 #include "VulkanWrapper/Utils/StrongTypes.h"
 
 namespace vw {
@@ -88,6 +89,11 @@ public:
     [[nodiscard]] vk::ImageSubresourceRange full_range() const noexcept;
     /// The extent of mip level `level` (each side halved per level, at least 1).
     [[nodiscard]] vk::Extent3D mip_extent(MipLevel level) const noexcept;
+    /// The image as a vw::ResourceTracker sees it (handle, aspects, levels, layers, usage).
+    [[nodiscard]] TrackedImage tracked() const noexcept {
+        return {handle(), aspect(), m_description.mip_levels, m_description.array_layers,
+                m_description.usage};
+    }
 
 private:
     friend class ImageBuilder;
@@ -119,6 +125,9 @@ public:
     ImageBuilder &setDepth(Depth depth);
     /// Number of mip levels; default 1.
     ImageBuilder &setMipLevels(std::uint32_t levels);
+    /// The full mip chain, down to 1 × 1 (floor(log2(largest side)) + 1 levels), as
+    /// generate_mipmaps() (Image/Mipmaps.h) fills it; replaces setMipLevels().
+    ImageBuilder &setFullMipChain();
     /// Number of array layers; default 1.
     ImageBuilder &setArrayLayers(std::uint32_t layers);
     /// 1D, 2D or 3D; by default 2D, or 3D when the depth is above 1.
@@ -152,6 +161,7 @@ private:
     vk::Format m_format = vk::Format::eUndefined;
     std::optional<vk::Extent3D> m_extent;
     std::uint32_t m_mip_levels = 1;
+    bool m_full_mip_chain = false;
     std::uint32_t m_array_layers = 1;
     std::optional<vk::ImageType> m_type;
     vk::ImageTiling m_tiling = vk::ImageTiling::eOptimal;

@@ -20,6 +20,7 @@ class Allocator;
 class CommandBuffer;
 class Device;
 class Image;
+class ResourceTracker;
 class Semaphore;
 
 /// What StagingBufferManager::flush() recorded: either a batch of copies, with the signal its
@@ -129,6 +130,12 @@ public:
     /// nothing and returns an empty StagingFlush (false, no signal). Also frees what completed
     /// batches held. LogicError (the copies stay staged) for an empty command buffer.
     [[nodiscard]] StagingFlush flush(CommandBuffer &commands);
+    /// Same, with the barriers `tracker` works out: each destination is requested as a copy
+    /// write (images in eTransferDstOptimal, from the layout the tracker knows; the layouts given
+    /// to stage() are not used) and left so in the tracker, so that making it ready for the
+    /// next use (a compute shader's read, sampling) is one ResourceTracker::request. LogicError
+    /// (the copies stay staged, nothing recorded) for an empty or idle command buffer.
+    [[nodiscard]] StagingFlush flush(CommandBuffer &commands, ResourceTracker &tracker);
 
     /// Copies staged and not flushed yet.
     [[nodiscard]] std::size_t staged() const noexcept;
@@ -158,6 +165,9 @@ private:
                                            vk::ImageLayout current_layout);
     void add_image_copy(BufferBase staging, std::shared_ptr<Image> destination, MipLevel level,
                         ArrayLayer layer, vk::ImageLayout final_layout, vk::ImageLayout current_layout);
+    // Records the staged copies with `tracker`'s barriers; `own_tracker`: the stage() layouts
+    // and "any earlier or later work" stand for what the tracker does not know.
+    [[nodiscard]] StagingFlush record(CommandBuffer &commands, ResourceTracker &tracker, bool own_tracker);
 
     std::shared_ptr<Device> m_device;
     std::shared_ptr<Allocator> m_allocator;

@@ -171,16 +171,49 @@ public:
         return result;
     }
 
-    /// Byte-level form of download_async().
+    /// download_async() after GPU work of the caller's: the copy waits for every semaphore
+    /// value of `waits` (a vw::Semaphore's submit_info(value), a TransferTicket's wait_info()),
+    /// and the writes that work made before signalling are what is read back, with the barrier
+    /// that makes them visible to the copy or to the host, whichever reads them. The semaphore
+    /// values must be signalled by submissions made before this call. LogicError as above.
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] PendingDownload<typename BufferType::type> download_async(
+        const BufferType &buffer, std::span<const vk::SemaphoreSubmitInfo> waits,
+        std::size_t first = 0, std::size_t count = static_cast<std::size_t>(-1)) {
+        using T = typename BufferType::type;
+        if (count == static_cast<std::size_t>(-1)) count = first <= buffer.size() ? buffer.size() - first : 0;
+        check_elements(buffer.size(), first, count, "Transfer::download_async");
+        return PendingDownload<T>(download_bytes_async(buffer, first * sizeof(T), count * sizeof(T), waits));
+    }
+
+    /// Byte-level form of download_async(), waiting for `waits` first when there are any.
     [[nodiscard]] PendingDownloadBase download_bytes_async(const BufferBase &buffer,
-                                                           vk::DeviceSize offset, vk::DeviceSize size);
+                                                           vk::DeviceSize offset, vk::DeviceSize size,
+                                                           std::span<const vk::SemaphoreSubmitInfo> waits = {});
+
+    /// upload_async() after GPU work of the caller's that uses the buffer: the copy (or, for a
+    /// buffer the host writes directly, the host's write) waits for every semaphore value of
+    /// `waits` (a vw::Semaphore's submit_info(value), a TransferTicket's wait_info()), signalled
+    /// by submissions made before this call. LogicError as for upload_async().
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] TransferTicket upload_async(BufferType &buffer,
+                                              std::span<const typename BufferType::type> data,
+                                              std::span<const vk::SemaphoreSubmitInfo> waits,
+                                              std::size_t first_element = 0) {
+        using T = typename BufferType::type;
+        check_elements(buffer.size(), first_element, data.size(), "Transfer::upload");
+        return upload_bytes_async(buffer, std::as_bytes(data), first_element * sizeof(T), waits);
+    }
 
     /// Byte-level upload into any buffer at byte `offset`; returns when done.
     void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset);
     /// Byte-level asynchronous upload; see upload_async().
     [[nodiscard]] TransferTicket upload_bytes_async(BufferBase &buffer,
                                                     std::span<const std::byte> bytes,
-                                                    vk::DeviceSize offset);
+                                                    vk::DeviceSize offset,
+                                                    std::span<const vk::SemaphoreSubmitInfo> waits = {});
     /// Byte-level readback of `out.size()` bytes from byte `offset`; returns when done.
     void download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset);
 
@@ -196,17 +229,21 @@ public:
 
     /// Like the image upload above, but returns once `texels` have been read (they may be freed
     /// then); the ticket marks when the subresource is in `final_layout` with the data. The
-    /// image must stay alive until then.
+    /// image must stay alive until then. The copy first waits for `waits` (semaphore values
+    /// your earlier submissions signal), so that it follows your own work on the image.
     [[nodiscard]] TransferTicket upload_async(Image &image, std::span<const std::byte> texels,
                                               MipLevel level, ArrayLayer layer,
                                               vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
-                                              vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
+                                              vk::ImageLayout current_layout = vk::ImageLayout::eUndefined,
+                                              std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// Reads back one mip level of one array layer, tightly packed; the subresource is in
-    /// `layout` and stays in it. LogicError as for the upload, or for an undefined layout or
-    /// an image without TRANSFER_SRC usage.
+    /// `layout` and stays in it; the copy first waits for `waits`, as the upload does.
+    /// LogicError as for the upload, or for an undefined layout or an image without
+    /// TRANSFER_SRC usage.
     [[nodiscard]] std::vector<std::byte> download(const Image &image, MipLevel level,
-                                                  ArrayLayer layer, vk::ImageLayout layout);
+                                                  ArrayLayer layer, vk::ImageLayout layout,
+                                                  std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// The bytes one mip level of one array layer of `image` occupies, tightly packed.
     [[nodiscard]] static vk::DeviceSize subresource_bytes(const Image &image, MipLevel level);

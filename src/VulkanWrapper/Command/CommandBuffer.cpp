@@ -41,15 +41,18 @@ void CommandBuffer::begin(vk::CommandBufferUsageFlags usage) {
     detail::throw_if_lost(device_or_throw(m_buffer.owner<0>(), "CommandBuffer::begin"), "vkBeginCommandBuffer");
     const vk::CommandBufferBeginInfo info(usage);
     check(handle().begin(&info), "vkBeginCommandBuffer");
+    m_recording = true;
 }
 
 void CommandBuffer::end() {
     device_or_throw(m_buffer.owner<0>(), "CommandBuffer::end");
+    m_recording = false;
     check(vkEndCommandBuffer(handle()), "vkEndCommandBuffer");
 }
 
 void CommandBuffer::reset() {
     device_or_throw(m_buffer.owner<0>(), "CommandBuffer::reset");
+    m_recording = false;
     check(vkResetCommandBuffer(handle(), 0), "vkResetCommandBuffer");
 }
 

@@ -172,6 +172,7 @@ ImageBuilder &ImageBuilder::setDepth(Depth depth) {
 
 ImageBuilder &ImageBuilder::setMipLevels(std::uint32_t levels) {
     m_mip_levels = levels;
+    m_full_mip_chain = false;
     return *this;
 }
 
@@ -197,6 +198,11 @@ ImageBuilder &ImageBuilder::setSamples(vk::SampleCountFlagBits samples) {
 
 ImageBuilder &ImageBuilder::setUsage(vk::ImageUsageFlags usage) {
     m_usage = usage;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setFullMipChain() {
+    m_full_mip_chain = true;
     return *this;
 }
 
@@ -274,8 +280,9 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     if (type == vk::ImageType::e1D && extent.height != 1) {
         throw LogicError("ImageBuilder: a 1D image needs height 1, got " + extent_string(extent));
     }
-    if (m_mip_levels == 0 || m_mip_levels > max_mip_levels(extent)) {
-        throw LogicError("ImageBuilder: mipLevels " + std::to_string(m_mip_levels) +
+    const std::uint32_t mip_levels = m_full_mip_chain ? max_mip_levels(extent) : m_mip_levels;
+    if (mip_levels == 0 || mip_levels > max_mip_levels(extent)) {
+        throw LogicError("ImageBuilder: mipLevels " + std::to_string(mip_levels) +
                          " is outside 1.." + std::to_string(max_mip_levels(extent)) +
                          " for extent " + extent_string(extent));
     }
@@ -287,7 +294,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
 
     // Vulkan's own rule, whatever the device: a caller bug, checked before asking the device.
     if (m_samples != vk::SampleCountFlagBits::e1 &&
-        (type != vk::ImageType::e2D || m_mip_levels != 1 || m_tiling != vk::ImageTiling::eOptimal)) {
+        (type != vk::ImageType::e2D || mip_levels != 1 || m_tiling != vk::ImageTiling::eOptimal)) {
         throw LogicError("ImageBuilder: multisampled images must be 2D, optimal tiling, one mip level");
     }
 
@@ -307,15 +314,15 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         throw NotSupportedError("ImageBuilder: extent " + extent_string(extent) + " exceeds " +
                          extent_string(max) + ", the largest " + device_name + " allows for " + what);
     }
-    if (m_mip_levels > properties.maxMipLevels) {
-        throw NotSupportedError("ImageBuilder: mipLevels " + std::to_string(m_mip_levels) + " exceeds " +
+    if (mip_levels > properties.maxMipLevels) {
+        throw NotSupportedError("ImageBuilder: mipLevels " + std::to_string(mip_levels) + " exceeds " +
                          std::to_string(properties.maxMipLevels) + " for " + what);
     }
     if (m_array_layers > properties.maxArrayLayers) {
         throw NotSupportedError("ImageBuilder: arrayLayers " + std::to_string(m_array_layers) +
                          " exceeds " + std::to_string(properties.maxArrayLayers) + " for " + what);
     }
-    if (const vk::DeviceSize bytes = texel_bytes(m_format, extent, m_mip_levels, m_array_layers, m_samples);
+    if (const vk::DeviceSize bytes = texel_bytes(m_format, extent, mip_levels, m_array_layers, m_samples);
         bytes > properties.maxResourceSize) {
         throw NotSupportedError("ImageBuilder: " + std::to_string(bytes) + " bytes of texels exceed " +
                          std::to_string(properties.maxResourceSize) +
@@ -325,10 +332,10 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         throw NotSupportedError("ImageBuilder: " + vk::to_string(m_samples) + " samples are not supported for " + what);
     }
 
-    Image::Description description{type, m_format, extent, m_mip_levels, m_array_layers,
+    Image::Description description{type, m_format, extent, mip_levels, m_array_layers,
                                    m_samples, m_tiling, m_usage};
     const VkImageCreateInfo image_info = vk::ImageCreateInfo(
-        {}, type, m_format, extent, m_mip_levels, m_array_layers, m_samples, m_tiling, m_usage,
+        {}, type, m_format, extent, mip_levels, m_array_layers, m_samples, m_tiling, m_usage,
         vk::SharingMode::eExclusive, {}, vk::ImageLayout::eUndefined);
     VmaAllocationCreateInfo allocation_info{};
     allocation_info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;

@@ -71,20 +71,6 @@ bool undefined(vk::ImageLayout layout) {
     return layout == vk::ImageLayout::eUndefined || layout == vk::ImageLayout::ePreinitialized;
 }
 
-vk::ImageSubresourceRange range_of(const Image &image, MipLevel level, ArrayLayer layer) {
-    return {image.aspect(), value_of(level), 1, value_of(layer), 1};
-}
-
-vk::ImageLayout transfer_layout(ImageCopyDirection direction) {
-    return direction == ImageCopyDirection::ToImage ? vk::ImageLayout::eTransferDstOptimal
-                                                    : vk::ImageLayout::eTransferSrcOptimal;
-}
-
-vk::AccessFlags2 copy_access(ImageCopyDirection direction) {
-    return direction == ImageCopyDirection::ToImage ? vk::AccessFlagBits2::eTransferWrite
-                                                    : vk::AccessFlagBits2::eTransferRead;
-}
-
 } // namespace
 
 void check_image_upload(const Image *image, const Device &device, MipLevel level, ArrayLayer layer,
@@ -131,36 +117,6 @@ vk::DeviceSize subresource_bytes(const Image &image, MipLevel level) {
 vk::BufferImageCopy copy_region(const Image &image, MipLevel level, ArrayLayer layer) {
     return {0, 0, 0, vk::ImageSubresourceLayers(image.aspect(), value_of(level), value_of(layer), 1),
             {0, 0, 0}, image.mip_extent(level)};
-}
-
-vk::ImageMemoryBarrier2 into_transfer_layout(const Image &image, MipLevel level, ArrayLayer layer,
-                                             vk::ImageLayout layout, ImageCopyDirection direction) {
-    // Earlier writes, whoever made them, are made available before the transition; earlier
-    // reads need only the execution dependency.
-    return {vk::PipelineStageFlagBits2::eAllCommands,
-            vk::AccessFlagBits2::eMemoryWrite,
-            vk::PipelineStageFlagBits2::eCopy,
-            copy_access(direction),
-            layout,
-            transfer_layout(direction),
-            VK_QUEUE_FAMILY_IGNORED,
-            VK_QUEUE_FAMILY_IGNORED,
-            image.handle(),
-            range_of(image, level, layer)};
-}
-
-vk::ImageMemoryBarrier2 out_of_transfer_layout(const Image &image, MipLevel level, ArrayLayer layer,
-                                               vk::ImageLayout layout, ImageCopyDirection direction) {
-    return {vk::PipelineStageFlagBits2::eCopy,
-            copy_access(direction),
-            vk::PipelineStageFlagBits2::eAllCommands,
-            vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite,
-            transfer_layout(direction),
-            layout,
-            VK_QUEUE_FAMILY_IGNORED,
-            VK_QUEUE_FAMILY_IGNORED,
-            image.handle(),
-            range_of(image, level, layer)};
 }
 
 } // namespace vw::detail

@@ -18,9 +18,6 @@ namespace vw::detail {
 // of one array layer, every aspect of the format but one) between a buffer and an image: the
 // validation, the copy region and the layout transitions around the copy.
 
-/// Which way the texels go.
-enum class ImageCopyDirection { ToImage, FromImage };
-
 /// Throws LogicError unless `texel_bytes` tightly packed bytes can be copied into (level,
 /// layer) of `image`, which then goes from `current_layout` to `final_layout`: a non-null,
 /// non-empty image of `device` with TRANSFER_DST usage, single-sampled, not combined
@@ -41,17 +38,5 @@ void check_image_download(const Image *image, const Device &device, MipLevel lev
 
 /// The region copying (level, layer) whole, tightly packed from byte 0 of the buffer.
 [[nodiscard]] vk::BufferImageCopy copy_region(const Image &image, MipLevel level, ArrayLayer layer);
-
-/// The barrier before the copy: after earlier work on the subresource, it moves from `layout`
-/// into TRANSFER_DST_OPTIMAL (ToImage) or TRANSFER_SRC_OPTIMAL (FromImage).
-[[nodiscard]] vk::ImageMemoryBarrier2 into_transfer_layout(const Image &image, MipLevel level,
-                                                           ArrayLayer layer, vk::ImageLayout layout,
-                                                           ImageCopyDirection direction);
-
-/// The barrier after the copy: the subresource goes from the transfer layout to `layout`, the
-/// copy's accesses done before any later work on it.
-[[nodiscard]] vk::ImageMemoryBarrier2 out_of_transfer_layout(const Image &image, MipLevel level,
-                                                             ArrayLayer layer, vk::ImageLayout layout,
-                                                             ImageCopyDirection direction);
 
 } // namespace vw::detail

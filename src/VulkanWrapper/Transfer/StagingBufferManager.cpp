@@ -8,6 +8,7 @@
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -135,29 +136,58 @@ void StagingBufferManager::stage(std::unique_ptr<Image> &&image, std::span<const
 }
 
 StagingFlush StagingBufferManager::flush(CommandBuffer &commands) {
-    using detail::ImageCopyDirection;
+    if (commands.empty()) throw LogicError("StagingBufferManager::flush: the command buffer is empty");
+    ResourceTracker tracker;
+    return record(commands, tracker, true);
+}
+
+StagingFlush StagingBufferManager::flush(CommandBuffer &commands, ResourceTracker &tracker) {
+    if (commands.empty() || !commands.is_recording()) {
+        throw LogicError("StagingBufferManager::flush: the command buffer is empty or not recording");
+    }
+    return record(commands, tracker, false);
+}
+
+StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTracker &tracker, bool own_tracker) {
     release_completed();
     if (m_staged.empty()) return {};
     const vk::CommandBuffer cmd = commands.handle();
-    if (!cmd) throw LogicError("StagingBufferManager::flush: the command buffer is empty");
-
-    // Earlier work on the destinations (reads or writes) completes before the copies write.
-    const vk::MemoryBarrier2 before(vk::PipelineStageFlagBits2::eAllCommands,
-                                    vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite,
-                                    vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite);
-    std::vector<vk::ImageMemoryBarrier2> to_transfer;
-    std::vector<vk::ImageMemoryBarrier2> to_final;
-    for (const Copy &copy : m_staged) {
-        if (const auto *target = std::get_if<Copy::ToImage>(&copy.target)) {
-            const Image &image = *target->destination;
-            to_transfer.push_back(detail::into_transfer_layout(image, target->level, target->layer,
-                                                               target->current_layout, ImageCopyDirection::ToImage));
-            to_final.push_back(detail::out_of_transfer_layout(image, target->level, target->layer,
-                                                              target->final_layout, ImageCopyDirection::ToImage));
+    constexpr auto any_stage = vk::PipelineStageFlagBits2::eAllCommands;
+    constexpr auto any_access = vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite;
+    constexpr auto copy_stage = vk::PipelineStageFlagBits2::eCopy;
+    constexpr auto copy_write = vk::AccessFlagBits2::eTransferWrite;
+    auto range_of = [](const Copy::ToImage &target) {
+        return vk::ImageSubresourceRange(target.destination->aspect(), static_cast<std::uint32_t>(target.level), 1,
+                                         static_cast<std::uint32_t>(target.layer), 1);
+    };
+    if (own_tracker) {
+        // Without a tracker of the caller's, earlier work of any kind on the destinations
+        // finishes before the copies, and the images are in the layouts stage() was given.
+        for (const Copy &copy : m_staged) {
+            if (const auto *target = std::get_if<Copy::ToBuffer>(&copy.target)) {
+                tracker.track(*target->destination, target->offset, copy.staging.size_bytes(),
+                              BufferUse{any_stage, any_access});
+            } else {
+                const auto &image_target = std::get<Copy::ToImage>(copy.target);
+                tracker.track(image_target.destination->tracked(), range_of(image_target),
+                              ImageUse{any_stage, any_access, image_target.current_layout});
+            }
         }
+    } else {
+        tracker.flush(commands); // what the caller left pending cannot conflict with the copies
     }
-    cmd.pipelineBarrier2(vk::DependencyInfo({}, before, {}, to_transfer));
-    for (const Copy &copy : m_staged) {
+    auto request = [&](const Copy &copy, bool after) {
+        if (const auto *target = std::get_if<Copy::ToBuffer>(&copy.target)) {
+            tracker.request(*target->destination, target->offset, copy.staging.size_bytes(),
+                            after ? BufferUse{any_stage, any_access} : BufferUse{copy_stage, copy_write});
+        } else {
+            const auto &image_target = std::get<Copy::ToImage>(copy.target);
+            tracker.request(image_target.destination->tracked(), range_of(image_target),
+                            after ? ImageUse{any_stage, any_access, image_target.final_layout}
+                                  : ImageUse{copy_stage, copy_write, vk::ImageLayout::eTransferDstOptimal});
+        }
+    };
+    auto record_copy = [&](const Copy &copy) {
         if (const auto *target = std::get_if<Copy::ToBuffer>(&copy.target)) {
             cmd.copyBuffer(copy.staging.handle(), target->destination->handle(),
                            vk::BufferCopy(0, target->offset, copy.staging.size_bytes()));
@@ -167,12 +197,33 @@ StagingFlush StagingBufferManager::flush(CommandBuffer &commands) {
             cmd.copyBufferToImage(copy.staging.handle(), image.handle(), vk::ImageLayout::eTransferDstOptimal,
                                   detail::copy_region(image, image_target.level, image_target.layer));
         }
+    };
+    // All copies after one barrier; a copy over a destination an earlier staged copy writes
+    // starts a new group, after a barrier of its own.
+    std::size_t group = 0;
+    for (std::size_t i = 0; i < m_staged.size(); ++i) {
+        try {
+            request(m_staged[i], false);
+        } catch (const LogicError &) {
+            tracker.flush(commands);
+            for (; group < i; ++group) record_copy(m_staged[group]);
+            request(m_staged[i], false);
+        }
     }
-    // The copies' writes are visible to whatever follows in this command buffer and after it.
-    const vk::MemoryBarrier2 after(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
-                                   vk::PipelineStageFlagBits2::eAllCommands,
-                                   vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite);
-    cmd.pipelineBarrier2(vk::DependencyInfo({}, after, {}, to_final));
+    tracker.flush(commands);
+    for (; group < m_staged.size(); ++group) record_copy(m_staged[group]);
+    if (own_tracker) {
+        // The copies' writes are visible to whatever follows, the images in their final layouts.
+        for (const Copy &copy : m_staged) {
+            try {
+                request(copy, true);
+            } catch (const LogicError &) {
+                tracker.flush(commands);
+                request(copy, true);
+            }
+        }
+        tracker.flush(commands);
+    }
 
     const std::uint64_t value = ++m_next_value;
     m_in_flight.push_back({value, std::move(m_staged)});

@@ -9,6 +9,7 @@
 #include "SubmitTimeline.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
@@ -26,19 +27,25 @@ void probe(StagingDirection direction, std::size_t chunk) {
     }
 }
 
-// Orders this copy after earlier writes and reads of the same memory on the queue (earlier
-// transfers, or the user's work on it), which submission order alone does not.
-void record_memory_barrier(vk::CommandBuffer commands) {
-    const vk::MemoryBarrier2 barrier(vk::PipelineStageFlagBits2::eAllCommands,
-                                     vk::AccessFlagBits2::eMemoryWrite, vk::PipelineStageFlagBits2::eCopy,
-                                     vk::AccessFlagBits2::eTransferWrite | vk::AccessFlagBits2::eTransferRead);
-    commands.pipelineBarrier2(vk::DependencyInfo({}, barrier));
+constexpr BufferUse earlier_work{vk::PipelineStageFlagBits2::eAllCommands, vk::AccessFlagBits2::eMemoryWrite};
+
+// Orders a copy after earlier writes and reads of the same bytes on the queue (earlier
+// transfers, or the user's work on them), which submission order alone does not.
+void order_after_earlier_work(vk::CommandBuffer commands, std::uint32_t family, const BufferBase &buffer,
+                              vk::DeviceSize offset, vk::DeviceSize size, const BufferUse &copy_use) {
+    ResourceTracker tracker;
+    tracker.track(buffer, offset, size, earlier_work);
+    tracker.request(buffer, offset, size, copy_use);
+    tracker.flush(commands, family);
 }
 
-void record_host_read_barrier(vk::CommandBuffer commands) {
-    const vk::MemoryBarrier2 barrier(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
-                                     vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead);
-    commands.pipelineBarrier2(vk::DependencyInfo({}, barrier));
+// Makes the copy into `staging` visible to the host.
+void make_visible_to_host(vk::CommandBuffer commands, std::uint32_t family, const BufferBase &staging,
+                          vk::DeviceSize size) {
+    ResourceTracker tracker;
+    tracker.track(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+    tracker.request(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+    tracker.flush(commands, family);
 }
 
 } // namespace
@@ -112,7 +119,7 @@ UploadStream::UploadStream(std::shared_ptr<Device> device, std::shared_ptr<Alloc
              timeline.queue().family_index(), chunk_bytes, slots) {}
 
 std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<const std::byte> bytes,
-                                   vk::DeviceSize offset) {
+                                   vk::DeviceSize offset, std::span<const vk::SemaphoreSubmitInfo> waits) {
     const std::lock_guard lock(m_mutex);
     auto &slots = m_ring.slots();
     const vk::DeviceSize chunk = m_ring.slot_bytes();
@@ -137,11 +144,13 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         slot.commands.reset();
         slot.commands.begin();
         const vk::CommandBuffer commands = slot.commands.handle();
-        record_memory_barrier(commands);
+        order_after_earlier_work(commands, m_timeline.queue().family_index(), destination, offset + position,
+                                 length, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
         commands.copyBuffer(slot.staging.handle(), destination.handle(),
                             vk::BufferCopy(0, offset + position, length));
         slot.commands.end();
-        last = m_timeline.submit(slot.commands);
+        // The first chunk waits; the later ones follow it in submission order.
+        last = m_timeline.submit(slot.commands, index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{});
         slot.last_value = last;
     }
     return last;
@@ -170,10 +179,12 @@ void DownloadStream::download(const BufferBase &source, std::span<std::byte> out
         slot.commands.reset();
         slot.commands.begin();
         const vk::CommandBuffer commands = slot.commands.handle();
-        record_memory_barrier(commands);
+        const std::uint32_t family = m_timeline.queue().family_index();
+        order_after_earlier_work(commands, family, source, offset + index * chunk, length_of(index),
+                                 BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferRead});
         commands.copyBuffer(source.handle(), slot.staging.handle(),
                             vk::BufferCopy(offset + index * chunk, 0, length_of(index)));
-        record_host_read_barrier(commands);
+        make_visible_to_host(commands, family, slot.staging, length_of(index));
         slot.commands.end();
         slot.last_value = m_timeline.submit(slot.commands);
     };

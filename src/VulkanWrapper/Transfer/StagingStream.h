@@ -81,8 +81,9 @@ public:
 
     /// Copies `bytes` into `destination` from byte `offset` on (checked by the caller) and
     /// returns the timeline value at which the device has them; `bytes` may be freed on return.
+    /// The first chunk's submission waits for `waits` (the others follow it on the queue).
     std::uint64_t upload(const BufferBase &destination, std::span<const std::byte> bytes,
-                         vk::DeviceSize offset);
+                         vk::DeviceSize offset, std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
 private:
     SubmitTimeline &m_timeline;

@@ -11,11 +11,12 @@ SubmitTimeline::SubmitTimeline(std::shared_ptr<Device> device, Queue &queue)
     : m_semaphore(std::make_shared<Semaphore>(std::move(device), 0))
     , m_queue(&queue) {}
 
-std::uint64_t SubmitTimeline::submit(const CommandBuffer &commands) {
+std::uint64_t SubmitTimeline::submit(const CommandBuffer &commands,
+                                     std::span<const vk::SemaphoreSubmitInfo> waits) {
     const std::lock_guard lock(m_submit);
     const std::uint64_t value = m_last.load(std::memory_order_relaxed) + 1;
     const vk::SemaphoreSubmitInfo signal = m_semaphore->submit_info(value);
-    commands.submit(*m_queue, {}, std::span(&signal, 1));
+    commands.submit(*m_queue, waits, std::span(&signal, 1));
     m_last.store(value, std::memory_order_release);
     return value;
 }

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
+
+#include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Transfer/TransferTicket.h"
 
@@ -28,7 +31,8 @@ public:
     /// Submits `commands` to the queue, signalling the next value, and returns that value. The
     /// value counts as used only once the submission succeeded: a failed one (VulkanException)
     /// leaves no value nobody signals.
-    std::uint64_t submit(const CommandBuffer &commands);
+    std::uint64_t submit(const CommandBuffer &commands,
+                         std::span<const vk::SemaphoreSubmitInfo> waits = {});
     /// The highest value submitted so far (0 before the first submission).
     [[nodiscard]] std::uint64_t last_submitted() const noexcept;
     /// The value the device has reached. DeviceLostError on device loss.

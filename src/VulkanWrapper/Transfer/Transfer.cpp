@@ -15,6 +15,7 @@
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
@@ -46,14 +47,12 @@ private:
     std::byte *m_data = nullptr;
 };
 
-void record_host_read_barrier(vk::CommandBuffer commands) {
-    const vk::MemoryBarrier2 barrier(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
-                                     vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead);
-    commands.pipelineBarrier2(vk::DependencyInfo({}, barrier));
-}
+constexpr vk::PipelineStageFlags2 any_stage = vk::PipelineStageFlagBits2::eAllCommands;
+constexpr vk::AccessFlags2 any_access = vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite;
 
-void record_image_barrier(vk::CommandBuffer commands, const vk::ImageMemoryBarrier2 &barrier) {
-    commands.pipelineBarrier2(vk::DependencyInfo({}, {}, {}, barrier));
+// One mip level of one array layer, every aspect.
+vk::ImageSubresourceRange subresource(const Image &image, MipLevel level, ArrayLayer layer) {
+    return {image.aspect(), static_cast<std::uint32_t>(level), 1, static_cast<std::uint32_t>(layer), 1};
 }
 
 TransferOptions resolved(TransferOptions options) {
@@ -163,10 +162,23 @@ void Transfer::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes
 }
 
 TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const std::byte> bytes,
-                                            vk::DeviceSize offset) {
+                                            vk::DeviceSize offset,
+                                            std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     impl.check_buffer(buffer, offset, bytes.size(), "Transfer::upload");
     if (bytes.empty()) return {};
+    const bool host_writes = buffer.is_host_visible() || (impl.options.direct_access && buffer.allows_host_access());
+    if (!waits.empty() && host_writes) {
+        // The host writes the memory itself: the caller's work on the device finishes first.
+        std::vector<vk::Semaphore> semaphores;
+        std::vector<std::uint64_t> values;
+        for (const auto &wait : waits) {
+            semaphores.push_back(wait.semaphore);
+            values.push_back(wait.value);
+        }
+        const vk::SemaphoreWaitInfo info({}, semaphores, values);
+        check(impl.device->handle().waitSemaphores(&info, UINT64_MAX), "vkWaitSemaphores");
+    }
 
     if (buffer.is_host_visible()) {
         impl.threads.copy(buffer.mapped_data() + offset, bytes.data(), bytes.size());
@@ -183,7 +195,7 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst)) {
         throw LogicError("Transfer::upload: the buffer lacks TransferDstUsage");
     }
-    return impl.buffer_timeline.ticket(impl.uploads.upload(buffer, bytes, offset));
+    return impl.buffer_timeline.ticket(impl.uploads.upload(buffer, bytes, offset, waits));
 }
 
 void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset) {
@@ -207,12 +219,28 @@ void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out
 }
 
 PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk::DeviceSize offset,
-                                                  vk::DeviceSize size) {
+                                                  vk::DeviceSize size,
+                                                  std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     impl.check_buffer(buffer, offset, size, "Transfer::download_async");
     auto state = std::make_unique<PendingDownloadBase::State>();
     state->size = size;
     if (size == 0) return PendingDownloadBase(std::move(state));
+    if (!waits.empty() && (buffer.is_host_visible() || impl.reads_directly(buffer))) {
+        // The host reads the memory itself: wait for the caller's work on the device, with the
+        // barrier that makes its writes visible to the host, before reading.
+        CommandPool pool(impl.device, impl.buffer_timeline.queue().family_index());
+        CommandBuffer commands = pool.allocate();
+        commands.begin();
+        ResourceTracker tracker;
+        tracker.track(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eAllCommands,
+                                                      vk::AccessFlagBits2::eMemoryWrite});
+        tracker.request(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eHost,
+                                                        vk::AccessFlagBits2::eHostRead});
+        tracker.flush(commands);
+        commands.end();
+        impl.buffer_timeline.wait(impl.buffer_timeline.submit(commands, waits));
+    }
 
     if (buffer.is_host_visible()) {
         state->immediate.resize(size);
@@ -236,14 +264,20 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     state->commands.emplace(state->pool->allocate());
     CommandBuffer &commands = *state->commands;
     commands.begin();
-    const vk::MemoryBarrier2 before(vk::PipelineStageFlagBits2::eAllCommands, vk::AccessFlagBits2::eMemoryWrite,
-                                    vk::PipelineStageFlagBits2::eCopy,
-                                    vk::AccessFlagBits2::eTransferRead | vk::AccessFlagBits2::eTransferWrite);
-    commands.handle().pipelineBarrier2(vk::DependencyInfo({}, before));
+    // Earlier writes of any kind (the caller's work included) before the copy reads; the copy
+    // visible to the host.
+    ResourceTracker tracker;
+    tracker.track(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eAllCommands,
+                                                  vk::AccessFlagBits2::eMemoryWrite});
+    tracker.request(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eCopy,
+                                                    vk::AccessFlagBits2::eTransferRead});
+    tracker.flush(commands);
     commands.handle().copyBuffer(buffer.handle(), state->staging->handle(), vk::BufferCopy(offset, 0, size));
-    record_host_read_barrier(commands.handle());
+    tracker.track(*state->staging, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+    tracker.request(*state->staging, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+    tracker.flush(commands);
     commands.end();
-    state->ticket = impl.buffer_timeline.ticket(impl.buffer_timeline.submit(commands));
+    state->ticket = impl.buffer_timeline.ticket(impl.buffer_timeline.submit(commands, waits));
     return PendingDownloadBase(std::move(state));
 }
 
@@ -260,8 +294,8 @@ void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel 
 
 TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> texels, MipLevel level,
                                       ArrayLayer layer, vk::ImageLayout final_layout,
-                                      vk::ImageLayout current_layout) {
-    using detail::ImageCopyDirection;
+                                      vk::ImageLayout current_layout,
+                                      std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     detail::check_image_upload(&image, *impl.device, level, layer, texels.size(), final_layout, current_layout,
                                "Transfer::upload");
@@ -278,22 +312,26 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     CommandPool pool(impl.device, impl.image_timeline.queue().family_index());
     CommandBuffer commands = pool.allocate();
     commands.begin();
-    record_image_barrier(commands.handle(), detail::into_transfer_layout(image, level, layer, current_layout,
-                                                                         ImageCopyDirection::ToImage));
+    ResourceTracker tracker;
+    const TrackedImage tracked = image.tracked();
+    const vk::ImageSubresourceRange range = subresource(image, level, layer);
+    tracker.track(tracked, range, ImageUse{any_stage, any_access, current_layout});
+    tracker.request(tracked, range, ImageUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
+                                             vk::ImageLayout::eTransferDstOptimal});
+    tracker.flush(commands);
     commands.handle().copyBufferToImage(staging.handle(), image.handle(), vk::ImageLayout::eTransferDstOptimal,
                                         detail::copy_region(image, level, layer));
-    record_image_barrier(commands.handle(), detail::out_of_transfer_layout(image, level, layer, final_layout,
-                                                                           ImageCopyDirection::ToImage));
+    tracker.request(tracked, range, ImageUse{any_stage, any_access, final_layout});
+    tracker.flush(commands);
     commands.end();
-    const std::uint64_t value = impl.image_timeline.submit(commands);
+    const std::uint64_t value = impl.image_timeline.submit(commands, waits);
     const std::lock_guard lock(impl.retained_mutex);
     impl.retained.push_back({value, std::move(pool), std::move(commands), std::move(staging)});
     return impl.image_timeline.ticket(value);
 }
 
 std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, ArrayLayer layer,
-                                          vk::ImageLayout layout) {
-    using detail::ImageCopyDirection;
+                                          vk::ImageLayout layout, std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     detail::check_image_download(&image, *impl.device, level, layer, layout, "Transfer::download");
     const vk::DeviceSize bytes = detail::subresource_bytes(image, level);
@@ -303,15 +341,21 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
     CommandPool pool(impl.device, impl.image_timeline.queue().family_index());
     CommandBuffer commands = pool.allocate();
     commands.begin();
-    record_image_barrier(commands.handle(), detail::into_transfer_layout(image, level, layer, layout,
-                                                                         ImageCopyDirection::FromImage));
+    ResourceTracker tracker;
+    const TrackedImage tracked = image.tracked();
+    const vk::ImageSubresourceRange range = subresource(image, level, layer);
+    tracker.track(tracked, range, ImageUse{any_stage, any_access, layout});
+    tracker.request(tracked, range, ImageUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferRead,
+                                             vk::ImageLayout::eTransferSrcOptimal});
+    tracker.flush(commands);
     commands.handle().copyImageToBuffer(image.handle(), vk::ImageLayout::eTransferSrcOptimal, staging.handle(),
                                         detail::copy_region(image, level, layer));
-    record_image_barrier(commands.handle(), detail::out_of_transfer_layout(image, level, layer, layout,
-                                                                           ImageCopyDirection::FromImage));
-    record_host_read_barrier(commands.handle());
+    tracker.request(tracked, range, ImageUse{any_stage, any_access, layout});
+    tracker.track(staging, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+    tracker.request(staging, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+    tracker.flush(commands);
     commands.end();
-    impl.image_timeline.wait(impl.image_timeline.submit(commands));
+    impl.image_timeline.wait(impl.image_timeline.submit(commands, waits));
 
     std::vector<std::byte> result(bytes);
     staging.invalidate(0, bytes);

@@ -1,0 +1,510 @@
+// The validation layer as the tracker's oracle: random sequences of transfer commands over
+// random sub-ranges, mips and layers, each recorded in one command buffer with nothing but the
+// tracker's barriers, submitted, read back and compared with a CPU model; and the same
+// sequences recorded without barriers, which must make the layer report hazards wherever the
+// model says two commands touch the same bytes or texels and one of them writes.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <atomic>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Command/CommandBuffer.h"
+#include "VulkanWrapper/Command/CommandPool.h"
+#include "VulkanWrapper/Image/CommandRecorder.h"
+#include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Image/Mipmaps.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Synchronization/ResourceTracker.h"
+#include "VulkanWrapper/Vulkan/DeviceFinder.h"
+#include "VulkanWrapper/Vulkan/Instance.h"
+
+namespace vw {
+namespace {
+
+constexpr std::size_t sequences = 1000;
+constexpr std::uint32_t buffer_bytes = 256;
+constexpr std::uint32_t side = 8;   // level 0 is 8x8, level 1 4x4
+constexpr std::uint32_t levels = 2;
+constexpr std::uint32_t layers = 2;
+
+using DeviceBytes = Buffer<std::uint8_t, false, StorageBufferUsage>;
+using HostBytes = Buffer<std::uint8_t, true, TransferDstUsage, HostAccess::Random>;
+
+std::uint32_t extent_of(std::uint32_t level) { return side >> level; }
+
+// Element ids of the model: buffer bytes first, then texels per image, layer, level.
+std::uint32_t buffer_element(std::uint32_t buffer, std::uint32_t byte) { return buffer * buffer_bytes + byte; }
+std::uint32_t texel_offset(std::uint32_t layer, std::uint32_t level) {
+    // Per image: layer-major, level 0 (64 texels) then level 1 (16 texels).
+    return layer * (side * side + (side / 2) * (side / 2)) + (level == 0 ? 0 : side * side);
+}
+constexpr std::uint32_t image_elements = layers * (side * side + (side / 2) * (side / 2));
+std::uint32_t image_element(std::uint32_t image, std::uint32_t layer, std::uint32_t level,
+                            std::uint32_t x, std::uint32_t y) {
+    return 2 * buffer_bytes + image * image_elements + texel_offset(layer, level) +
+           y * extent_of(level) + x;
+}
+constexpr std::uint32_t element_count = 2 * buffer_bytes + 2 * image_elements;
+
+// One command: what it reads and writes (element ids, in order), how to record it.
+struct Box {
+    std::uint32_t image, level, base_layer, layer_count, x, y, w, h;
+};
+struct Op {
+    enum Kind { Fill, CopyBuffer, BufferToImage, ImageToBuffer, CopyImage, Blit, Clear, Dispatch } kind;
+    std::uint32_t buffer = 0, buffer2 = 0, offset = 0, offset2 = 0, size = 0, value = 0;
+    Box box{}, box2{};
+};
+
+std::vector<std::uint32_t> box_elements(const Box &b) {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t layer = b.base_layer; layer < b.base_layer + b.layer_count; ++layer) {
+        for (std::uint32_t y = b.y; y < b.y + b.h; ++y) {
+            for (std::uint32_t x = b.x; x < b.x + b.w; ++x) {
+                out.push_back(image_element(b.image, layer, b.level, x, y));
+            }
+        }
+    }
+    return out;
+}
+std::vector<std::uint32_t> range_elements(std::uint32_t buffer, std::uint32_t offset, std::uint32_t size) {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t i = 0; i < size; ++i) out.push_back(buffer_element(buffer, offset + i));
+    return out;
+}
+
+// Reads then writes, element by element, in the order the command moves them.
+void elements_of(const Op &op, std::vector<std::uint32_t> &reads, std::vector<std::uint32_t> &writes) {
+    reads.clear();
+    writes.clear();
+    switch (op.kind) {
+    case Op::Fill: writes = range_elements(op.buffer, op.offset, op.size); break;
+    case Op::CopyBuffer:
+    case Op::Dispatch:
+        reads = range_elements(op.buffer, op.offset, op.size);
+        writes = range_elements(op.buffer2, op.offset2, op.size);
+        break;
+    case Op::BufferToImage:
+        reads = range_elements(op.buffer, op.offset, op.box.w * op.box.h * op.box.layer_count);
+        writes = box_elements(op.box);
+        break;
+    case Op::ImageToBuffer:
+        reads = box_elements(op.box);
+        writes = range_elements(op.buffer, op.offset, op.box.w * op.box.h * op.box.layer_count);
+        break;
+    case Op::CopyImage:
+    case Op::Blit:
+        reads = box_elements(op.box);
+        writes = box_elements(op.box2);
+        break;
+    case Op::Clear: {
+        Box whole = op.box;
+        for (std::uint32_t level = op.box.level; level < op.box.level + op.box.w; ++level) {
+            whole.level = level;
+            whole.x = whole.y = 0;
+            whole.w = whole.h = extent_of(level);
+            const auto e = box_elements(whole);
+            writes.insert(writes.end(), e.begin(), e.end());
+        }
+        break;
+    }
+    }
+}
+
+class Generator {
+public:
+    // `alignment`: of storage-buffer descriptor offsets; 0 leaves dispatches out.
+    Generator(std::uint32_t seed, std::uint32_t alignment) : m_random(seed), m_alignment(alignment) {}
+    std::uint32_t below(std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(m_random); }
+
+    Box box(std::uint32_t max_w = side, std::uint32_t max_h = side) {
+        Box b{};
+        b.image = below(2);
+        b.level = below(levels);
+        b.base_layer = below(layers);
+        b.layer_count = 1 + below(layers - b.base_layer);
+        const std::uint32_t e = extent_of(b.level);
+        b.w = 1 + below(std::min(e, max_w));
+        b.h = 1 + below(std::min(e, max_h));
+        b.x = below(e - b.w + 1);
+        b.y = below(e - b.h + 1);
+        return b;
+    }
+
+    Op op() {
+        for (;;) {
+            Op o{};
+            o.kind = static_cast<Op::Kind>(below(m_alignment != 0 ? 8 : 7));
+            o.buffer = below(2);
+            o.buffer2 = below(2);
+            o.value = below(256);
+            switch (o.kind) {
+            case Op::Fill:
+                o.offset = 4 * below(buffer_bytes / 4);
+                o.size = 4 * (1 + below((buffer_bytes - o.offset) / 4));
+                return o;
+            case Op::CopyBuffer:
+                o.size = 1 + below(buffer_bytes / 2);
+                o.offset = below(buffer_bytes - o.size + 1);
+                o.offset2 = below(buffer_bytes - o.size + 1);
+                if (o.buffer == o.buffer2 && o.offset < o.offset2 + o.size && o.offset2 < o.offset + o.size) continue;
+                return o;
+            case Op::BufferToImage:
+            case Op::ImageToBuffer: {
+                o.box = box();
+                const std::uint32_t bytes = o.box.w * o.box.h * o.box.layer_count;
+                o.offset = below(buffer_bytes - bytes + 1);
+                return o;
+            }
+            case Op::CopyImage:
+            case Op::Blit: {
+                o.box = box();
+                o.box2 = box(o.box.w, o.box.h);
+                o.box2.w = o.box.w;
+                o.box2.h = o.box.h;
+                o.box2.layer_count = o.box.layer_count;
+                const std::uint32_t e2 = extent_of(o.box2.level);
+                if (o.box2.w > e2 || o.box2.h > e2 || o.box2.base_layer + o.box2.layer_count > layers) continue;
+                o.box2.x = below(e2 - o.box2.w + 1);
+                o.box2.y = below(e2 - o.box2.h + 1);
+                if (o.box.image == o.box2.image && o.box.level == o.box2.level &&
+                    o.box.base_layer < o.box2.base_layer + o.box2.layer_count &&
+                    o.box2.base_layer < o.box.base_layer + o.box.layer_count) continue;
+                return o;
+            }
+            case Op::Clear:
+                o.box = box();
+                o.box.level = below(levels);
+                o.box.w = 1 + below(levels - o.box.level); // level count
+                return o;
+            case Op::Dispatch: {
+                // Words from an aligned offset of one buffer to an aligned offset of the other
+                // or of the same one, not overlapping.
+                const std::uint32_t slots = buffer_bytes / m_alignment;
+                o.offset = m_alignment * below(slots);
+                o.offset2 = m_alignment * below(slots);
+                const std::uint32_t room = buffer_bytes - std::max(o.offset, o.offset2);
+                o.size = 4 * (1 + below(std::min<std::uint32_t>(room / 4, 16)));
+                if (o.buffer == o.buffer2 && o.offset < o.offset2 + o.size && o.offset2 < o.offset + o.size) continue;
+                return o;
+            }
+            }
+        }
+    }
+
+private:
+    std::mt19937 m_random;
+    std::uint32_t m_alignment;
+};
+
+class ResourceTrackerOracleTests : public ::testing::Test {};
+
+TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTrackersBarriersAlone) {
+    // An instance of its own: the layer's duplicate-message limit off (every hazard counts) and
+    // messages counted, not printed.
+    const test::ScopedEnv limit("VK_LAYER_DUPLICATE_MESSAGE_LIMIT", "1000000000");
+    std::atomic<std::uint64_t> hazards{0};
+    std::vector<std::string> first_messages;
+    bool capture = true;
+    auto instance = InstanceBuilder()
+                        .setDebug()
+                        .setApplicationName("vw-tracker-oracle")
+                        .setDebugCallback([&](const DebugMessage &message) {
+                            if (message.text.find("SYNC-HAZARD") != std::string::npos) ++hazards;
+                            if (capture && first_messages.size() < 5) first_messages.push_back(message.text);
+                        })
+                        .build();
+    auto device = instance->findGpu().find().build();
+    auto allocator = AllocatorBuilder(instance, device).build();
+
+    std::array buffers{allocator->allocate<DeviceBytes>(buffer_bytes), allocator->allocate<DeviceBytes>(buffer_bytes)};
+    std::array<std::unique_ptr<Image>, 2> images;
+    for (auto &image : images) {
+        image = ImageBuilder()
+                    .setDevice(device)
+                    .setAllocator(allocator)
+                    .setFormat(vk::Format::eR8Uint)
+                    .setExtent(Width{side}, Height{side})
+                    .setMipLevels(levels)
+                    .setArrayLayers(layers)
+                    .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
+                    .build();
+    }
+    auto readback = allocator->allocate<HostBytes>(element_count);
+    CommandPool pool(device, device->compute_queue().family_index());
+    CommandBuffer commands = pool.allocate();
+    CommandBuffer unsynchronised = pool.allocate();
+    ResourceTracker tracker;
+    std::vector<std::uint8_t> model(element_count, 0);
+
+    // The compute shader: binding 0 read-only, binding 1 write-only, each bound to exactly the
+    // range a dispatch touches, so that the layer sees the accesses the tracker is told of.
+    const vk::Device vk_device = device->handle();
+    vk::UniqueShaderModule shader;
+    vk::UniqueDescriptorSetLayout set_layout;
+    vk::UniquePipelineLayout pipeline_layout;
+    vk::UniquePipeline pipeline;
+    vk::UniqueDescriptorPool descriptor_pool;
+    std::uint32_t alignment = 0;
+#ifdef VW_ORACLE_SHADER
+    {
+        std::ifstream file(VW_ORACLE_SHADER, std::ios::binary);
+        const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        ASSERT_FALSE(bytes.empty()) << VW_ORACLE_SHADER;
+        std::vector<std::uint32_t> code(bytes.size() / 4);
+        std::memcpy(code.data(), bytes.data(), code.size() * 4);
+        shader = vk_device.createShaderModuleUnique({{}, code});
+        const std::array bindings{
+            vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute),
+            vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute)};
+        set_layout = vk_device.createDescriptorSetLayoutUnique({{}, bindings});
+        const vk::PushConstantRange push_range(vk::ShaderStageFlagBits::eCompute, 0, sizeof(std::uint32_t));
+        pipeline_layout = vk_device.createPipelineLayoutUnique({{}, *set_layout, push_range});
+        pipeline = vk_device.createComputePipelineUnique(
+                                {}, vk::ComputePipelineCreateInfo({}, {{}, vk::ShaderStageFlagBits::eCompute, *shader, "main"},
+                                                                  *pipeline_layout))
+                       .value;
+        const vk::DescriptorPoolSize pool_size(vk::DescriptorType::eStorageBuffer, 64);
+        descriptor_pool = vk_device.createDescriptorPoolUnique({{}, 32, pool_size});
+        const auto offset_alignment = device->physical_device().handle().getProperties().limits.minStorageBufferOffsetAlignment;
+        if (offset_alignment <= buffer_bytes / 4) alignment = static_cast<std::uint32_t>(std::max<vk::DeviceSize>(offset_alignment, 4));
+    }
+#endif
+    auto dispatch = [&](const Op &op, vk::CommandBuffer cmd) {
+        const vk::DescriptorSet set = vk_device.allocateDescriptorSets({*descriptor_pool, *set_layout}).front();
+        const vk::DescriptorBufferInfo source(buffers[op.buffer]->handle(), op.offset, op.size);
+        const vk::DescriptorBufferInfo target(buffers[op.buffer2]->handle(), op.offset2, op.size);
+        vk_device.updateDescriptorSets({vk::WriteDescriptorSet(set, 0, 0, vk::DescriptorType::eStorageBuffer, {}, source),
+                                        vk::WriteDescriptorSet(set, 1, 0, vk::DescriptorType::eStorageBuffer, {}, target)},
+                                       {});
+        cmd.bindPipeline(vk::PipelineBindPoint::eCompute, *pipeline);
+        cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, *pipeline_layout, 0, set, {});
+        cmd.pushConstants<std::uint32_t>(*pipeline_layout, vk::ShaderStageFlagBits::eCompute, 0, op.size / 4);
+        cmd.dispatch(1, 1, 1);
+    };
+
+    auto layers_of = [&](const Box &b) {
+        return vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, b.level, b.base_layer, b.layer_count);
+    };
+    auto offset_of = [](const Box &b) {
+        return vk::Offset3D(static_cast<std::int32_t>(b.x), static_cast<std::int32_t>(b.y), 0);
+    };
+    auto far_of = [](const Box &b) {
+        return vk::Offset3D(static_cast<std::int32_t>(b.x + b.w), static_cast<std::int32_t>(b.y + b.h), 1);
+    };
+    // Records `op` through the recorder (with barriers) or straight into `raw` (without).
+    auto record = [&](const Op &op, CommandRecorder *recorder, vk::CommandBuffer raw) {
+        const vk::Buffer b1 = buffers[op.buffer]->handle();
+        const vk::Buffer b2 = buffers[op.buffer2]->handle();
+        switch (op.kind) {
+        case Op::Fill:
+            if (recorder) recorder->fill(*buffers[op.buffer], op.offset, op.size, op.value * 0x01010101U);
+            else raw.fillBuffer(b1, op.offset, op.size, op.value * 0x01010101U);
+            break;
+        case Op::CopyBuffer: {
+            const vk::BufferCopy region(op.offset, op.offset2, op.size);
+            if (recorder) recorder->copy(*buffers[op.buffer], *buffers[op.buffer2], std::span(&region, 1));
+            else raw.copyBuffer(b1, b2, region);
+            break;
+        }
+        case Op::BufferToImage:
+        case Op::ImageToBuffer: {
+            const vk::BufferImageCopy region(op.offset, 0, 0, layers_of(op.box), offset_of(op.box), {op.box.w, op.box.h, 1});
+            const Image &image = *images[op.box.image];
+            if (op.kind == Op::BufferToImage) {
+                if (recorder) recorder->copy(*buffers[op.buffer], image, std::span(&region, 1));
+                else raw.copyBufferToImage(b1, image.handle(), vk::ImageLayout::eTransferDstOptimal, region);
+            } else {
+                if (recorder) recorder->copy(image, *buffers[op.buffer], std::span(&region, 1));
+                else raw.copyImageToBuffer(image.handle(), vk::ImageLayout::eTransferSrcOptimal, b1, region);
+            }
+            break;
+        }
+        case Op::CopyImage: {
+            const vk::ImageCopy region(layers_of(op.box), offset_of(op.box), layers_of(op.box2), offset_of(op.box2), {op.box.w, op.box.h, 1});
+            const Image &source = *images[op.box.image];
+            const Image &target = *images[op.box2.image];
+            if (recorder) recorder->copy(source, target, std::span(&region, 1));
+            else raw.copyImage(source.handle(), vk::ImageLayout::eTransferSrcOptimal, target.handle(), vk::ImageLayout::eTransferDstOptimal, region);
+            break;
+        }
+        case Op::Blit: {
+            const vk::ImageBlit region(layers_of(op.box), {offset_of(op.box), far_of(op.box)}, layers_of(op.box2), {offset_of(op.box2), far_of(op.box2)});
+            const Image &source = *images[op.box.image];
+            const Image &target = *images[op.box2.image];
+            if (recorder) recorder->blit(source, target, std::span(&region, 1), vk::Filter::eNearest);
+            else raw.blitImage(source.handle(), vk::ImageLayout::eTransferSrcOptimal, target.handle(), vk::ImageLayout::eTransferDstOptimal, region, vk::Filter::eNearest);
+            break;
+        }
+        case Op::Dispatch:
+            if (recorder) {
+                tracker.request(*buffers[op.buffer], op.offset, op.size,
+                                BufferUse{vk::PipelineStageFlagBits2::eComputeShader, vk::AccessFlagBits2::eShaderStorageRead});
+                tracker.request(*buffers[op.buffer2], op.offset2, op.size,
+                                BufferUse{vk::PipelineStageFlagBits2::eComputeShader, vk::AccessFlagBits2::eShaderStorageWrite});
+                recorder->flush();
+                dispatch(op, recorder->commands().handle());
+            } else {
+                dispatch(op, raw);
+            }
+            break;
+        case Op::Clear: {
+            const vk::ImageSubresourceRange range(vk::ImageAspectFlagBits::eColor, op.box.level, op.box.w, op.box.base_layer, op.box.layer_count);
+            const vk::ClearColorValue colour(std::array<std::uint32_t, 4>{op.value, 0, 0, 0});
+            if (recorder) recorder->clear(*images[op.box.image], colour, range);
+            else raw.clearColorImage(images[op.box.image]->handle(), vk::ImageLayout::eTransferDstOptimal, colour, range);
+            break;
+        }
+        }
+    };
+    // The CPU model of one command.
+    std::vector<std::uint32_t> reads, writes;
+    auto apply = [&](const Op &op) {
+        elements_of(op, reads, writes);
+        if (op.kind == Op::Fill || op.kind == Op::Clear) {
+            for (const auto e : writes) model[e] = static_cast<std::uint8_t>(op.value);
+            return;
+        }
+        std::vector<std::uint8_t> moved;
+        for (const auto e : reads) moved.push_back(model[e]);
+        for (std::size_t i = 0; i < writes.size(); ++i) model[writes[i]] = moved[i];
+    };
+    // The whole state read back into `readback`, laid out as the model's elements.
+    std::vector<vk::BufferImageCopy> image_regions;
+    for (std::uint32_t layer = 0; layer < layers; ++layer) {
+        for (std::uint32_t level = 0; level < levels; ++level) {
+            image_regions.emplace_back(image_element(0, layer, level, 0, 0), 0, 0,
+                                       vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, level, layer, 1),
+                                       vk::Offset3D{0, 0, 0}, vk::Extent3D{extent_of(level), extent_of(level), 1});
+        }
+    }
+    auto regions_of = [&](std::uint32_t image) {
+        std::vector<vk::BufferImageCopy> regions = image_regions;
+        for (auto &region : regions) region.bufferOffset += image * image_elements;
+        return regions;
+    };
+    auto readback_regions = [&](CommandRecorder &recorder) {
+        for (std::uint32_t b = 0; b < 2; ++b) {
+            const vk::BufferCopy region(0, buffer_element(b, 0), buffer_bytes);
+            recorder.copy(*buffers[b], *readback, std::span(&region, 1));
+        }
+        for (std::uint32_t i = 0; i < 2; ++i) {
+            recorder.copy(*images[i], *readback, regions_of(i));
+        }
+        tracker.request(*readback, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+        recorder.flush();
+    };
+
+    // A known start: every byte and texel cleared to zero.
+    {
+        CommandRecorder recorder(commands, tracker);
+        for (auto &buffer : buffers) recorder.fill(*buffer, 0, VK_WHOLE_SIZE, 0);
+        for (auto &image : images) recorder.clear(*image, vk::ClearColorValue(std::array<std::uint32_t, 4>{}), image->full_range());
+        recorder.end();
+        commands.submit_and_wait(device->compute_queue());
+    }
+
+    Generator generator(20261202, alignment);
+    std::size_t dispatches = 0;
+    std::size_t with_hazard = 0;
+    std::size_t hazards_missed = 0;
+    std::size_t with_hazard_among_ops = 0;
+    std::size_t hazards_missed_among_ops = 0;
+    std::vector<std::int32_t> last_write(element_count);
+    std::vector<std::uint8_t> read_since(element_count);
+    for (std::size_t s = 0; s < sequences; ++s) {
+        std::vector<Op> ops(3 + generator.below(6));
+        for (auto &op : ops) {
+            op = generator.op();
+            dispatches += op.kind == Op::Dispatch ? 1 : 0;
+        }
+        if (descriptor_pool) vk_device.resetDescriptorPool(*descriptor_pool);
+
+        // 1. With the tracker's barriers: no error at all, and the bytes of the model.
+        const std::uint64_t before = instance->validation_error_count();
+        {
+            CommandRecorder recorder(commands, tracker);
+            for (const auto &op : ops) record(op, &recorder, {});
+            readback_regions(recorder);
+            recorder.end();
+        }
+        commands.submit_and_wait(device->compute_queue());
+        ASSERT_EQ(instance->validation_error_count(), before)
+            << "sequence " << s << ": " << (first_messages.empty() ? "" : first_messages.front());
+        for (const auto &op : ops) apply(op);
+        const auto got = readback->read_as_vector(0, element_count);
+        ASSERT_EQ(got, model) << "sequence " << s;
+
+        // 2. The same commands with no barrier: a hazard wherever two commands of the sequence
+        // touch one element and one of them writes (the final readback included).
+        std::fill(last_write.begin(), last_write.end(), -1);
+        std::fill(read_since.begin(), read_since.end(), 0);
+        bool predicted = false;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+            elements_of(ops[i], reads, writes);
+            for (const auto e : reads) predicted = predicted || last_write[e] >= 0;
+            for (const auto e : writes) predicted = predicted || last_write[e] >= 0 || read_since[e];
+            for (const auto e : reads) read_since[e] = 1;
+            for (const auto e : writes) { last_write[e] = static_cast<std::int32_t>(i); read_since[e] = 0; }
+        }
+        const bool predicted_among_ops = predicted;
+        for (std::uint32_t e = 0; e < element_count; ++e) predicted = predicted || last_write[e] >= 0;
+        const std::uint64_t hazards_before = hazards.load();
+        capture = false;
+        unsynchronised.begin();
+        for (const auto &op : ops) record(op, nullptr, unsynchronised.handle());
+        const std::uint64_t hazards_among_ops = hazards.load() - hazards_before;
+        for (std::uint32_t b = 0; b < 2; ++b) {
+            unsynchronised.handle().copyBuffer(buffers[b]->handle(), readback->handle(),
+                                               vk::BufferCopy(0, buffer_element(b, 0), buffer_bytes));
+        }
+        for (std::uint32_t i = 0; i < 2; ++i) {
+            unsynchronised.handle().copyImageToBuffer(images[i]->handle(), vk::ImageLayout::eTransferSrcOptimal,
+                                                      readback->handle(), regions_of(i));
+        }
+        unsynchronised.end();
+        unsynchronised.reset();
+        capture = true;
+        if (predicted) {
+            ++with_hazard;
+            if (hazards.load() == hazards_before) ++hazards_missed;
+        }
+        if (predicted_among_ops) {
+            // Between the sequence's own commands, before the readback.
+            ++with_hazard_among_ops;
+            if (hazards_among_ops == 0 && ++hazards_missed_among_ops <= 5) {
+                std::string kinds;
+                for (const auto &op : ops) {
+                    kinds += std::to_string(int(op.kind)) + "(b" + std::to_string(op.buffer) + "@" + std::to_string(op.offset) + " b" + std::to_string(op.buffer2) + "@" + std::to_string(op.offset2) + " n" + std::to_string(op.size) + " i" + std::to_string(op.box.image) + "l" + std::to_string(op.box.level) + "L" + std::to_string(op.box.base_layer) + "+" + std::to_string(op.box.layer_count) + " " + std::to_string(op.box.x) + "," + std::to_string(op.box.y) + " " + std::to_string(op.box.w) + "x" + std::to_string(op.box.h) + " -> i" + std::to_string(op.box2.image) + "l" + std::to_string(op.box2.level) + "L" + std::to_string(op.box2.base_layer) + " " + std::to_string(op.box2.x) + "," + std::to_string(op.box2.y) + ") ";
+                }
+                std::printf("oracle: hazards the layer missed among: %s\n", kinds.c_str());
+            }
+        }
+    }
+    std::printf("oracle: %zu sequences (%zu compute dispatches), %zu with a hazard without barriers, %llu hazards reported\n",
+                sequences, dispatches, with_hazard, static_cast<unsigned long long>(hazards.load()));
+#ifdef VW_ORACLE_SHADER
+    EXPECT_GT(dispatches, sequences / 4);
+#endif
+    std::printf("oracle: %zu sequences with a hazard among their own commands\n", with_hazard_among_ops);
+    EXPECT_EQ(hazards_missed, 0U) << "of " << with_hazard << " sequences with a hazard";
+    // The 1.3.239 layer has blind spots between the commands themselves: of 843 such sequences
+    // it missed 4, each a write after write (two copies into overlapping texel boxes of one
+    // layer where one of them spans two layers; two dispatches writing overlapping
+    // storage-buffer ranges). Every sequence still shows hazards once its readback is recorded.
+    EXPECT_LE(hazards_missed_among_ops * 100, with_hazard_among_ops)
+        << hazards_missed_among_ops << " of " << with_hazard_among_ops << " sequences";
+    EXPECT_GT(with_hazard_among_ops, sequences / 4);
+    EXPECT_GT(with_hazard, sequences / 2);
+}
+
+} // namespace
+} // namespace vw

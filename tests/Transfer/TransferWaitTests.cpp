@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
+#include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Command/CommandBuffer.h"
+#include "VulkanWrapper/Command/CommandPool.h"
+#include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
+#include "VulkanWrapper/Transfer/Transfer.h"
+
+namespace vw {
+namespace {
+
+class TransferWaitTests : public test::AllocatorTest {
+protected:
+    // The caller's own GPU work: fills `buffer` with `value` on the compute queue and signals
+    // `semaphore` at `signal`. Submitted before the readback that waits for it.
+    void user_fill(const BufferBase &buffer, std::uint32_t value, Semaphore &semaphore, std::uint64_t signal) {
+        commands.begin();
+        commands.handle().fillBuffer(buffer.handle(), 0, VK_WHOLE_SIZE, value);
+        commands.end();
+        const vk::SemaphoreSubmitInfo info = semaphore.submit_info(signal);
+        commands.submit(device->compute_queue(), {}, std::span(&info, 1));
+    }
+
+    CommandPool pool{test::shared_device(), test::shared_device()->compute_queue().family_index()};
+    CommandBuffer commands = pool.allocate();
+};
+
+TEST_F(TransferWaitTests, AReadbackWaitsForTheCallersSubmission) {
+    auto words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(4096);
+    Semaphore done(device, 0);
+    user_fill(*words, 0x5A5A5A5AU, done, 1);
+    Transfer transfer(device, allocator);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    auto pending = transfer.download_async(*words, std::span(&wait, 1), 100, 200);
+    EXPECT_EQ(pending.get(), std::vector<std::uint32_t>(200, 0x5A5A5A5AU));
+    EXPECT_EQ(done.value(), 1U);
+}
+
+TEST_F(TransferWaitTests, AHostVisibleReadbackWaitsAndSeesTheWrites) {
+    auto words = allocator->allocate<ReadbackBuffer<std::uint32_t>>(1024);
+    Semaphore done(device, 0);
+    user_fill(*words, 7U, done, 3);
+    Transfer transfer(device, allocator);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(3);
+    auto pending = transfer.download_async(*words, std::span(&wait, 1));
+    EXPECT_EQ(pending.get(), std::vector<std::uint32_t>(1024, 7U));
+}
+
+TEST_F(TransferWaitTests, AnUploadWaitsForTheCallersUseOfTheBuffer) {
+    // The caller's fill must land before the upload overwrites part of it.
+    auto words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(1024);
+    Semaphore done(device, 0);
+    user_fill(*words, 1U, done, 1);
+    Transfer transfer(device, allocator);
+    const std::vector<std::uint32_t> data(100, 2U);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    transfer.upload_async(*words, std::span<const std::uint32_t>(data), std::span(&wait, 1), 10).wait();
+    const auto back = transfer.download(*words);
+    for (std::size_t i = 0; i < back.size(); ++i) {
+        ASSERT_EQ(back[i], i >= 10 && i < 110 ? 2U : 1U) << i;
+    }
+}
+
+TEST_F(TransferWaitTests, AHostWrittenUploadWaitsOnTheHostFirst) {
+    auto words = allocator->allocate<Buffer<std::uint32_t, true, TransferDstUsage, HostAccess::Random>>(256);
+    Semaphore done(device, 0);
+    user_fill(*words, 5U, done, 2);
+    Transfer transfer(device, allocator);
+    const std::vector<std::uint32_t> data(16, 6U);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(2);
+    const TransferTicket ticket = transfer.upload_async(*words, std::span<const std::uint32_t>(data), std::span(&wait, 1));
+    EXPECT_TRUE(ticket.ready());
+    EXPECT_EQ(done.value(), 2U); // waited for before the host wrote
+    const vk::SemaphoreSubmitInfo again = done.submit_info(2);
+    const auto back = transfer.download_async(*words, std::span(&again, 1)).get();
+    for (std::size_t i = 0; i < back.size(); ++i) ASSERT_EQ(back[i], i < 16 ? 6U : 5U) << i;
+}
+
+TEST_F(TransferWaitTests, AnImageReadbackWaitsForTheCallersClear) {
+    auto image = ImageBuilder()
+                     .setDevice(device)
+                     .setAllocator(allocator)
+                     .setFormat(vk::Format::eR8G8B8A8Unorm)
+                     .setExtent(Width{8}, Height{8})
+                     .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
+                     .build();
+    Semaphore done(device, 0);
+    commands.begin();
+    const vk::ImageMemoryBarrier2 to_clear({}, {}, vk::PipelineStageFlagBits2::eClear,
+                                           vk::AccessFlagBits2::eTransferWrite, vk::ImageLayout::eUndefined,
+                                           vk::ImageLayout::eTransferDstOptimal, VK_QUEUE_FAMILY_IGNORED,
+                                           VK_QUEUE_FAMILY_IGNORED, image->handle(), image->full_range());
+    commands.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, {}, to_clear));
+    commands.handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
+                                      vk::ClearColorValue(std::array{1.0F, 0.0F, 1.0F, 1.0F}), image->full_range());
+    commands.end();
+    const vk::SemaphoreSubmitInfo signal = done.submit_info(1);
+    commands.submit(device->compute_queue(), {}, std::span(&signal, 1));
+    Transfer transfer(device, allocator);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    const std::vector<std::byte> texels =
+        transfer.download(*image, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eTransferDstOptimal, std::span(&wait, 1));
+    ASSERT_EQ(texels.size(), 256U);
+    for (std::size_t i = 0; i < texels.size(); ++i) {
+        ASSERT_EQ(texels[i], std::byte(i % 4 == 1 ? 0 : 255)) << i;
+    }
+}
+
+} // namespace
+} // namespace vw

@@ -133,6 +133,7 @@ private:
 /// validates every field before the first Vulkan call.
 class PoolBuilder {
 public:
+    /// A builder with no allocator yet (setAllocator() is required before build()).
     PoolBuilder() = default;
     /// Same as PoolBuilder().setAllocator(allocator).
     explicit PoolBuilder(std::shared_ptr<Allocator> allocator);

@@ -69,6 +69,7 @@ public:
 
     /// Calls `visit(begin, end)` for each run of keys of `range` (resolved first), in key order:
     /// one run per aspect when the range covers every layer, else one per aspect and level.
+    /// @tparam Visit callable as `visit(std::uint64_t begin, std::uint64_t end)`.
     template <typename Visit>
     void for_each_run(const vk::ImageSubresourceRange &range, Visit &&visit) const {
         const vk::ImageSubresourceRange r = resolve(range);
@@ -97,6 +98,7 @@ public:
 
     /// Calls `visit(vk::ImageSubresourceRange)` with the fewest ranges (of one aspect each) that
     /// cover the keys [begin, end): a partial first level, whole levels, a partial last level.
+    /// @tparam Visit callable as `visit(const vk::ImageSubresourceRange &)`.
     template <typename Visit> void for_each_range(std::uint64_t begin, std::uint64_t end, Visit &&visit) const {
         while (begin < end) {
             const std::uint64_t row = begin / m_layers;
@@ -120,7 +122,8 @@ public:
     }
 
     /// Layouts are equal when their aspects, levels and layers are.
-    friend bool operator==(const ImageSubresourceLayout &, const ImageSubresourceLayout &) = default;
+    /// Equal when aspects, mip levels and array layers are equal.
+    bool operator==(const ImageSubresourceLayout &) const = default;
 
 private:
     [[nodiscard]] vk::ImageAspectFlags aspect_at(std::uint32_t index) const noexcept {
@@ -170,6 +173,7 @@ public:
     }
     /// Calls `visit(vk::ImageSubresourceRange, const T &)` for the mapped parts of `range`,
     /// as the fewest single-aspect ranges per piece.
+    /// @tparam Visit callable as `visit(const vk::ImageSubresourceRange &, const T &)`.
     template <typename Visit> void for_each(const vk::ImageSubresourceRange &range, Visit &&visit) const {
         m_layout.for_each_run(range, [&](std::uint64_t b, std::uint64_t e) {
             m_map.for_each(b, e, [&](std::uint64_t pb, std::uint64_t pe, const T &value) {

@@ -19,7 +19,8 @@ template <typename T> struct Interval {
     T value{};               ///< The value every key of the piece maps to.
 
     /// Pieces are equal when their bounds and values are.
-    friend bool operator==(const Interval &, const Interval &) = default;
+    /// Equal when both bounds are equal.
+    bool operator==(const Interval &) const = default;
 };
 
 /// A map from half-open ranges of 64-bit keys (buffer bytes, linearised image subresources)
@@ -72,6 +73,7 @@ public:
 
     /// Calls `visit(begin, end, const T &)` for each mapped piece overlapping [begin, end),
     /// clipped to it, in key order.
+    /// @tparam Visit callable as `visit(std::uint64_t begin, std::uint64_t end, const T &)`.
     template <typename Visit>
     void for_each(std::uint64_t begin, std::uint64_t end, Visit &&visit) const {
         check_bounds(begin, end);
@@ -106,6 +108,7 @@ public:
     /// pieces are split at the range's bounds and `edit(begin, end, T &)` is called for each
     /// piece inside it, in key order; adjacent equal pieces are merged afterwards. This is the
     /// primitive the resource tracker is built on.
+    /// @tparam Edit callable as `edit(std::uint64_t begin, std::uint64_t end, T &)`.
     template <typename Edit>
     void update(std::uint64_t begin, std::uint64_t end, const T &fill, Edit &&edit) {
         check_bounds(begin, end);
@@ -216,7 +219,8 @@ public:
         std::uint64_t begin = 0; ///< First key.
         std::uint64_t end = 0;   ///< One past the last key.
         /// Ranges are equal when their bounds are.
-        friend bool operator==(const Range &, const Range &) = default;
+        /// Equal when both bounds are equal.
+        bool operator==(const Range &) const = default;
     };
 
     /// Adds [begin, end).
@@ -247,7 +251,8 @@ public:
 
 private:
     struct Present {
-        friend bool operator==(const Present &, const Present &) = default;
+        /// Equal when every member is equal.
+        bool operator==(const Present &) const = default;
     };
     IntervalMap<Present> m_map;
 };

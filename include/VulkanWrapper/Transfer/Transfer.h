@@ -130,6 +130,7 @@ public:
     /// Copies `data` into a slice of a packed buffer from element `first_element` on; returns
     /// when done. The byte-level upload into the slice's buffer at its offset; LogicError,
     /// nothing written, when the slice is empty or the range leaves it.
+    /// @tparam SliceType a vw::BufferSlice specialisation (of a PackedBuffer).
     template <typename SliceType>
         requires std::derived_from<SliceType, BufferSliceBase>
     void upload(SliceType &slice, std::span<const typename SliceType::type> data,
@@ -138,6 +139,7 @@ public:
     }
 
     /// Like the slice upload above, but returns as soon as `data` has been read.
+    /// @tparam SliceType a vw::BufferSlice specialisation (of a PackedBuffer).
     template <typename SliceType>
         requires std::derived_from<SliceType, BufferSliceBase>
     [[nodiscard]] TransferTicket upload_async(SliceType &slice,
@@ -150,6 +152,7 @@ public:
     }
 
     /// The whole slice, read back from the device. LogicError when the slice is empty.
+    /// @tparam SliceType a vw::BufferSlice specialisation (of a PackedBuffer).
     template <typename SliceType>
         requires std::derived_from<SliceType, BufferSliceBase>
     [[nodiscard]] std::vector<typename SliceType::type> download(const SliceType &slice) {
@@ -158,6 +161,7 @@ public:
 
     /// `count` elements of a slice from element `first` on. LogicError when the slice is
     /// empty or the range leaves it.
+    /// @tparam SliceType a vw::BufferSlice specialisation (of a PackedBuffer).
     template <typename SliceType>
         requires std::derived_from<SliceType, BufferSliceBase>
     [[nodiscard]] std::vector<typename SliceType::type> download(const SliceType &slice,
@@ -176,6 +180,7 @@ public:
     /// and the writes that work made before signalling are what is read back, with the barrier
     /// that makes them visible to the copy or to the host, whichever reads them. The semaphore
     /// values must be signalled by submissions made before this call. LogicError as above.
+    /// @tparam BufferType a vw::Buffer specialisation.
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     [[nodiscard]] PendingDownload<typename BufferType::type> download_async(
@@ -196,6 +201,7 @@ public:
     /// buffer the host writes directly, the host's write) waits for every semaphore value of
     /// `waits` (a vw::Semaphore's submit_info(value), a TransferTicket's wait_info()), signalled
     /// by submissions made before this call. LogicError as for upload_async().
+    /// @tparam BufferType a vw::Buffer specialisation.
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     [[nodiscard]] TransferTicket upload_async(BufferType &buffer,

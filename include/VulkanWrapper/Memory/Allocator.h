@@ -77,15 +77,11 @@ public:
     template <typename BufferType>
     [[nodiscard]] std::unique_ptr<BufferType> allocate(std::size_t count, std::string_view name = {}) {
         using T = typename BufferType::type;
-        if (count == 0) throw LogicError("Allocator::allocate: the element count is zero");
-        if (count > std::numeric_limits<vk::DeviceSize>::max() / sizeof(T)) {
-            throw LogicError("Allocator::allocate: " + std::to_string(count) + " elements of " +
-                             std::to_string(sizeof(T)) + " bytes overflow the size type");
-        }
+        const vk::DeviceSize bytes = detail::element_bytes(count, sizeof(T), "Allocator::allocate");
         // The object first, so that nothing is allocated if `new` throws; then filled in place.
         auto buffer = std::make_unique<BufferType>();
-        create_buffer(*buffer, static_cast<vk::DeviceSize>(count) * sizeof(T),
-                      vk::BufferUsageFlags(BufferType::flags), BufferType::host_access_kind, name);
+        create_buffer(*buffer, bytes, vk::BufferUsageFlags(BufferType::flags),
+                      BufferType::host_access_kind, name);
         return buffer;
     }
 

@@ -231,12 +231,8 @@ public:
     template <typename T>
         requires std::is_trivially_copyable_v<T>
     [[nodiscard]] ArenaChunk<T> allocate(std::size_t count, vk::DeviceSize alignment = alignof(T)) {
-        if (count == 0) throw LogicError("FrameArena::allocate: the element count is zero");
-        if (count > std::numeric_limits<vk::DeviceSize>::max() / sizeof(T)) {
-            throw LogicError("FrameArena::allocate: " + std::to_string(count) + " elements of " +
-                             std::to_string(sizeof(T)) + " bytes overflow the size type");
-        }
-        return ArenaChunk<T>(allocate_bytes(static_cast<vk::DeviceSize>(count) * sizeof(T), alignment));
+        const vk::DeviceSize bytes = detail::element_bytes(count, sizeof(T), "FrameArena::allocate");
+        return ArenaChunk<T>(allocate_bytes(bytes, alignment));
     }
 
     /// Ends the current frame: its chunks' space comes back once `timeline` (a timeline

@@ -146,15 +146,11 @@ public:
     /// of two). LogicError for a zero count or `count * sizeof(T)` overflowing; otherwise as
     /// allocate_bytes().
     [[nodiscard]] Slice allocate(std::size_t count, vk::DeviceSize alignment = 1) {
-        if (count == 0) throw LogicError("PackedBuffer::allocate: the element count is zero");
-        if (count > std::numeric_limits<vk::DeviceSize>::max() / sizeof(T)) {
-            throw LogicError("PackedBuffer::allocate: " + std::to_string(count) + " elements of " +
-                             std::to_string(sizeof(T)) + " bytes overflow the size type");
-        }
+        const vk::DeviceSize bytes = detail::element_bytes(count, sizeof(T), "PackedBuffer::allocate");
         if (alignment < alignof(T) && alignment != 0 && (alignment & (alignment - 1)) == 0) {
             alignment = alignof(T);
         }
-        return Slice(allocate_bytes(static_cast<vk::DeviceSize>(count) * sizeof(T), alignment));
+        return Slice(allocate_bytes(bytes, alignment));
     }
 };
 

@@ -24,6 +24,37 @@ using Layout = vk::ImageLayout;
 const BufferUse buffer_read{Stage::eCopy, Access::eTransferRead};
 const BufferUse buffer_write{Stage::eCopy, Access::eTransferWrite};
 
+ImageUse image_read(vk::PipelineStageFlags2 stage) {
+    return ImageUse{stage, Access::eTransferRead, Layout::eTransferSrcOptimal};
+}
+ImageUse image_write(vk::PipelineStageFlags2 stage) {
+    return ImageUse{stage, Access::eTransferWrite, Layout::eTransferDstOptimal};
+}
+
+void request_all(ResourceTracker &tracker, const BufferBase &buffer, const IntervalSet &bytes,
+                 const BufferUse &use) {
+    for (const auto &range : bytes.ranges()) {
+        tracker.request(buffer, range.begin, range.end - range.begin, use);
+    }
+}
+void request_all(ResourceTracker &tracker, const Image &image,
+                 const ImageSubresourceSet &subresources, const ImageUse &use) {
+    for (const auto &range : subresources.ranges()) tracker.request(image.tracked(), range, use);
+}
+
+// What was requested before is flushed first (a read and a write of the same piece in one flush
+// would be refused), then the command's reads and writes are requested and flushed together.
+template <typename Source, typename Read, typename ReadUse, typename Target, typename Written,
+          typename WriteUse>
+void make_safe(ResourceTracker &tracker, CommandBuffer &commands, const Source &source,
+               const Read &read, const ReadUse &read_use, const Target &target,
+               const Written &written, const WriteUse &write_use) {
+    tracker.flush(commands);
+    request_all(tracker, source, read, read_use);
+    request_all(tracker, target, written, write_use);
+    tracker.flush(commands);
+}
+
 std::string range_text(vk::DeviceSize offset, vk::DeviceSize size) {
     return "[" + std::to_string(offset) + ", " + std::to_string(offset) + " + " +
            std::to_string(size) + ")";
@@ -182,14 +213,7 @@ void CommandRecorder::copy(const BufferBase &source, const BufferBase &target,
             }
         }
     }
-    m_tracker.flush(m_commands);
-    for (const auto &range : read.ranges()) {
-        m_tracker.request(source, range.begin, range.end - range.begin, buffer_read);
-    }
-    for (const auto &range : written.ranges()) {
-        m_tracker.request(target, range.begin, range.end - range.begin, buffer_write);
-    }
-    m_tracker.flush(m_commands);
+    make_safe(m_tracker, m_commands, source, read, buffer_read, target, written, buffer_write);
     m_commands.handle().copyBuffer(source.handle(), target.handle(),
                                    static_cast<std::uint32_t>(regions.size()), regions.data());
 }
@@ -213,15 +237,8 @@ void CommandRecorder::copy(const BufferBase &source, const Image &target,
     IntervalSet bytes;
     ImageSubresourceSet subresources = subresource_set(target);
     check_buffer_image(source, target, regions, bytes, subresources, operation);
-    m_tracker.flush(m_commands);
-    for (const auto &range : bytes.ranges()) {
-        m_tracker.request(source, range.begin, range.end - range.begin, buffer_read);
-    }
-    for (const auto &range : subresources.ranges()) {
-        m_tracker.request(target.tracked(), range,
-                          ImageUse{Stage::eCopy, Access::eTransferWrite, Layout::eTransferDstOptimal});
-    }
-    m_tracker.flush(m_commands);
+    make_safe(m_tracker, m_commands, source, bytes, buffer_read, target, subresources,
+              image_write(Stage::eCopy));
     m_commands.handle().copyBufferToImage(source.handle(), target.handle(),
                                           Layout::eTransferDstOptimal,
                                           static_cast<std::uint32_t>(regions.size()), regions.data());
@@ -236,15 +253,8 @@ void CommandRecorder::copy(const Image &source, const BufferBase &target,
     IntervalSet bytes;
     ImageSubresourceSet subresources = subresource_set(source);
     check_buffer_image(target, source, regions, bytes, subresources, operation);
-    m_tracker.flush(m_commands);
-    for (const auto &range : subresources.ranges()) {
-        m_tracker.request(source.tracked(), range,
-                          ImageUse{Stage::eCopy, Access::eTransferRead, Layout::eTransferSrcOptimal});
-    }
-    for (const auto &range : bytes.ranges()) {
-        m_tracker.request(target, range.begin, range.end - range.begin, buffer_write);
-    }
-    m_tracker.flush(m_commands);
+    make_safe(m_tracker, m_commands, source, subresources, image_read(Stage::eCopy), target, bytes,
+              buffer_write);
     m_commands.handle().copyImageToBuffer(source.handle(), Layout::eTransferSrcOptimal,
                                           target.handle(),
                                           static_cast<std::uint32_t>(regions.size()), regions.data());
@@ -278,16 +288,8 @@ void CommandRecorder::copy(const Image &source, const Image &target,
             }
         }
     }
-    m_tracker.flush(m_commands);
-    for (const auto &range : read.ranges()) {
-        m_tracker.request(source.tracked(), range,
-                          ImageUse{Stage::eCopy, Access::eTransferRead, Layout::eTransferSrcOptimal});
-    }
-    for (const auto &range : written.ranges()) {
-        m_tracker.request(target.tracked(), range,
-                          ImageUse{Stage::eCopy, Access::eTransferWrite, Layout::eTransferDstOptimal});
-    }
-    m_tracker.flush(m_commands);
+    make_safe(m_tracker, m_commands, source, read, image_read(Stage::eCopy), target, written,
+              image_write(Stage::eCopy));
     m_commands.handle().copyImage(source.handle(), Layout::eTransferSrcOptimal, target.handle(),
                                   Layout::eTransferDstOptimal,
                                   static_cast<std::uint32_t>(regions.size()), regions.data());
@@ -340,16 +342,8 @@ void CommandRecorder::blit(const Image &source, const Image &target,
     }
     detail::require_format_features(source, source_needs, operation);
     detail::require_format_features(target, vk::FormatFeatureFlagBits::eBlitDst, operation);
-    m_tracker.flush(m_commands);
-    for (const auto &range : read.ranges()) {
-        m_tracker.request(source.tracked(), range,
-                          ImageUse{Stage::eBlit, Access::eTransferRead, Layout::eTransferSrcOptimal});
-    }
-    for (const auto &range : written.ranges()) {
-        m_tracker.request(target.tracked(), range,
-                          ImageUse{Stage::eBlit, Access::eTransferWrite, Layout::eTransferDstOptimal});
-    }
-    m_tracker.flush(m_commands);
+    make_safe(m_tracker, m_commands, source, read, image_read(Stage::eBlit), target, written,
+              image_write(Stage::eBlit));
     m_commands.handle().blitImage(source.handle(), Layout::eTransferSrcOptimal, target.handle(),
                                   Layout::eTransferDstOptimal,
                                   static_cast<std::uint32_t>(regions.size()), regions.data(), filter);

@@ -9,6 +9,24 @@ namespace vw {
 
 namespace {
 
+// Moves the barriers whose family `mine` accepts to `out`, keeping the others (and their
+// families) in order.
+template <typename Barrier, typename Mine>
+void move_mine(std::vector<Barrier> &barriers, std::vector<std::uint32_t> &families,
+               std::vector<Barrier> &out, const Mine &mine) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < barriers.size(); ++i) {
+        if (mine(families[i])) {
+            out.push_back(barriers[i]);
+        } else {
+            barriers[kept] = barriers[i];
+            families[kept++] = families[i];
+        }
+    }
+    barriers.resize(kept);
+    families.resize(kept);
+}
+
 using Stages = vk::PipelineStageFlagBits2;
 using Access = vk::AccessFlagBits2;
 using Usage = vk::ImageUsageFlagBits;
@@ -428,28 +446,8 @@ void ResourceTracker::take_into(std::uint32_t queue_family, Barriers &out) {
         return queue_family == VK_QUEUE_FAMILY_IGNORED || family == VK_QUEUE_FAMILY_IGNORED ||
                family == queue_family;
     };
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < m_buffer_barriers.size(); ++i) {
-        if (mine(m_buffer_barrier_family[i])) {
-            out.buffers.push_back(m_buffer_barriers[i]);
-        } else {
-            m_buffer_barriers[kept] = m_buffer_barriers[i];
-            m_buffer_barrier_family[kept++] = m_buffer_barrier_family[i];
-        }
-    }
-    m_buffer_barriers.resize(kept);
-    m_buffer_barrier_family.resize(kept);
-    kept = 0;
-    for (std::size_t i = 0; i < m_image_barriers.size(); ++i) {
-        if (mine(m_image_barrier_family[i])) {
-            out.images.push_back(m_image_barriers[i]);
-        } else {
-            m_image_barriers[kept] = m_image_barriers[i];
-            m_image_barrier_family[kept++] = m_image_barrier_family[i];
-        }
-    }
-    m_image_barriers.resize(kept);
-    m_image_barrier_family.resize(kept);
+    move_mine(m_buffer_barriers, m_buffer_barrier_family, out.buffers, mine);
+    move_mine(m_image_barriers, m_image_barrier_family, out.images, mine);
 }
 
 std::size_t ResourceTracker::flush(vk::CommandBuffer commands, std::uint32_t queue_family) {

@@ -20,7 +20,6 @@
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/CommandRecorder.h"
 #include "VulkanWrapper/Image/Image.h"
-#include "VulkanWrapper/Image/Mipmaps.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"

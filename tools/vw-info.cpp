@@ -71,6 +71,7 @@ constexpr std::array memory_extensions{
     std::string_view{"VK_EXT_memory_budget"},
     std::string_view{"VK_EXT_external_memory_host"},
     std::string_view{"VK_KHR_buffer_device_address"},
+    std::string_view{"VK_EXT_memory_priority"},
 };
 
 /// A bad command line: usage goes to stderr, exit status 2.

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +100,11 @@ TEST_F(PoolTests, BadInputIsALogicErrorAndNothingIsMade) {
     EXPECT_THROW((void)PoolBuilder(allocator).setName("bad\nname").build(), LogicError);
     EXPECT_THROW((void)PoolBuilder(allocator).setBufferUsage({}).build(), LogicError);
     EXPECT_THROW((void)PoolBuilder(allocator).setBlockSize(~vk::DeviceSize{0}).build(), LogicError);
+    EXPECT_THROW((void)PoolBuilder(allocator).setPriority(-0.25F).build(), LogicError);
+    EXPECT_THROW((void)PoolBuilder(allocator).setPriority(1.5F).build(), LogicError);
+    EXPECT_THROW((void)PoolBuilder(allocator).setPriority(std::numeric_limits<float>::quiet_NaN()).build(),
+                 LogicError);
+    EXPECT_TRUE(allocator->statistics().pools.empty());
 
     auto pool = PoolBuilder(allocator).setBlockSize(64 * KiB).build();
     EXPECT_THROW((void)pool->allocate<DeviceWords>(0), LogicError);
@@ -107,6 +114,41 @@ TEST_F(PoolTests, BadInputIsALogicErrorAndNothingIsMade) {
     EXPECT_THROW((void)pool->allocate<DeviceWords>(4, "bad\x01"), LogicError);
     EXPECT_EQ(pool->statistics().memory.allocation_count, 0u);
     EXPECT_EQ(allocator->statistics().total.allocation_count, 0u);
+}
+
+TEST_F(PoolTests, TheAllocatorsStatisticsListEveryLivePoolWithItsPriority) {
+    auto high = PoolBuilder(allocator).setName("high").setPriority(1.0F).setBlockSize(256 * KiB).build();
+    auto low = PoolBuilder(allocator).setName("low").setPriority(0.0F).setBlockSize(128 * KiB).build();
+    EXPECT_EQ(high->priority(), 1.0F);
+    EXPECT_EQ(low->priority(), 0.0F);
+    EXPECT_EQ(high->priority_applied(), allocator->applies_memory_priority());
+    EXPECT_EQ(allocator->applies_memory_priority(),
+              device->is_feature_enabled(&vk::PhysicalDeviceMemoryPriorityFeaturesEXT::memoryPriority));
+    auto a = high->allocate<DeviceWords>(1024);
+    auto b = high->allocate<DeviceWords>(512);
+    auto c = low->allocate<DeviceWords>(256);
+
+    AllocatorStatistics stats = allocator->statistics();
+    ASSERT_EQ(stats.pools.size(), 2u);
+    EXPECT_EQ(stats.pools[0].name, "high"); // creation order
+    EXPECT_EQ(stats.pools[0].block_size, 256 * KiB);
+    EXPECT_EQ(stats.pools[0].memory.allocation_count, 2u);
+    EXPECT_EQ(stats.pools[0].memory.allocation_bytes, (1024 + 512) * 4u);
+    EXPECT_EQ(stats.pools[1].name, "low");
+    EXPECT_EQ(stats.pools[1].memory.allocation_count, 1u);
+    if (allocator->applies_memory_priority()) {
+        EXPECT_EQ(stats.pools[0].priority, std::optional<float>(1.0F));
+        EXPECT_EQ(stats.pools[1].priority, std::optional<float>(0.0F));
+    } else {
+        EXPECT_FALSE(stats.pools[0].priority.has_value());
+    }
+    EXPECT_EQ(stats.total.allocation_count, 3u); // pool memory is in the totals too
+
+    c.reset();
+    low.reset();
+    stats = allocator->statistics();
+    ASSERT_EQ(stats.pools.size(), 1u);
+    EXPECT_EQ(stats.pools[0].name, "high");
 }
 
 TEST_F(PoolTests, MinimumBlocksAreMadeUpFrontAndAnExplicitTypeIsKept) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <source_location>
 #include <string_view>
@@ -121,6 +122,11 @@ public:
     /// std::bad_alloc is the only failure.
     [[nodiscard]] std::string json(bool detailed_map = true) const;
 
+    /// True when pools' and allocations' priorities reach the driver: the device has
+    /// VK_EXT_memory_priority with its memoryPriority feature (enabled by the library whenever
+    /// offered) and VMA was told so.
+    [[nodiscard]] bool applies_memory_priority() const noexcept { return m_memory_priority; }
+
 private:
     friend class AllocatorBuilder;
     friend class Pool;
@@ -131,6 +137,11 @@ private:
     friend class AllocatorInternals;
 
     explicit Allocator(const AllocatorBuilder &builder);
+
+    // The live pools, for statistics(); a Pool registers once built and unregisters before
+    // its VmaPool is destroyed.
+    void register_pool(const Pool &pool);
+    void unregister_pool(const Pool &pool) noexcept;
 
     // Names `allocation` (made by this allocator) for reports, the JSON and the memory map, and
     // the Vulkan object `handle` of `type` too when the device has debug utils (pass
@@ -175,6 +186,9 @@ private:
     bool m_unified_memory = false;
     vk::DeviceSize m_dedicated_threshold;
     vk::DeviceSize m_smallest_heap = 0;
+    bool m_memory_priority = false;
+    mutable std::mutex m_pools_mutex;
+    std::vector<const Pool *> m_pools;
     VmaAllocator m_allocator = nullptr;
 };
 

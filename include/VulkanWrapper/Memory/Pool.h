@@ -58,6 +58,12 @@ public:
     [[nodiscard]] std::size_t max_block_count() const noexcept { return m_max_blocks; }
     /// True when the pool uses VMA's linear algorithm (stack, double stack or ring buffer).
     [[nodiscard]] bool is_linear() const noexcept { return m_linear; }
+    /// The priority given by PoolBuilder::setPriority (0.5 unless set).
+    [[nodiscard]] float priority() const noexcept { return m_priority; }
+    /// True when the priority was applied to the pool's blocks: the device has
+    /// VK_EXT_memory_priority (the library enables it, and its memoryPriority feature, whenever
+    /// the device offers them). Without it the priority is recorded but has no effect.
+    [[nodiscard]] bool priority_applied() const noexcept { return m_priority_applied; }
 
     /// What the pool holds now: its blocks and the allocations made from them, with its name,
     /// memory type and block figures. Thread-safe; throws std::bad_alloc only.
@@ -120,6 +126,8 @@ private:
     std::size_t m_min_blocks = 0;
     std::size_t m_max_blocks = SIZE_MAX;
     bool m_linear = false;
+    float m_priority = 0.5F;
+    bool m_priority_applied = false;
     VmaPool m_pool = nullptr;
 };
 
@@ -161,6 +169,10 @@ public:
     /// general-purpose one. With it the pool has a single block (setMaxBlockCount(1)) when it
     /// is to be used as a ring buffer.
     PoolBuilder &setLinear(bool linear = true);
+    /// The priority of the pool's memory against other memory when the driver must evict some
+    /// (VK_EXT_memory_priority): 0 lowest, 1 highest, default 0.5. Applied where the device has
+    /// the extension (Pool::priority_applied() says), recorded and reported otherwise.
+    PoolBuilder &setPriority(float priority);
 
     /// Creates the pool. LogicError naming the field for a missing allocator, a zero block
     /// size or one larger than its heap, a minimum above the maximum, a zero maximum, a memory
@@ -181,6 +193,7 @@ private:
     std::size_t m_min_blocks = 0;
     std::size_t m_max_blocks = SIZE_MAX;
     bool m_linear = false;
+    float m_priority = 0.5F;
 };
 
 } // namespace vw

@@ -87,6 +87,10 @@ struct PoolStatistics {
     std::uint32_t memory_type = 0;
     /// Size of its blocks (VMA's preferred block size for the pool).
     vk::DeviceSize block_size = 0;
+    /// The priority its blocks were allocated with (0 to 1; 0.5 unless set). nullopt when it
+    /// was not applied (the device has no VK_EXT_memory_priority) or is unknown (pools that
+    /// MemoryMap reads from VMA's JSON, which does not carry it).
+    std::optional<float> priority;
     /// Its blocks and the allocations made from them.
     MemoryStatistics memory;
 };
@@ -99,6 +103,9 @@ struct AllocatorStatistics {
     std::vector<HeapStatistics> heaps;
     /// One entry per memory type, in type order.
     std::vector<MemoryTypeStatistics> memory_types;
+    /// One entry per live vw::Pool of the allocator, in creation order. Their memory is
+    /// counted in `total`, `heaps` and `memory_types` too.
+    std::vector<PoolStatistics> pools;
 };
 
 } // namespace vw

@@ -73,6 +73,9 @@ Allocator::Allocator(const AllocatorBuilder &builder)
     if (m_device->buffer_device_address_enabled()) {
         info.flags |= VMA_ALLOCATOR_CREATE_BUFFER_DEVICE_ADDRESS_BIT;
     }
+    m_memory_priority = m_device->has_extension(VK_EXT_MEMORY_PRIORITY_EXTENSION_NAME) &&
+                        m_device->is_feature_enabled(&vk::PhysicalDeviceMemoryPriorityFeaturesEXT::memoryPriority);
+    if (m_memory_priority) info.flags |= VMA_ALLOCATOR_CREATE_EXT_MEMORY_PRIORITY_BIT;
     check(vmaCreateAllocator(&info, &m_allocator), "vmaCreateAllocator");
 }
 
@@ -298,7 +301,20 @@ AllocatorStatistics Allocator::statistics() const {
         type.memory = to_memory_statistics(raw.memoryType[i].statistics);
         result.memory_types.push_back(type);
     }
+    const std::scoped_lock lock(m_pools_mutex);
+    result.pools.reserve(m_pools.size());
+    for (const Pool *pool : m_pools) result.pools.push_back(pool->statistics());
     return result;
+}
+
+void Allocator::register_pool(const Pool &pool) {
+    const std::scoped_lock lock(m_pools_mutex);
+    m_pools.push_back(&pool);
+}
+
+void Allocator::unregister_pool(const Pool &pool) noexcept {
+    const std::scoped_lock lock(m_pools_mutex);
+    std::erase(m_pools, &pool);
 }
 
 std::vector<HeapBudget> Allocator::budget() const {

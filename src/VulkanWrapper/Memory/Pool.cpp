@@ -58,7 +58,9 @@ Pool::Pool(const PoolBuilder &builder)
     , m_block_size(builder.m_block_size)
     , m_min_blocks(builder.m_min_blocks)
     , m_max_blocks(builder.m_max_blocks)
-    , m_linear(builder.m_linear) {
+    , m_linear(builder.m_linear)
+    , m_priority(builder.m_priority)
+    , m_priority_applied(builder.m_allocator->applies_memory_priority()) {
     const Device &device = *m_allocator->device();
     const auto &memory = device.physical_device().memory_properties();
     if (builder.m_memory_type) {
@@ -90,6 +92,7 @@ Pool::Pool(const PoolBuilder &builder)
     info.minBlockCount = m_min_blocks;
     info.maxBlockCount = m_max_blocks == SIZE_MAX ? 0 : m_max_blocks;
     if (m_linear) info.flags |= VMA_POOL_CREATE_LINEAR_ALGORITHM_BIT;
+    info.priority = m_priority;
     const VkResult result = vmaCreatePool(m_allocator->handle(), &info, &m_pool);
     if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) {
         throw AllocatorInternals::out_of_memory(
@@ -100,10 +103,14 @@ Pool::Pool(const PoolBuilder &builder)
     }
     check(result, "vmaCreatePool");
     if (!m_name.empty()) vmaSetPoolName(m_allocator->handle(), m_pool, m_name.c_str());
+    m_allocator->register_pool(*this);
     AllocatorInternals::check_invariants("PoolBuilder::build");
 }
 
-Pool::~Pool() { vmaDestroyPool(m_allocator->handle(), m_pool); }
+Pool::~Pool() {
+    m_allocator->unregister_pool(*this);
+    vmaDestroyPool(m_allocator->handle(), m_pool);
+}
 
 PoolStatistics Pool::statistics() const {
     VmaDetailedStatistics raw{};
@@ -112,6 +119,7 @@ PoolStatistics Pool::statistics() const {
     result.name = m_name;
     result.memory_type = m_memory_type;
     result.block_size = m_block_size;
+    if (m_priority_applied) result.priority = m_priority;
     result.memory = {raw.statistics.blockCount, raw.statistics.allocationCount,
                      raw.statistics.blockBytes, raw.statistics.allocationBytes};
     return result;
@@ -188,6 +196,11 @@ PoolBuilder &PoolBuilder::setMaxBlockCount(std::size_t count) {
     return *this;
 }
 
+PoolBuilder &PoolBuilder::setPriority(float priority) {
+    m_priority = priority;
+    return *this;
+}
+
 PoolBuilder &PoolBuilder::setLinear(bool linear) {
     m_linear = linear;
     return *this;
@@ -197,6 +210,10 @@ std::shared_ptr<Pool> PoolBuilder::build() const {
     if (!m_allocator) throw LogicError("PoolBuilder: allocator is missing (setAllocator)");
     if (m_block_size == 0) throw LogicError("PoolBuilder: the block size is zero (setBlockSize)");
     if (m_max_blocks == 0) throw LogicError("PoolBuilder: the maximum block count is zero (setMaxBlockCount)");
+    if (!(m_priority >= 0.0F && m_priority <= 1.0F)) {
+        throw LogicError("PoolBuilder: the priority " + std::to_string(m_priority) +
+                         " is not between 0 and 1 (setPriority)");
+    }
     if (m_min_blocks > m_max_blocks) {
         throw LogicError("PoolBuilder: the minimum block count " + std::to_string(m_min_blocks) +
                          " exceeds the maximum " + std::to_string(m_max_blocks) +

@@ -181,7 +181,8 @@ std::vector<FeatureMember> library_required_features() {
 }
 
 std::vector<FeatureMember> library_requested_features() {
-    return {&vk::PhysicalDeviceBufferDeviceAddressFeatures::bufferDeviceAddress};
+    return {&vk::PhysicalDeviceBufferDeviceAddressFeatures::bufferDeviceAddress,
+            &vk::PhysicalDeviceMemoryPriorityFeaturesEXT::memoryPriority};
 }
 
 std::optional<QueueFamilies> choose_queue_families(

@@ -2,8 +2,6 @@
 // time) reads one storage buffer and writes another, both allocated and filled through the
 // library. Run with the validation layer (synchronization validation included) on.
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include <VulkanWrapper/Command/CommandBuffer.h>
@@ -13,18 +11,7 @@
 #include <VulkanWrapper/Vulkan/DeviceFinder.h>
 #include <VulkanWrapper/Vulkan/Instance.h>
 
-namespace {
-
-std::vector<std::uint32_t> read_spirv(const char *path) {
-    std::ifstream file(path, std::ios::binary);
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (bytes.empty() || bytes.size() % 4 != 0) throw std::runtime_error(std::string("cannot read ") + path);
-    std::vector<std::uint32_t> words(bytes.size() / 4);
-    std::memcpy(words.data(), bytes.data(), bytes.size());
-    return words;
-}
-
-} // namespace
+#include "Support/Spirv.h"
 
 int main(int argc, char **argv) {
     try {
@@ -43,8 +30,7 @@ int main(int argc, char **argv) {
         transfer.upload(*input, values);
 
         const vk::Device vk_device = device->handle();
-        const auto code = read_spirv(shader_path);
-        const vk::UniqueShaderModule shader = vk_device.createShaderModuleUnique({{}, code});
+        const vk::UniqueShaderModule shader = example::shader_module(vk_device, shader_path);
         const std::array bindings{
             vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute),
             vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute)};

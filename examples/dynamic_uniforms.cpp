@@ -6,8 +6,6 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,16 +20,9 @@
 #include <VulkanWrapper/Vulkan/DeviceFinder.h>
 #include <VulkanWrapper/Vulkan/Instance.h>
 
-namespace {
+#include "Support/Spirv.h"
 
-std::vector<std::uint32_t> read_spirv(const char *path) {
-    std::ifstream file(path, std::ios::binary);
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (bytes.empty() || bytes.size() % 4 != 0) throw std::runtime_error(std::string("cannot read ") + path);
-    std::vector<std::uint32_t> words(bytes.size() / 4);
-    std::memcpy(words.data(), bytes.data(), bytes.size());
-    return words;
-}
+namespace {
 
 struct Params {
     std::uint32_t first, count, addend, pad;
@@ -63,8 +54,7 @@ int main(int argc, char **argv) {
                                             .setName("dispatch parameters"));
 
         const vk::Device vk_device = device->handle();
-        const auto code = read_spirv(shader_path);
-        const vk::UniqueShaderModule shader = vk_device.createShaderModuleUnique({{}, code});
+        const vk::UniqueShaderModule shader = example::shader_module(vk_device, shader_path);
         const std::array bindings{
             vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eUniformBufferDynamic, 1, vk::ShaderStageFlagBits::eCompute),
             vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute)};

@@ -7,8 +7,6 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,16 +23,9 @@
 #include <VulkanWrapper/Vulkan/DeviceFinder.h>
 #include <VulkanWrapper/Vulkan/Instance.h>
 
-namespace {
+#include "Support/Spirv.h"
 
-std::vector<std::uint32_t> read_spirv(const char *path) {
-    std::ifstream file(path, std::ios::binary);
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (bytes.empty() || bytes.size() % 4 != 0) throw std::runtime_error(std::string("cannot read ") + path);
-    std::vector<std::uint32_t> words(bytes.size() / 4);
-    std::memcpy(words.data(), bytes.data(), bytes.size());
-    return words;
-}
+namespace {
 
 struct Point {
     float x, y;
@@ -97,10 +88,8 @@ int main(int argc, char **argv) {
         const vk::UniqueFramebuffer framebuffer =
             vk_device.createFramebufferUnique({{}, *clear_pass, attachment, side, side, 1});
 
-        const auto vertex_code = read_spirv(vertex_path);
-        const auto fragment_code = read_spirv(fragment_path);
-        const vk::UniqueShaderModule vertex_shader = vk_device.createShaderModuleUnique({{}, vertex_code});
-        const vk::UniqueShaderModule fragment_shader = vk_device.createShaderModuleUnique({{}, fragment_code});
+        const vk::UniqueShaderModule vertex_shader = example::shader_module(vk_device, vertex_path);
+        const vk::UniqueShaderModule fragment_shader = example::shader_module(vk_device, fragment_path);
         const std::array stages{
             vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eVertex, *vertex_shader, "main"),
             vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eFragment, *fragment_shader, "main")};

@@ -232,6 +232,16 @@ private:
     std::vector<Op::Kind> m_kinds;
 };
 
+// The module of a SPIR-V file the build compiled, or none when it cannot be read.
+[[maybe_unused]] vk::UniqueShaderModule shader_module(vk::Device device, const char *path) {
+    std::ifstream file(path, std::ios::binary);
+    const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (bytes.empty() || bytes.size() % 4 != 0) return {};
+    std::vector<std::uint32_t> code(bytes.size() / 4);
+    std::memcpy(code.data(), bytes.data(), bytes.size());
+    return device.createShaderModuleUnique({{}, code});
+}
+
 class ResourceTrackerOracleTests : public ::testing::Test {};
 
 TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTrackersBarriersAlone) {
@@ -291,12 +301,8 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
     std::uint32_t alignment = 0;
 #ifdef VW_ORACLE_SHADER
     {
-        std::ifstream file(VW_ORACLE_SHADER, std::ios::binary);
-        const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-        ASSERT_FALSE(bytes.empty()) << VW_ORACLE_SHADER;
-        std::vector<std::uint32_t> code(bytes.size() / 4);
-        std::memcpy(code.data(), bytes.data(), code.size() * 4);
-        shader = vk_device.createShaderModuleUnique({{}, code});
+        shader = shader_module(vk_device, VW_ORACLE_SHADER);
+        ASSERT_TRUE(shader) << VW_ORACLE_SHADER;
         const std::array bindings{
             vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute),
             vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eCompute)};
@@ -324,12 +330,8 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
 #ifdef VW_ORACLE_IMAGE_SHADER
     if (storage_images) {
         ASSERT_TRUE(descriptor_pool);
-        std::ifstream file(VW_ORACLE_IMAGE_SHADER, std::ios::binary);
-        const std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-        ASSERT_FALSE(bytes.empty()) << VW_ORACLE_IMAGE_SHADER;
-        std::vector<std::uint32_t> code(bytes.size() / 4);
-        std::memcpy(code.data(), bytes.data(), code.size() * 4);
-        image_shader = vk_device.createShaderModuleUnique({{}, code});
+        image_shader = shader_module(vk_device, VW_ORACLE_IMAGE_SHADER);
+        ASSERT_TRUE(image_shader) << VW_ORACLE_IMAGE_SHADER;
         const std::array bindings{
             vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageImage, 1, vk::ShaderStageFlagBits::eCompute),
             vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageImage, 1, vk::ShaderStageFlagBits::eCompute)};

@@ -145,6 +145,10 @@ private:
         std::uint64_t requested_in = 0; // the flush epoch of the last request, 0: none
         bool requested_write = false;   // that request wrote, changed layout or family
         friend bool operator==(const State &, const State &) = default;
+        // What track() declares: the use's stages as the last write (a writing use) or as
+        // the reads so far.
+        static State declared(vk::PipelineStageFlags2 stages, vk::AccessFlags2 access,
+                              vk::ImageLayout layout, std::uint32_t family) noexcept;
     };
     struct ImageEntry {
         ImageSubresourceLayout layout;

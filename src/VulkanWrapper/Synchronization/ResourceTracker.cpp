@@ -137,6 +137,22 @@ void ResourceTracker::clear() noexcept {
     m_image_barrier_family.clear();
 }
 
+ResourceTracker::State ResourceTracker::State::declared(vk::PipelineStageFlags2 stages,
+                                                       vk::AccessFlags2 access,
+                                                       vk::ImageLayout layout,
+                                                       std::uint32_t family) noexcept {
+    State state;
+    if (writes(access)) {
+        state.write_stages = stages;
+        state.write_access = access;
+    } else {
+        state.read_stages = stages;
+    }
+    state.layout = layout;
+    state.family = family;
+    return state;
+}
+
 void ResourceTracker::forget(vk::Buffer buffer) { m_buffers.erase(buffer); }
 void ResourceTracker::forget(vk::Image image) { m_images.erase(image); }
 
@@ -148,15 +164,9 @@ void ResourceTracker::track(const TrackedBuffer &buffer, vk::DeviceSize offset, 
                             const BufferUse &use) {
     size = resolve_buffer_range(buffer, offset, size, "ResourceTracker::track");
     check_stages(use.stages, "ResourceTracker::track");
-    State state;
-    if (writes(use.access)) {
-        state.write_stages = use.stages;
-        state.write_access = use.access;
-    } else {
-        state.read_stages = use.stages;
-    }
-    state.family = use.queue_family;
-    m_buffers[buffer.handle].assign(offset, offset + size, state);
+    m_buffers[buffer.handle].assign(
+        offset, offset + size,
+        State::declared(use.stages, use.access, vk::ImageLayout::eUndefined, use.queue_family));
 }
 
 template <typename Use>
@@ -310,15 +320,7 @@ void ResourceTracker::track(const TrackedImage &image, const vk::ImageSubresourc
     } else if (it == m_images.end()) {
         it = m_images.try_emplace(image.handle, ImageEntry{layout, {}}).first;
     }
-    State state;
-    if (writes(use.access)) {
-        state.write_stages = use.stages;
-        state.write_access = use.access;
-    } else {
-        state.read_stages = use.stages;
-    }
-    state.layout = use.layout;
-    state.family = use.queue_family;
+    const State state = State::declared(use.stages, use.access, use.layout, use.queue_family);
     layout.for_each_run(range, [&](std::uint64_t b, std::uint64_t e) {
         it->second.states.assign(b, e, state);
     });

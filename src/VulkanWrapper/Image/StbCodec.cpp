@@ -21,7 +21,7 @@
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STBI_WRITE_NO_STDIO
+// Not STBI_WRITE_NO_STDIO: stb_image_write 1.16 compiles its HDR writer only with stdio.
 #include <stb/stb_image_write.h>
 
 namespace vw::detail {

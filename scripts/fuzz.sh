@@ -6,19 +6,25 @@
 # mismatch, leaked allocation); the input that failed is kept under build/fuzz/run/artifacts.
 # Prints executions, coverage and time at the end.
 #
-# Environment: FUZZ_SECONDS (default 60), FUZZ_JOBS (build jobs, default 2), FUZZ_ARGS (extra
+# Then the picture decoder's target (vw-image-fuzzer: file bytes into vw::load_image) runs for
+# IMAGE_FUZZ_SECONDS (default 30) on seeds that vw-image-seeds writes (PNG 8/16-bit, HDR, BMP,
+# TGA, JPEG, made from code).
+#
+# Environment: FUZZ_SECONDS (default 60), IMAGE_FUZZ_SECONDS (default 30), FUZZ_JOBS (build jobs, default 2), FUZZ_ARGS (extra
 # libFuzzer flags). Installs nothing itself except through scripts/setup-deps.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 seconds=${FUZZ_SECONDS:-60}
+image_seconds=${IMAGE_FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-2}
 build="$root/build/fuzz"
 run="$build/run"
 say() { echo "fuzz: $*" >&2; }
 
 case "$seconds" in '' | *[!0-9]*) say "FUZZ_SECONDS must be a whole number of seconds, not '$seconds'"; exit 2 ;; esac
+case "$image_seconds" in '' | *[!0-9]*) say "IMAGE_FUZZ_SECONDS must be a whole number of seconds, not '$image_seconds'"; exit 2 ;; esac
 
 "$root/scripts/setup-deps.sh" </dev/null
 
@@ -28,7 +34,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
         -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
 fi
 say "building"
-cmake --build "$build" -j "$jobs" --target vw-allocator-fuzzer >/dev/null
+cmake --build "$build" -j "$jobs" --target vw-allocator-fuzzer vw-image-fuzzer vw-image-seeds >/dev/null
 
 rm -rf "$run"
 mkdir -p "$run/corpus" "$run/artifacts"
@@ -65,3 +71,27 @@ echo "fuzz: passed"
 echo "fuzz: executions: ${executions:-?} (${per_second:-?} per second)"
 echo "fuzz: coverage: cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?} (inputs/bytes)"
 echo "fuzz: time: ${elapsed} s (FUZZ_SECONDS=${seconds})"
+
+image_run="$build/image-run"
+rm -rf "$image_run"
+mkdir -p "$image_run/corpus" "$image_run/artifacts"
+"$build/vw-image-seeds" "$image_run/corpus"
+say "picture decoder: running for ${image_seconds} s on $(ls "$image_run/corpus" | wc -l) generated seeds"
+start=$SECONDS
+status=0
+# shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
+timeout --kill-after=30 $((image_seconds + 300)) "$build/vw-image-fuzzer" \
+    -max_total_time="$image_seconds" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$image_run/artifacts/" ${FUZZ_ARGS:-} "$image_run/corpus" \
+    </dev/null >"$image_run/fuzz.log" 2>&1 || status=$?
+elapsed=$((SECONDS - start))
+if [ "$status" -ne 0 ] || grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|UndefinedBehavior|Leak)Sanitizer)|\*\*\* vw-image-fuzzer' "$image_run/fuzz.log"; then
+    say "picture decoder FAILED (exit status $status) after ${elapsed} s; the end of $image_run/fuzz.log:"
+    tail -n 60 "$image_run/fuzz.log" >&2
+    say "failing inputs: $(ls "$image_run/artifacts" 2>/dev/null | sed "s|^|$image_run/artifacts/|" | tr '\n' ' ')"
+    say "reproduce: $build/vw-image-fuzzer <input>"
+    exit 1
+fi
+executions=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$image_run/fuzz.log" | tail -n 1)
+per_second=$(sed -n 's/^stat::average_exec_per_sec:[[:space:]]*//p' "$image_run/fuzz.log" | tail -n 1)
+echo "fuzz: picture decoder passed: ${executions:-?} executions (${per_second:-?} per second) in ${elapsed} s"

@@ -20,7 +20,7 @@ vma_config="$vma_prefix/usr/share/cmake/VulkanMemoryAllocator/VulkanMemoryAlloca
 vma_suite=trixie
 
 packages=(g++ cmake ninja-build libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
-          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libexpat1-dev glslc
+          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libexpat1-dev libstb-dev glslc
           clang libclang-rt-14-dev libfuzzer-14-dev
           pkgconf meson lintian)
 

@@ -16,8 +16,10 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Image/ImageFile.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Report/MemoryMap.h"
+#include "VulkanWrapper/Transfer/Texture.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
@@ -151,7 +153,7 @@ int run_demo(const RunOptions &options) {
     std::shared_ptr<Instance> instance;
     const std::shared_ptr<Device> device = demo_device(options, instance);
     std::cerr << "vw-info --demo on " << device->physical_device().name() << '\n';
-    Steps steps(6);
+    Steps steps(7);
 
     // The allocator page, as written there.
     steps.begin("allocator page: vertex and staging buffers, a 1024x1024 image");
@@ -204,6 +206,23 @@ int run_demo(const RunOptions &options) {
                           vk::ImageLayout::eShaderReadOnlyOptimal) != texels) {
         throw std::runtime_error("the texture read back differs from what was uploaded");
     }
+    Steps::end("verified");
+
+    steps.begin("texture: a 256x256 PNG loaded with 9 GPU mip levels, level 1 saved to PNG");
+    PixelImage picture{256, 256, 4, PixelType::UInt8, std::vector<std::byte>(256 * 256 * 4)};
+    for (std::size_t i = 0; i < picture.pixels.size(); ++i) {
+        const std::size_t texel = i / 4;
+        picture.pixels[i] = i % 4 == 3 ? std::byte{255} : static_cast<std::byte>((texel % 256) ^ (texel / 256) ^ (i % 4 * 85));
+    }
+    const Texture png_texture = load_texture(transfer, allocator, encode_png(picture), "texture 256x256 (PNG)",
+                                             TextureOptions{.color_space = ColorSpace::Linear});
+    if (png_texture.image->mip_levels() != 9 || read_texture(transfer, *png_texture.image).pixels != picture.pixels) {
+        throw std::runtime_error("the PNG texture read back differs from the picture");
+    }
+    std::filesystem::create_directories(options.out_dir);
+    const std::filesystem::path texture_path = std::filesystem::absolute(options.out_dir / "vw-texture-level1.png");
+    save_texture(transfer, *png_texture.image, texture_path, MipLevel{1});
+    if (load_image(texture_path).width != 128) throw std::runtime_error("the saved mip level is not 128 pixels wide");
     Steps::end("verified");
 
     steps.begin("1000 small buffers (256 B to 64 KiB), every third freed");
@@ -264,7 +283,7 @@ int run_demo(const RunOptions &options) {
         json["verified"] = true;
         json["validation_errors"] = options.validate ? Json(validation_errors) : Json(nullptr);
         json["statistics"] = statistics_json(stats, budgets);
-        json["files"] = Json{{"json", json_path.string()}, {"svg", svg_path.string()}};
+        json["files"] = Json{{"json", json_path.string()}, {"svg", svg_path.string()}, {"texture", texture_path.string()}};
         json["largest_allocations"] = Json::array();
         const auto records = map.allocations();
         for (std::size_t i = 0; i < records.size() && i < 12; ++i) {
@@ -279,7 +298,8 @@ int run_demo(const RunOptions &options) {
     } else {
         print_statistics(std::cout, stats, budgets, map);
         std::cout << "\nWrote:\n  memory map (SVG):   " << svg_path.string()
-                  << "\n  statistics (JSON):  " << json_path.string() << '\n';
+                  << "\n  statistics (JSON):  " << json_path.string()
+                  << "\n  texture level (PNG): " << texture_path.string() << '\n';
     }
     std::cout.flush();
     if (!std::cout) throw std::runtime_error("cannot write to standard output");

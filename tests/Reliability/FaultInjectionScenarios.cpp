@@ -7,6 +7,7 @@
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Image/ImageFile.h"
 #include "VulkanWrapper/Image/ImageView.h"
 #include "VulkanWrapper/Memory/Buffer.h"
 #include "VulkanWrapper/Report/MemoryMap.h"
@@ -14,6 +15,7 @@
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
+#include "VulkanWrapper/Transfer/Texture.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 
@@ -240,6 +242,19 @@ std::vector<Scenario> make_scenarios() {
                      require(!map.report().empty(), "report");
                      require(!map.svg().empty(), "svg");
                      require(env.allocator->statistics().total.allocation_count >= 2, "statistics");
+                 }});
+    s.push_back({"TextureLoadSave", [](ScenarioEnv &env) {
+                     // A PNG in memory to a texture with its 5 GPU mip levels, level 0 read back and
+                     // encoded again (the save path without a file).
+                     Transfer transfer(env.device, env.allocator, small_transfer());
+                     PixelImage picture{16, 8, 4, PixelType::UInt8, texels(16 * 8 * 4, 7)};
+                     const Texture texture = load_texture(transfer, env.allocator, encode_png(picture), "fault.png",
+                                                          TextureOptions{.color_space = ColorSpace::Linear});
+                     require(texture.image->mip_levels() == 5, "mip levels");
+                     const PixelImage back = read_texture(transfer, *texture.image);
+                     require(back.pixels == picture.pixels, "texture texels");
+                     require(load_image(encode_png(back)).pixels == picture.pixels, "saved texels");
+                     require(read_texture(transfer, *texture.image, MipLevel{4}).pixels.size() == 4, "last level (1 x 1)");
                  }});
     return s;
 }

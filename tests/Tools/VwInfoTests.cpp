@@ -125,8 +125,12 @@ TEST(VwInfoTests, DemoVerifiesItsTransfersAndWritesParsableJsonAndSvg) {
     EXPECT_TRUE(summary.at("verified").get<bool>());
     EXPECT_EQ(summary.at("validation_errors").get<int>(), 0);
     const auto &total = summary.at("statistics").at("total");
-    // The page's three resources, the texture, 1000 small buffers less every third, 3 large.
-    EXPECT_GE(total.at("allocation_count").get<std::uint32_t>(), 3u + 1u + 666u + 3u);
+    // The page's three resources, the texture, the PNG texture, 1000 small buffers less every
+    // third, 3 large.
+    EXPECT_GE(total.at("allocation_count").get<std::uint32_t>(), 3u + 1u + 1u + 666u + 3u);
+    const std::string texture_path = summary.at("files").at("texture").get<std::string>();
+    EXPECT_EQ(std::filesystem::path(texture_path).filename(), "vw-texture-level1.png");
+    EXPECT_TRUE(std::filesystem::is_regular_file(texture_path)) << texture_path;
 
     const std::string json_path = summary.at("files").at("json").get<std::string>();
     const std::string svg_path = summary.at("files").at("svg").get<std::string>();

@@ -1,0 +1,110 @@
+// Debian's libstb-dev headers compiled here (third-party code: built without our warnings,
+// see CMakeLists.txt). STB_IMAGE_STATIC keeps every stb symbol inside this file, so a program
+// with its own stb links without clashes and nothing of stb reaches the library's link
+// interface; the decoder is instrumented with the rest of the library when fuzzed.
+#include "VulkanWrapper/Image/StbCodec.h"
+
+#include <climits>
+#include <cstdlib>
+#include <new>
+
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_NO_STDIO
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_TGA
+#define STBI_ONLY_PSD
+#define STBI_ONLY_HDR
+#include <stb/stb_image.h>
+
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+// Not STBI_WRITE_NO_STDIO: stb_image_write 1.16 compiles its HDR writer only with stdio.
+#include <stb/stb_image_write.h>
+
+namespace vw::detail {
+
+namespace {
+
+bool fits_int(std::span<const std::byte> bytes) { return bytes.size() <= static_cast<std::size_t>(INT_MAX); }
+
+const stbi_uc *as_uc(std::span<const std::byte> bytes) { return reinterpret_cast<const stbi_uc *>(bytes.data()); }
+
+void append(void *context, void *data, int size) {
+    auto &out = *static_cast<std::vector<std::byte> *>(context);
+    const auto *begin = static_cast<const std::byte *>(data);
+    try {
+        out.insert(out.end(), begin, begin + size);
+    } catch (const std::bad_alloc &) {
+        out.clear();
+        out.shrink_to_fit();
+    }
+}
+
+} // namespace
+
+void StbFree::operator()(void *pixels) const noexcept { stbi_image_free(pixels); }
+
+bool stb_info(std::span<const std::byte> bytes, StbInfo &info) noexcept {
+    if (!fits_int(bytes)) {
+        stbi__err("file too large", "file too large");
+        return false;
+    }
+    const int length = static_cast<int>(bytes.size());
+    if (!stbi_info_from_memory(as_uc(bytes), length, &info.width, &info.height, &info.channels)) return false;
+    info.is_16_bit = stbi_is_16_bit_from_memory(as_uc(bytes), length) != 0;
+    info.is_hdr = stbi_is_hdr_from_memory(as_uc(bytes), length) != 0;
+    return true;
+}
+
+StbPixels stb_decode(std::span<const std::byte> bytes, StbDepth depth, int desired_channels, int &width,
+                     int &height, int &channels) noexcept {
+    if (!fits_int(bytes)) {
+        stbi__err("file too large", "file too large");
+        return nullptr;
+    }
+    const int length = static_cast<int>(bytes.size());
+    switch (depth) {
+    case StbDepth::Eight:
+        return StbPixels(stbi_load_from_memory(as_uc(bytes), length, &width, &height, &channels, desired_channels));
+    case StbDepth::Sixteen:
+        return StbPixels(stbi_load_16_from_memory(as_uc(bytes), length, &width, &height, &channels, desired_channels));
+    case StbDepth::Float:
+        return StbPixels(stbi_loadf_from_memory(as_uc(bytes), length, &width, &height, &channels, desired_channels));
+    }
+    return nullptr;
+}
+
+const char *stb_failure_reason() noexcept { return stbi_failure_reason(); }
+
+bool stb_write_png8(int width, int height, int channels, const void *pixels, std::vector<std::byte> &out) {
+    out.clear();
+    return stbi_write_png_to_func(append, &out, width, height, channels, pixels, width * channels) != 0 &&
+           !out.empty();
+}
+
+bool stb_write_hdr(int width, int height, int channels, const float *pixels, std::vector<std::byte> &out) {
+    out.clear();
+    return stbi_write_hdr_to_func(append, &out, width, height, channels, pixels) != 0 && !out.empty();
+}
+
+bool stb_zlib_compress(std::span<const std::byte> data, std::vector<std::byte> &out) {
+    if (!fits_int(data)) return false;
+    int length = 0;
+    unsigned char *compressed = stbi_zlib_compress(
+        const_cast<unsigned char *>(reinterpret_cast<const unsigned char *>(data.data())),
+        static_cast<int>(data.size()), &length, stbi_write_png_compression_level);
+    if (!compressed) return false;
+    try {
+        out.assign(reinterpret_cast<const std::byte *>(compressed), reinterpret_cast<const std::byte *>(compressed) + length);
+    } catch (const std::bad_alloc &) {
+        STBIW_FREE(compressed);
+        return false;
+    }
+    STBIW_FREE(compressed);
+    return true;
+}
+
+} // namespace vw::detail

@@ -37,4 +37,7 @@ const char *vwfault_type_name(std::uint32_t index);
 void vwfault_clear_lost();
 /// True while a sticky device loss is in effect.
 int vwfault_lost();
+/// While `on`, vkGetPhysicalDeviceMemoryProperties(2) report no memory type as host-coherent
+/// (the memory stays coherent), so that an allocator created meanwhile flushes and invalidates.
+void vwfault_set_non_coherent(int on);
 }

@@ -30,6 +30,8 @@ namespace {
     X(vkEnumerateDeviceExtensionProperties, 1)                                                     \
     X(vkGetPhysicalDeviceImageFormatProperties, 1)                                                 \
     X(vkGetPhysicalDeviceImageFormatProperties2, 1)                                                \
+    X(vkGetPhysicalDeviceMemoryProperties, 0)                                                      \
+    X(vkGetPhysicalDeviceMemoryProperties2, 0)                                                     \
     X(vkCreateDevice, 1)                                                                           \
     X(vkCreateDebugUtilsMessengerEXT, 1)                                                           \
     X(vkDestroyDebugUtilsMessengerEXT, 0)                                                          \
@@ -122,6 +124,7 @@ std::atomic<bool> g_any_armed{false};
 std::atomic<std::uint64_t> g_fired{0};
 std::atomic<int> g_last_fired{-1};
 std::atomic<bool> g_lost{false};
+std::atomic<bool> g_non_coherent{false};
 
 int find_entry(std::string_view name) {
     for (int i = 0; i < entry_count; ++i) {
@@ -286,6 +289,30 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceImageFormatProperties2(VkPhysica
     VWF_INJECT(e_vkGetPhysicalDeviceImageFormatProperties2);
     return inext<PFN_vkGetPhysicalDeviceImageFormatProperties2>(physical, e_vkGetPhysicalDeviceImageFormatProperties2)(
         physical, info, properties);
+}
+
+// While vwfault_set_non_coherent is on, no memory type is reported host-coherent, so that the
+// allocator above flushes and invalidates. The memory is still coherent: nothing else changes.
+void hide_coherence(VkPhysicalDeviceMemoryProperties &properties) {
+    if (!g_non_coherent.load()) return;
+    for (std::uint32_t i = 0; i < properties.memoryTypeCount; ++i) {
+        properties.memoryTypes[i].propertyFlags &= ~static_cast<VkMemoryPropertyFlags>(VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+    }
+}
+
+VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceMemoryProperties(VkPhysicalDevice physical,
+                                                             VkPhysicalDeviceMemoryProperties *properties) {
+    count(e_vkGetPhysicalDeviceMemoryProperties);
+    inext<PFN_vkGetPhysicalDeviceMemoryProperties>(physical, e_vkGetPhysicalDeviceMemoryProperties)(physical, properties);
+    hide_coherence(*properties);
+}
+
+VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceMemoryProperties2(VkPhysicalDevice physical,
+                                                              VkPhysicalDeviceMemoryProperties2 *properties) {
+    count(e_vkGetPhysicalDeviceMemoryProperties2);
+    inext<PFN_vkGetPhysicalDeviceMemoryProperties2>(physical, e_vkGetPhysicalDeviceMemoryProperties2)(physical,
+                                                                                                      properties);
+    hide_coherence(properties->memoryProperties);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateDebugUtilsMessengerEXT(VkInstance instance,
@@ -570,6 +597,8 @@ const Intercept intercepts[] = {
     VWF_I(vkEnumerateDeviceExtensionProperties, EnumerateDeviceExtensionProperties, false),
     VWF_I(vkGetPhysicalDeviceImageFormatProperties, GetPhysicalDeviceImageFormatProperties, false),
     VWF_I(vkGetPhysicalDeviceImageFormatProperties2, GetPhysicalDeviceImageFormatProperties2, false),
+    VWF_I(vkGetPhysicalDeviceMemoryProperties, GetPhysicalDeviceMemoryProperties, false),
+    VWF_I(vkGetPhysicalDeviceMemoryProperties2, GetPhysicalDeviceMemoryProperties2, false),
     VWF_I(vkCreateDevice, CreateDevice, false),
     VWF_I(vkCreateDebugUtilsMessengerEXT, CreateDebugUtilsMessengerEXT, false),
     VWF_I(vkDestroyDebugUtilsMessengerEXT, DestroyDebugUtilsMessengerEXT, false),
@@ -720,3 +749,4 @@ VWF_EXPORT std::uint32_t vwfault_type_count() { return type_count; }
 VWF_EXPORT const char *vwfault_type_name(std::uint32_t index) { return index < type_count ? type_names[index] : ""; }
 VWF_EXPORT void vwfault_clear_lost() { g_lost.store(false); }
 VWF_EXPORT int vwfault_lost() { return g_lost.load() ? 1 : 0; }
+VWF_EXPORT void vwfault_set_non_coherent(int on) { g_non_coherent.store(on != 0); }

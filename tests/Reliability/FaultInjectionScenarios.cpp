@@ -6,18 +6,26 @@
 
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
+#include "VulkanWrapper/Image/CommandRecorder.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Image/ImageFile.h"
 #include "VulkanWrapper/Image/ImageView.h"
+#include "VulkanWrapper/Image/Mipmaps.h"
 #include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Memory/FrameArena.h"
+#include "VulkanWrapper/Memory/PackedBuffer.h"
+#include "VulkanWrapper/Memory/Pool.h"
 #include "VulkanWrapper/Report/MemoryMap.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
+#include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 #include "VulkanWrapper/Transfer/Texture.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
+#include "Support/FaultInjection.h"
 
 namespace vw::test {
 namespace {
@@ -25,6 +33,12 @@ namespace {
 using Words = std::vector<std::uint32_t>;
 using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
 using HostWords = Buffer<std::uint32_t, true, StagingBufferUsage>;
+using HostBytes = Buffer<std::uint8_t, true, TransferSrcUsage | TransferDstUsage, HostAccess::Random>;
+constexpr vk::DeviceSize KiB = 1024;
+constexpr BufferUse host_write{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostWrite};
+constexpr BufferUse host_read{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead};
+constexpr BufferUse copy_read{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferRead};
+constexpr BufferUse copy_write{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite};
 
 Words pattern(std::size_t count, std::uint32_t seed) {
     Words words(count);
@@ -53,6 +67,38 @@ std::vector<std::byte> texels(std::size_t count, unsigned seed) {
     for (std::size_t i = 0; i < count; ++i) bytes[i] = static_cast<std::byte>((i * 7 + seed) & 0xFF);
     return bytes;
 }
+
+// Waits for the device when a scenario leaves early, as a careful caller does before destroying
+// what its own pending submission uses (declared after those objects, so destroyed first).
+struct IdleOnExit {
+    std::shared_ptr<Device> device;
+    ~IdleOnExit() {
+        try {
+            device->wait_idle();
+        } catch (const Exception &) {
+            // A failed drain is the injected fault itself; the library drained what it could.
+        }
+    }
+};
+
+// The caller's own GPU work: fills `buffer` with `value` and signals `semaphore` at `signal`.
+void user_fill(ScenarioEnv &env, CommandBuffer &commands, const BufferBase &buffer, std::uint32_t value,
+               Semaphore &semaphore, std::uint64_t signal) {
+    commands.begin();
+    commands.handle().fillBuffer(buffer.handle(), 0, VK_WHOLE_SIZE, value);
+    commands.end();
+    const vk::SemaphoreSubmitInfo info = semaphore.submit_info(signal);
+    commands.submit(env.device->compute_queue(), {}, std::span(&info, 1));
+}
+
+// Makes the fault layer report every memory type as not host-coherent while it lives, so that
+// VMA flushes and invalidates (lavapipe's memory is coherent: it never does otherwise).
+struct NonCoherentMemory {
+    NonCoherentMemory() { fault::set_non_coherent(true); }
+    ~NonCoherentMemory() { fault::set_non_coherent(false); }
+    NonCoherentMemory(const NonCoherentMemory &) = delete;
+    NonCoherentMemory &operator=(const NonCoherentMemory &) = delete;
+};
 
 TransferOptions small_transfer() {
     TransferOptions options;
@@ -242,6 +288,208 @@ std::vector<Scenario> make_scenarios() {
                      require(!map.report().empty(), "report");
                      require(!map.svg().empty(), "svg");
                      require(env.allocator->statistics().total.allocation_count >= 2, "statistics");
+                 }});
+    s.push_back({"PoolBuffersAndImage", [](ScenarioEnv &env) {
+                     auto device_pool = PoolBuilder(env.allocator).setName("fault pool").setBlockSize(256 * KiB)
+                                            .setMinBlockCount(1).build();
+                     auto host_pool = PoolBuilder(env.allocator).setHostAccess(HostAccess::SequentialWrite)
+                                          .setBlockSize(64 * KiB).setMaxBlockCount(2).build();
+                     auto words = device_pool->allocate<DeviceWords>(1024, "pool words");
+                     BufferBase raw = device_pool->allocate_buffer(4096, vk::BufferUsageFlagBits::eStorageBuffer,
+                                                                   HostAccess::None);
+                     auto image = ImageBuilder()
+                                      .setDevice(env.device)
+                                      .setAllocator(env.allocator)
+                                      .setPool(device_pool)
+                                      .setFormat(vk::Format::eR8G8B8A8Unorm)
+                                      .setExtent(Width{16}, Height{16})
+                                      .setUsage(vk::ImageUsageFlagBits::eSampled)
+                                      .build();
+                     std::vector<std::unique_ptr<HostWords>> hosts;
+                     for (std::uint32_t i = 0; i < 3; ++i) {
+                         hosts.push_back(host_pool->allocate<HostWords>(4096)); // 16 KiB each
+                         hosts.back()->write(std::span<const std::uint32_t>(pattern(4096, i)), 0);
+                     }
+                     for (std::uint32_t i = 0; i < 3; ++i) {
+                         require(hosts[i]->read_as_vector(0, 4096) == pattern(4096, i), "pool host round trip");
+                     }
+                     require(device_pool->statistics().memory.allocation_count == 3, "pool statistics");
+                 }});
+    s.push_back({"PackedBufferSlices", [](ScenarioEnv &env) {
+                     using Pack = PackedBuffer<std::uint32_t, true, StorageBufferUsage | TransferSrcUsage>;
+                     Pack packed(env.allocator, PackedBufferOptions().setBufferSize(16 * KiB).setName("packed"));
+                     std::vector<Pack::Slice> slices;
+                     for (std::uint32_t i = 0; i < 6; ++i) {
+                         slices.push_back(packed.allocate(1000 + i)); // ~4 KiB each: two buffers
+                         slices.back().write(std::span<const std::uint32_t>(pattern(1000 + i, i * 100)), 0);
+                     }
+                     require(packed.statistics().buffer_count == 2, "two packed buffers");
+                     for (std::uint32_t i = 0; i < 6; ++i) {
+                         require(slices[i].read_as_vector(0, 1000 + i) == pattern(1000 + i, i * 100), "slice bytes");
+                     }
+                     slices.erase(slices.begin() + 3, slices.end());
+                     packed.trim();
+                     auto again = packed.allocate(512);
+                     again.write(std::span<const std::uint32_t>(pattern(512, 9)), 0);
+                     require(again.read_as_vector(0, 512) == pattern(512, 9), "slice after trim");
+                     require(slices[0].read_as_vector(0, 1000) == pattern(1000, 0), "first slice kept");
+                 }});
+    s.push_back({"FrameArenaFrames", [](ScenarioEnv &env) {
+                     Semaphore timeline(env.device);
+                     Fence fence(env.device, true);
+                     FrameArena arena(env.allocator, FrameArenaOptions().setCapacity(16 * KiB).setName("frames"));
+                     auto first = arena.allocate<std::uint32_t>(1024);
+                     first.write(std::span<const std::uint32_t>(pattern(1024, 1)), 0);
+                     arena.end_frame(timeline.handle(), 1);
+                     auto second = arena.allocate<std::uint32_t>(4000); // past the capacity: a new ring
+                     second.write(std::span<const std::uint32_t>(pattern(4000, 2)), 0);
+                     arena.end_frame(fence.handle());
+                     timeline.signal(1);
+                     (void)arena.reclaim();
+                     require(!first.is_live() && !second.is_live(), "frames reclaimed");
+                     auto third = arena.allocate<std::uint32_t>(256);
+                     third.write(std::span<const std::uint32_t>(pattern(256, 3)), 0);
+                     third.flush();
+                     const auto *words = reinterpret_cast<const std::uint32_t *>(third.mapped_data());
+                     require(Words(words, words + 256) == pattern(256, 3), "chunk bytes");
+                     require(arena.statistics().capacity > 16 * KiB, "grown");
+                 }});
+    s.push_back({"RecorderCopiesAndMipmaps", [](ScenarioEnv &env) {
+                     auto chain = ImageBuilder()
+                                      .setDevice(env.device)
+                                      .setAllocator(env.allocator)
+                                      .setFormat(vk::Format::eR8G8B8A8Unorm)
+                                      .setExtent(Width{4}, Height{4})
+                                      .setFullMipChain()
+                                      .setUsage(vk::ImageUsageFlagBits::eTransferSrc |
+                                                vk::ImageUsageFlagBits::eTransferDst | vk::ImageUsageFlagBits::eSampled)
+                                      .build();
+                     std::vector<std::uint8_t> texels(4 * 4 * 4, 200);
+                     auto source = env.allocator->allocate<HostBytes>(texels.size());
+                     source->write(std::span<const std::uint8_t>(texels), 0);
+                     auto back = env.allocator->allocate<HostBytes>(4 + 64);
+                     ResourceTracker tracker;
+                     tracker.track(*source, host_write);
+                     CommandPool pool(env.device, env.device->compute_queue().family_index());
+                     CommandBuffer commands = pool.allocate();
+                     CommandRecorder recorder(commands, tracker);
+                     const vk::BufferImageCopy up(0, 0, 0, mip_layers(*chain, MipLevel{0}), {0, 0, 0}, {4, 4, 1});
+                     recorder.copy(*source, *chain, std::span(&up, 1));
+                     recorder.generate_mipmaps(*chain);
+                     const vk::BufferImageCopy down(0, 0, 0, mip_layers(*chain, MipLevel{2}), {0, 0, 0}, {1, 1, 1});
+                     recorder.copy(*chain, *back, std::span(&down, 1));
+                     recorder.copy(*source, *back, std::array{vk::BufferCopy(0, 4, 64)});
+                     tracker.request(*back, host_read);
+                     recorder.flush();
+                     recorder.end();
+                     commands.submit_and_wait(env.device->compute_queue());
+                     const auto got = back->read_as_vector(0, 4 + 64);
+                     require(got[0] == 200 && got[3] == 200, "last mip level");
+                     require(std::vector<std::uint8_t>(got.begin() + 4, got.end()) == texels, "buffer copy");
+                 }});
+    s.push_back({"TrackerWithUserSubmission", [](ScenarioEnv &env) {
+                     using Readback = Buffer<std::uint32_t, true, TransferDstUsage, HostAccess::Random>;
+                     auto source = env.allocator->allocate<DeviceWords>(256);
+                     auto target = env.allocator->allocate<Readback>(256);
+                     CommandPool pool(env.device, env.device->compute_queue().family_index());
+                     CommandBuffer commands = pool.allocate();
+                     Semaphore timeline(env.device);
+                     Fence fence(env.device);
+                     IdleOnExit idle{env.device};
+                     ResourceTracker tracker;
+                     commands.begin();
+                     tracker.request(*source, copy_write);
+                     tracker.flush(commands);
+                     commands.handle().fillBuffer(source->handle(), 0, VK_WHOLE_SIZE, 0x11111111U);
+                     tracker.request(*source, copy_read);
+                     tracker.request(*target, copy_write);
+                     tracker.flush(commands);
+                     commands.handle().copyBuffer(source->handle(), target->handle(), vk::BufferCopy(0, 0, 1024));
+                     tracker.request(*target, host_read);
+                     tracker.flush(commands);
+                     commands.end();
+                     Submission(env.device->compute_queue())
+                         .addCommands(commands)
+                         .addSignal(timeline.submit_info(1))
+                         .submit(fence);
+                     fence.wait();
+                     require(timeline.wait(1), "signalled");
+                     require(target->read_as_vector(0, 256) == Words(256, 0x11111111U), "copied words");
+                 }});
+    s.push_back({"TransferWaitsOnSemaphores", [](ScenarioEnv &env) {
+                     auto words = env.allocator->allocate<DeviceWords>(1024);
+                     auto image = transfer_image(env, 8);
+                     CommandPool pool(env.device, env.device->compute_queue().family_index());
+                     CommandBuffer fill = pool.allocate();
+                     CommandBuffer clear = pool.allocate();
+                     Semaphore done(env.device, 0);
+                     IdleOnExit idle{env.device};
+                     user_fill(env, fill, *words, 1U, done, 1);
+                     TransferOptions options = small_transfer();
+                     options.direct_access = false;
+                     Transfer transfer(env.device, env.allocator, options);
+                     const Words data(100, 2U);
+                     const vk::SemaphoreSubmitInfo first = done.submit_info(1);
+                     transfer.upload_async(*words, std::span<const std::uint32_t>(data), std::span(&first, 1), 10).wait();
+                     const auto back = transfer.download_async(*words, std::span(&first, 1)).get();
+                     for (std::size_t i = 0; i < back.size(); ++i) {
+                         require(back[i] == (i >= 10 && i < 110 ? 2U : 1U), "waited upload");
+                     }
+                     clear.begin();
+                     const vk::ImageMemoryBarrier2 to_clear({}, {}, vk::PipelineStageFlagBits2::eClear,
+                                                            vk::AccessFlagBits2::eTransferWrite,
+                                                            vk::ImageLayout::eUndefined,
+                                                            vk::ImageLayout::eTransferDstOptimal, VK_QUEUE_FAMILY_IGNORED,
+                                                            VK_QUEUE_FAMILY_IGNORED, image->handle(), image->full_range());
+                     clear.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, {}, to_clear));
+                     clear.handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
+                                                    vk::ClearColorValue(std::array{1.0F, 0.0F, 1.0F, 1.0F}),
+                                                    image->full_range());
+                     clear.end();
+                     const vk::SemaphoreSubmitInfo signal = done.submit_info(2);
+                     clear.submit(env.device->compute_queue(), {}, std::span(&signal, 1));
+                     const vk::SemaphoreSubmitInfo second = done.submit_info(2);
+                     const auto texels = transfer.download(*image, MipLevel{0}, ArrayLayer{0},
+                                                           vk::ImageLayout::eTransferDstOptimal, std::span(&second, 1));
+                     require(texels.size() == 256 && texels[0] == std::byte{255} && texels[1] == std::byte{0},
+                             "cleared texels");
+                 }});
+    s.push_back({"LegacySubmitAndQueueWaitIdle", [](ScenarioEnv &env) {
+                     auto words = env.allocator->allocate<Buffer<std::uint32_t, true, TransferDstUsage,
+                                                                 HostAccess::Random>>(64);
+                     CommandPool pool(env.device, env.device->compute_queue().family_index());
+                     CommandBuffer commands = pool.allocate();
+                     IdleOnExit idle{env.device};
+                     commands.begin();
+                     commands.handle().fillBuffer(words->handle(), 0, VK_WHOLE_SIZE, 0x5A5A5A5AU);
+                     const vk::BufferMemoryBarrier2 to_host(vk::PipelineStageFlagBits2::eClear,
+                                                            vk::AccessFlagBits2::eTransferWrite,
+                                                            vk::PipelineStageFlagBits2::eHost,
+                                                            vk::AccessFlagBits2::eHostRead, VK_QUEUE_FAMILY_IGNORED,
+                                                            VK_QUEUE_FAMILY_IGNORED, words->handle(), 0, VK_WHOLE_SIZE);
+                     commands.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, to_host, {}));
+                     commands.end();
+                     const vk::CommandBuffer handle = commands.handle();
+                     const vk::SubmitInfo submit({}, {}, handle);
+                     Queue &queue = env.device->compute_queue();
+                     queue.submit(std::span(&submit, 1));
+                     queue.wait_idle();
+                     require(words->read_as_vector(0, 64) == Words(64, 0x5A5A5A5AU), "filled words");
+                 }});
+    s.push_back({"NonCoherentFlushAndInvalidate", [](ScenarioEnv &env) {
+                     const NonCoherentMemory non_coherent;
+                     auto allocator = AllocatorBuilder(env.instance, env.device).build();
+                     auto host = allocator->allocate<HostWords>(1024);
+                     host->write(std::span<const std::uint32_t>(pattern(1024, 41)), 0); // flushes
+                     host->flush(0, 256);
+                     auto readback = allocator->allocate<ReadbackBuffer<std::uint32_t>>(1024);
+                     readback->write(std::span<const std::uint32_t>(pattern(1024, 43)), 0);
+                     readback->invalidate(0, readback->size_bytes());
+                     require(readback->read_as_vector(0, 1024) == pattern(1024, 43), "invalidated read");
+                     auto words = allocator->allocate<DeviceWords>(1024);
+                     Transfer transfer(env.device, allocator, small_transfer());
+                     transfer.upload(*words, std::span<const std::uint32_t>(pattern(1024, 47)));
+                     require(transfer.download(*words) == pattern(1024, 47), "transfer round trip");
                  }});
     s.push_back({"TextureLoadSave", [](ScenarioEnv &env) {
                      // A PNG in memory to a texture with its 5 GPU mip levels, level 0 read back and

@@ -75,5 +75,6 @@ std::map<std::string, std::int64_t> live_objects() {
 }
 void clear_lost() { VWF_CALL(vwfault_clear_lost)(); }
 bool lost() { return VWF_CALL(vwfault_lost)() != 0; }
+void set_non_coherent(bool on) { VWF_CALL(vwfault_set_non_coherent)(on ? 1 : 0); }
 
 } // namespace vw::test::fault

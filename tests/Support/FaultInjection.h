@@ -34,5 +34,8 @@ std::map<std::string, std::int64_t> live_objects();
 /// Ends a sticky device loss; whether one is in effect.
 void clear_lost();
 bool lost();
+/// While `on`, the layer reports no memory type as host-coherent (allocators created meanwhile
+/// flush and invalidate; the memory itself stays coherent).
+void set_non_coherent(bool on);
 
 } // namespace vw::test::fault

@@ -73,7 +73,12 @@ namespace {
     X(vkQueueSubmit2, 1)                                                                           \
     X(vkQueueWaitIdle, 1)                                                                          \
     X(vkDeviceWaitIdle, 1)                                                                         \
-    X(vkSetDebugUtilsObjectNameEXT, 1)
+    X(vkSetDebugUtilsObjectNameEXT, 1)                                                             \
+    X(vkGetMemoryFdKHR, 1)                                                                         \
+    X(vkGetMemoryFdPropertiesKHR, 1)                                                               \
+    X(vkGetMemoryHostPointerPropertiesEXT, 1)                                                      \
+    X(vkGetSemaphoreFdKHR, 1)                                                                      \
+    X(vkImportSemaphoreFdKHR, 1)
 
 enum Entry : int {
 #define X(name, fallible) e_##name,
@@ -583,6 +588,38 @@ VKAPI_ATTR VkResult VKAPI_CALL SetDebugUtilsObjectNameEXT(VkDevice device, const
     return dnext<PFN_vkSetDebugUtilsObjectNameEXT>(device_data(device), e_vkSetDebugUtilsObjectNameEXT)(device, info);
 }
 
+// External memory and semaphores: the injected failure is returned before the driver makes
+// or takes any descriptor.
+VKAPI_ATTR VkResult VKAPI_CALL GetMemoryFdKHR(VkDevice device, const VkMemoryGetFdInfoKHR *info, int *fd) {
+    VWF_INJECT(e_vkGetMemoryFdKHR);
+    return dnext<PFN_vkGetMemoryFdKHR>(device_data(device), e_vkGetMemoryFdKHR)(device, info, fd);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetMemoryFdPropertiesKHR(VkDevice device, VkExternalMemoryHandleTypeFlagBits type,
+                                                        int fd, VkMemoryFdPropertiesKHR *properties) {
+    VWF_INJECT(e_vkGetMemoryFdPropertiesKHR);
+    return dnext<PFN_vkGetMemoryFdPropertiesKHR>(device_data(device), e_vkGetMemoryFdPropertiesKHR)(device, type, fd,
+                                                                                                  properties);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetMemoryHostPointerPropertiesEXT(VkDevice device, VkExternalMemoryHandleTypeFlagBits type,
+                                                                 const void *pointer,
+                                                                 VkMemoryHostPointerPropertiesEXT *properties) {
+    VWF_INJECT(e_vkGetMemoryHostPointerPropertiesEXT);
+    return dnext<PFN_vkGetMemoryHostPointerPropertiesEXT>(device_data(device), e_vkGetMemoryHostPointerPropertiesEXT)(
+        device, type, pointer, properties);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetSemaphoreFdKHR(VkDevice device, const VkSemaphoreGetFdInfoKHR *info, int *fd) {
+    VWF_INJECT(e_vkGetSemaphoreFdKHR);
+    return dnext<PFN_vkGetSemaphoreFdKHR>(device_data(device), e_vkGetSemaphoreFdKHR)(device, info, fd);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL ImportSemaphoreFdKHR(VkDevice device, const VkImportSemaphoreFdInfoKHR *info) {
+    VWF_INJECT(e_vkImportSemaphoreFdKHR);
+    return dnext<PFN_vkImportSemaphoreFdKHR>(device_data(device), e_vkImportSemaphoreFdKHR)(device, info);
+}
+
 struct Intercept {
     const char *name;
     PFN_vkVoidFunction function;
@@ -641,6 +678,11 @@ const Intercept intercepts[] = {
     VWF_I(vkQueueWaitIdle, QueueWaitIdle, true),
     VWF_I(vkDeviceWaitIdle, DeviceWaitIdle, true),
     VWF_I(vkSetDebugUtilsObjectNameEXT, SetDebugUtilsObjectNameEXT, true),
+    VWF_I(vkGetMemoryFdKHR, GetMemoryFdKHR, true),
+    VWF_I(vkGetMemoryFdPropertiesKHR, GetMemoryFdPropertiesKHR, true),
+    VWF_I(vkGetMemoryHostPointerPropertiesEXT, GetMemoryHostPointerPropertiesEXT, true),
+    VWF_I(vkGetSemaphoreFdKHR, GetSemaphoreFdKHR, true),
+    VWF_I(vkImportSemaphoreFdKHR, ImportSemaphoreFdKHR, true),
 };
 static_assert(std::size(intercepts) == entry_count);
 

@@ -1,6 +1,9 @@
 #include "Reliability/FaultInjectionScenarios.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <numeric>
 #include <stdexcept>
 
@@ -12,6 +15,7 @@
 #include "VulkanWrapper/Image/ImageView.h"
 #include "VulkanWrapper/Image/Mipmaps.h"
 #include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Memory/ExternalMemory.h"
 #include "VulkanWrapper/Memory/FrameArena.h"
 #include "VulkanWrapper/Memory/PackedBuffer.h"
 #include "VulkanWrapper/Memory/Pool.h"
@@ -503,6 +507,33 @@ std::vector<Scenario> make_scenarios() {
                      require(back.pixels == picture.pixels, "texture texels");
                      require(load_image(encode_png(back)).pixels == picture.pixels, "saved texels");
                      require(read_texture(transfer, *texture.image, MipLevel{4}).pixels.size() == 4, "last level (1 x 1)");
+                 }});
+    s.push_back({"ExternalMemoryExportImport", [](ScenarioEnv &env) {
+                     const auto support = ExternalMemory::buffer_support(
+                         *env.device, vk::BufferUsageFlags(HostWords::flags), ExternalMemoryHandle::OpaqueFd);
+                     if (!support.exportable || !support.importable) return;
+                     auto exported = ExternalMemory::allocate_exportable<HostWords>(*env.allocator, 1024,
+                                                                                   ExternalMemoryHandle::OpaqueFd,
+                                                                                   "exported");
+                     exported->write(std::span<const std::uint32_t>(pattern(1024, 37)), 0);
+                     ExportedMemory memory = ExternalMemory::export_fd(*exported);
+                     auto imported = ExternalMemory::import_buffer<HostWords>(*env.allocator, memory, 1024, "imported");
+                     require(!memory.fd.valid(), "the import took the descriptor");
+                     require(imported->read_as_vector(0, 1024) == pattern(1024, 37), "imported bytes");
+                     const auto counted = ExternalMemory::statistics(*env.allocator);
+                     require(counted.exported_allocations == 1 && counted.imported_allocations == 1,
+                             "external statistics");
+                     if (env.device->has_extension(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
+                         const std::size_t alignment = static_cast<std::size_t>(
+                             *env.device->physical_device().memory_limits().min_imported_host_pointer_alignment);
+                         std::unique_ptr<void, void (*)(void *)> host(std::aligned_alloc(alignment, alignment),
+                                                                      &std::free);
+                         if (!host) throw std::bad_alloc();
+                         auto registered = ExternalMemory::import_host_pointer<HostWords>(
+                             *env.allocator, host.get(), alignment / sizeof(std::uint32_t));
+                         registered->write(std::uint32_t{41}, 0);
+                         require(*static_cast<const std::uint32_t *>(host.get()) == 41, "host bytes");
+                     }
                  }});
     return s;
 }

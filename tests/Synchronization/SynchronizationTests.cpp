@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
@@ -72,6 +75,34 @@ TEST_F(SynchronizationTests, MovedFromObjectsAreEmptyAndNullDevicesRejected) {
     EXPECT_TRUE(moved.handle());
     EXPECT_THROW(Fence(nullptr), LogicError);
     EXPECT_THROW(Semaphore(nullptr), LogicError);
+}
+
+TEST_F(SynchronizationTests, ExportedTimelineSemaphoreIsSharedOrNotSupported) {
+    UniqueFd unrelated(::dup(STDERR_FILENO));
+    const int raw = unrelated.get();
+    if (!Semaphore::supports_fd(*device)) {
+        // Lavapipe: no VK_KHR_external_semaphore_fd. Nothing is created; the caller keeps its fd.
+        EXPECT_THROW((void)Semaphore::exportable(device, 1), NotSupportedError);
+        EXPECT_THROW((void)Semaphore::import_fd(device, unrelated), NotSupportedError);
+        EXPECT_EQ(unrelated.get(), raw);
+        EXPECT_NE(::fcntl(raw, F_GETFD), -1);
+        return;
+    }
+    Semaphore exported = Semaphore::exportable(device, 1);
+    UniqueFd fd = exported.export_fd();
+    ASSERT_TRUE(fd.valid());
+    Semaphore imported = Semaphore::import_fd(device, fd);
+    EXPECT_FALSE(fd.valid());
+    exported.signal(5);
+    EXPECT_TRUE(imported.wait(5, 1s));
+    EXPECT_EQ(imported.value(), 5U);
+}
+
+TEST_F(SynchronizationTests, ExportingNeedsAnExportableSemaphore) {
+    Semaphore plain(device, 0);
+    EXPECT_THROW((void)plain.export_fd(), LogicError);
+    UniqueFd empty;
+    EXPECT_THROW((void)Semaphore::import_fd(device, empty), LogicError);
 }
 
 } // namespace

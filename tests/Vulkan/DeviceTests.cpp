@@ -23,7 +23,10 @@ TEST_F(DeviceTests, ExposesHandlesAndTheInstance) {
 TEST_F(DeviceTests, EnablesTheRequestedExtensionsTheDeviceHas) {
     const auto &physical = device->physical_device();
     for (const char *name : {VK_EXT_MEMORY_BUDGET_EXTENSION_NAME,
-                             VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME}) {
+                             VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME,
+                             VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
+                             VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
+                             VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME}) {
         EXPECT_EQ(device->has_extension(name), physical.has_extension(name)) << name;
     }
     EXPECT_FALSE(device->has_extension("VK_VW_absent_extension"));

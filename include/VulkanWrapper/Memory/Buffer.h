@@ -38,6 +38,7 @@ inline vk::DeviceSize element_bytes(std::size_t count, std::size_t element_size,
 } // namespace detail
 
 class Allocator;
+class ExternalMemory;
 
 /// How the host reaches a buffer's memory.
 enum class HostAccess : std::uint8_t {
@@ -114,6 +115,7 @@ public:
 
 private:
     friend class Allocator;
+    friend class ExternalMemory; // adopts exported and imported memory
 
     // Adopts `buffer` and `allocation`, made by `allocator`, into this empty buffer; `mapped` is
     // the persistent mapping of host-visible memory, `host_mappable` whether VMA allows the host

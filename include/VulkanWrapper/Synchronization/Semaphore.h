@@ -7,6 +7,7 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Utils/OwnedHandle.h"
+#include "VulkanWrapper/Utils/UniqueFd.h"
 
 namespace vw {
 
@@ -43,10 +44,34 @@ public:
         std::uint64_t target,
         vk::PipelineStageFlags2 stages = vk::PipelineStageFlagBits2::eAllCommands) const noexcept;
 
+    /// True when `device` can export and import timeline semaphores as opaque file descriptors:
+    /// it has VK_KHR_external_semaphore_fd (enabled wherever present) and the driver reports
+    /// both for timeline semaphores. Lavapipe cannot. VulkanException only for a driver failure.
+    [[nodiscard]] static bool supports_fd(const Device &device);
+    /// Creates a timeline semaphore starting at `initial_value` whose payload can be exported
+    /// with export_fd(), so that another device, process or API (CUDA) waits on and signals
+    /// it. NotSupportedError, nothing created, when supports_fd() is false; VulkanException on
+    /// failure.
+    [[nodiscard]] static Semaphore exportable(std::shared_ptr<Device> device,
+                                              std::uint64_t initial_value = 0);
+    /// A new opaque file descriptor of the payload, owned by the caller (each call returns one
+    /// of its own). LogicError when empty or not created by exportable(); VulkanException when
+    /// the driver fails (nothing left open).
+    [[nodiscard]] UniqueFd export_fd() const;
+    /// A timeline semaphore sharing the payload of `fd` (from export_fd() here, in another
+    /// process, or from another API). On success `fd` is empty: Vulkan owns the descriptor. On
+    /// failure `fd` is left open and untouched: LogicError for an empty or closed descriptor,
+    /// NotSupportedError when supports_fd() is false, VulkanException when the driver refuses
+    /// it.
+    [[nodiscard]] static Semaphore import_fd(std::shared_ptr<Device> device, UniqueFd &fd);
+
 private:
+    // Creates a timeline semaphore; `export_fd` chains VkExportSemaphoreCreateInfo.
+    Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value, bool export_fd);
     const Device &device_or_throw(const char *operation) const;
 
     OwnedHandle<vk::UniqueSemaphore, Device> m_semaphore;
+    bool m_exportable = false;
 };
 
 } // namespace vw

@@ -31,8 +31,9 @@ struct DeviceCandidate {
 ///
 /// By default the device gets one queue per family it uses (graphics/compute, asynchronous
 /// compute, transfer-only where present), timeline semaphores and synchronization2 (required),
-/// buffer device address where supported, and the extensions VK_EXT_memory_budget and
-/// VK_EXT_external_memory_host where present.
+/// buffer device address where supported, and the extensions VK_EXT_memory_budget,
+/// VK_EXT_external_memory_host, VK_KHR_external_memory_fd, VK_EXT_external_memory_dma_buf and
+/// VK_KHR_external_semaphore_fd where present (Memory/ExternalMemory.h says what they allow).
 class DeviceFinder {
 public:
     /// Usually obtained through Instance::findGpu().

@@ -4,12 +4,20 @@
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 
+#include <fcntl.h>
+
 namespace vw {
 
-Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value) {
+Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value)
+    : Semaphore(std::move(device), initial_value, false) {}
+
+Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value, bool export_fd)
+    : m_exportable(export_fd) {
     if (!device) throw LogicError("Semaphore: device is null");
     detail::throw_if_lost(*device, "vkCreateSemaphore");
     vk::SemaphoreTypeCreateInfo type_info(vk::SemaphoreType::eTimeline, initial_value);
+    const vk::ExportSemaphoreCreateInfo export_info(vk::ExternalSemaphoreHandleTypeFlagBits::eOpaqueFd);
+    if (export_fd) type_info.pNext = &export_info;
     const vk::SemaphoreCreateInfo info({}, &type_info);
     vk::Semaphore semaphore;
     check(device->handle().createSemaphore(&info, nullptr, &semaphore), "vkCreateSemaphore");
@@ -63,6 +71,77 @@ void Semaphore::signal(std::uint64_t target) {
 vk::SemaphoreSubmitInfo Semaphore::submit_info(std::uint64_t target,
                                                vk::PipelineStageFlags2 stages) const noexcept {
     return {*m_semaphore.get(), target, stages};
+}
+
+bool Semaphore::supports_fd(const Device &device) {
+    if (!device.has_extension(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME)) return false;
+    vk::SemaphoreTypeCreateInfo type_info(vk::SemaphoreType::eTimeline, 0);
+    const vk::PhysicalDeviceExternalSemaphoreInfo info(vk::ExternalSemaphoreHandleTypeFlagBits::eOpaqueFd,
+                                                       &type_info);
+    vk::ExternalSemaphoreProperties properties;
+    device.dispatcher().vkGetPhysicalDeviceExternalSemaphoreProperties(
+        device.physical_device().handle(), reinterpret_cast<const VkPhysicalDeviceExternalSemaphoreInfo *>(&info),
+        reinterpret_cast<VkExternalSemaphoreProperties *>(&properties));
+    const auto both = vk::ExternalSemaphoreFeatureFlagBits::eExportable |
+                      vk::ExternalSemaphoreFeatureFlagBits::eImportable;
+    return (properties.externalSemaphoreFeatures & both) == both;
+}
+
+namespace {
+
+[[noreturn]] void throw_no_semaphore_fd(const Device &device, const char *operation) {
+    throw NotSupportedError(std::string(operation) + ": " + std::string(device.physical_device().name()) +
+                            (device.has_extension(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME)
+                                 ? "'s driver cannot export and import timeline semaphores as "
+                                   "opaque file descriptors"
+                                 : " lacks VK_KHR_external_semaphore_fd"));
+}
+
+} // namespace
+
+Semaphore Semaphore::exportable(std::shared_ptr<Device> device, std::uint64_t initial_value) {
+    if (!device) throw LogicError("Semaphore::exportable: device is null");
+    if (!supports_fd(*device)) throw_no_semaphore_fd(*device, "Semaphore::exportable");
+    return Semaphore(std::move(device), initial_value, true);
+}
+
+UniqueFd Semaphore::export_fd() const {
+    const Device &device = device_or_throw("Semaphore::export_fd");
+    if (!m_exportable) {
+        throw LogicError("Semaphore::export_fd: the semaphore was not created exportable "
+                         "(Semaphore::exportable)");
+    }
+    detail::throw_if_lost(device, "vkGetSemaphoreFdKHR");
+    VkSemaphoreGetFdInfoKHR info{};
+    info.sType = VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR;
+    info.semaphore = *m_semaphore.get();
+    info.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT;
+    int fd = -1;
+    detail::check_on(device,
+                     static_cast<vk::Result>(device.dispatcher().vkGetSemaphoreFdKHR(device.handle(), &info, &fd)),
+                     "vkGetSemaphoreFdKHR");
+    return UniqueFd(fd);
+}
+
+Semaphore Semaphore::import_fd(std::shared_ptr<Device> device, UniqueFd &fd) {
+    if (!device) throw LogicError("Semaphore::import_fd: device is null");
+    if (!fd.valid()) throw LogicError("Semaphore::import_fd: the descriptor is empty");
+    if (::fcntl(fd.get(), F_GETFD) == -1) {
+        throw LogicError("Semaphore::import_fd: descriptor " + std::to_string(fd.get()) + " is not open");
+    }
+    if (!supports_fd(*device)) throw_no_semaphore_fd(*device, "Semaphore::import_fd");
+    Semaphore semaphore(device, 0, false);
+    VkImportSemaphoreFdInfoKHR info{};
+    info.sType = VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR;
+    info.semaphore = semaphore.handle();
+    info.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT;
+    info.fd = fd.get();
+    // A failed import leaves the descriptor to the caller; the new semaphore is destroyed.
+    detail::check_on(*device,
+                     static_cast<vk::Result>(device->dispatcher().vkImportSemaphoreFdKHR(device->handle(), &info)),
+                     "vkImportSemaphoreFdKHR");
+    static_cast<void>(fd.release()); // Vulkan owns it now
+    return semaphore;
 }
 
 } // namespace vw

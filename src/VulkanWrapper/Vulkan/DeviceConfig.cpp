@@ -230,8 +230,17 @@ std::vector<std::string> library_required_extensions(std::uint32_t api_version) 
 }
 
 std::vector<std::string> library_requested_extensions(std::uint32_t api_version) {
+    // External memory and semaphores (issue 15): enabled wherever present, so that export and
+    // import need no opt-in; ExternalMemory's support queries say what a device can do.
     std::vector<std::string> names = {VK_EXT_MEMORY_BUDGET_EXTENSION_NAME,
-                                      VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME};
+                                      VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME,
+                                      VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
+                                      VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
+                                      VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME};
+    if (api_version < VK_API_VERSION_1_1) {
+        names.emplace_back(VK_KHR_EXTERNAL_MEMORY_EXTENSION_NAME);
+        names.emplace_back(VK_KHR_EXTERNAL_SEMAPHORE_EXTENSION_NAME);
+    }
     if (api_version < VK_API_VERSION_1_2) {
         names.emplace_back(VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
     }

@@ -64,7 +64,7 @@ SnippetTest::SnippetTest()
                           vk::ImageUsageFlagBits::eTransferDst)
                 .build()),
       texels(texel_pattern(64 * 64 * 4)),
-      queue(m_device->compute_queue()),
+      queue(m_device->has_graphics_queue() ? m_device->graphics_queue() : m_device->compute_queue()),
       m_pool(std::make_unique<CommandPool>(m_device, queue.family_index())),
       m_commands(std::make_unique<CommandBuffer>(recorded_empty(*m_pool))),
       m_fence(std::make_unique<Fence>(m_device)),

@@ -39,7 +39,7 @@
 //     image          std::shared_ptr<vw::Image>, 64 x 64 eR8G8B8A8Unorm, one level and layer,
 //                    usage sampled | transfer src | transfer dst
 //     texels         std::vector<std::byte>, the 16384 bytes of that image
-//     queue          vw::Queue &, device->compute_queue()
+//     queue          vw::Queue &, device->graphics_queue() (compute_queue() without graphics)
 //     commands       vw::CommandBuffer &, of a pool of queue's family, recorded and ended (empty):
 //                    it may be submitted as is, or begun again
 //     fence          vw::Fence &, unsignalled

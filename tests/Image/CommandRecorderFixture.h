@@ -31,7 +31,7 @@ class CommandRecorderTests : public AllocatorTest {
 protected:
     void SetUp() override {
         AllocatorTest::SetUp();
-        pool.emplace(device, device->compute_queue().family_index());
+        pool.emplace(device, device->graphics_queue().family_index());
         commands.emplace(pool->allocate());
     }
     void TearDown() override {
@@ -64,7 +64,7 @@ protected:
         tracker.request(readback, host_read);
         recorder.flush();
         recorder.end();
-        commands->submit_and_wait(device->compute_queue());
+        commands->submit_and_wait(device->graphics_queue());
     }
     static vk::BufferImageCopy whole_level(const Image &image, std::uint32_t level,
                                            vk::DeviceSize offset = 0) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -118,6 +119,27 @@ TEST_F(CommandRecorderTests, BlitNearestScalesUpAndClearsColourAndDepth) {
         std::memcpy(&value, got.data() + 64 + i * 4, 4);
         EXPECT_EQ(value, 0.25F);
     }
+}
+
+TEST_F(CommandRecorderTests, BlitsAndMipChainsForAFamilyWithoutGraphicsAreNotSupported) {
+    // Recorded there they are invalid, and a real GPU (an H200) loses the device on them.
+    const auto &families = device->physical_device().queue_families();
+    std::optional<std::uint32_t> no_graphics;
+    for (std::uint32_t i = 0; i < families.size(); ++i) {
+        if (!(families[i].queueFlags & vk::QueueFlagBits::eGraphics)) no_graphics = i;
+    }
+    if (!no_graphics) GTEST_SKIP() << "every queue family of the device has graphics (lavapipe)";
+    CommandPool other(device, *no_graphics);
+    CommandBuffer recording = other.allocate();
+    auto source = image(vk::Format::eR8G8B8A8Unorm, 4, 4);
+    auto target = image(vk::Format::eR8G8B8A8Unorm, 8, 8, 4);
+    CommandRecorder recorder(recording, tracker);
+    const vk::ImageBlit blit(mip_layers(*source, MipLevel{0}), mip_blit_offsets(*source, MipLevel{0}),
+                             mip_layers(*target, MipLevel{0}), mip_blit_offsets(*target, MipLevel{0}));
+    EXPECT_THROW(recorder.blit(*source, *target, std::span(&blit, 1), vk::Filter::eNearest), NotSupportedError);
+    EXPECT_THROW(recorder.generate_mipmaps(*target), NotSupportedError);
+    EXPECT_TRUE(tracker.pending_image_barriers().empty());
+    recorder.end();
 }
 
 TEST_F(CommandRecorderTests, BadInputThrowsWithNothingRecordedOrTracked) {

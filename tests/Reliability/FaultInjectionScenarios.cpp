@@ -374,7 +374,7 @@ std::vector<Scenario> make_scenarios() {
                      auto back = env.allocator->allocate<HostBytes>(4 + 64);
                      ResourceTracker tracker;
                      tracker.track(*source, host_write);
-                     CommandPool pool(env.device, env.device->compute_queue().family_index());
+                     CommandPool pool(env.device, env.device->graphics_queue().family_index());
                      CommandBuffer commands = pool.allocate();
                      CommandRecorder recorder(commands, tracker);
                      const vk::BufferImageCopy up(0, 0, 0, mip_layers(*chain, MipLevel{0}), {0, 0, 0}, {4, 4, 1});
@@ -386,7 +386,7 @@ std::vector<Scenario> make_scenarios() {
                      tracker.request(*back, host_read);
                      recorder.flush();
                      recorder.end();
-                     commands.submit_and_wait(env.device->compute_queue());
+                     commands.submit_and_wait(env.device->graphics_queue());
                      const auto got = back->read_as_vector(0, 4 + 64);
                      require(got[0] == 200 && got[3] == 200, "last mip level");
                      require(std::vector<std::uint8_t>(got.begin() + 4, got.end()) == texels, "buffer copy");

@@ -284,7 +284,7 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
                     .build();
     }
     auto readback = allocator->allocate<HostBytes>(element_count);
-    CommandPool pool(device, device->compute_queue().family_index());
+    CommandPool pool(device, device->graphics_queue().family_index());
     CommandBuffer commands = pool.allocate();
     CommandBuffer unsynchronised = pool.allocate();
     ResourceTracker tracker;
@@ -518,7 +518,7 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
         for (auto &buffer : buffers) recorder.fill(*buffer, 0, VK_WHOLE_SIZE, 0);
         for (auto &image : images) recorder.clear(*image, vk::ClearColorValue(std::array<std::uint32_t, 4>{}), image->full_range());
         recorder.end();
-        commands.submit_and_wait(device->compute_queue());
+        commands.submit_and_wait(device->graphics_queue());
     }
 
     Generator generator(20261202, alignment, storage_images);
@@ -547,7 +547,7 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
             readback_regions(recorder);
             recorder.end();
         }
-        commands.submit_and_wait(device->compute_queue());
+        commands.submit_and_wait(device->graphics_queue());
         ASSERT_EQ(instance->validation_error_count(), before)
             << "sequence " << s << ": " << (first_messages.empty() ? "" : first_messages.front());
         for (const auto &op : ops) apply(op);

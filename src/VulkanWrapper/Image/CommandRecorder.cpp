@@ -307,6 +307,7 @@ void CommandRecorder::blit(const Image &source, const Image &target,
     if (source.samples() != vk::SampleCountFlagBits::e1 || target.samples() != vk::SampleCountFlagBits::e1) {
         throw LogicError("CommandRecorder::blit: multisampled images cannot be blitted");
     }
+    detail::require_graphics_family(source, m_commands.family_index(), operation);
     ImageSubresourceSet read = subresource_set(source);
     ImageSubresourceSet written = subresource_set(target);
     auto check_corners = [&](const Image &image, const vk::ImageSubresourceLayers &layers,
@@ -375,6 +376,7 @@ void CommandRecorder::clear(const Image &image, const vk::ClearDepthStencilValue
     if (!(image.aspect() & (vk::ImageAspectFlagBits::eDepth | vk::ImageAspectFlagBits::eStencil))) {
         throw LogicError("CommandRecorder::clear: a depth/stencil clear of a colour image");
     }
+    detail::require_graphics_family(image, m_commands.family_index(), operation);
     const TrackedImage tracked = image.tracked();
     const vk::ImageSubresourceRange resolved =
         ImageSubresourceLayout(tracked.aspects, tracked.mip_levels, tracked.array_layers).resolve(range);

@@ -51,6 +51,7 @@ void generate_mipmaps(CommandBuffer &commands, ResourceTracker &tracker, const I
     if (image.samples() != vk::SampleCountFlagBits::e1) {
         throw LogicError("generate_mipmaps: a multisampled image has no mip chain");
     }
+    detail::require_graphics_family(image, commands.family_index(), operation);
     vk::FormatFeatureFlags needed =
         vk::FormatFeatureFlagBits::eBlitSrc | vk::FormatFeatureFlagBits::eBlitDst;
     if (filter == vk::Filter::eLinear) {

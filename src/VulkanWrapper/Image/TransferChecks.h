@@ -35,6 +35,18 @@ inline void require_buffer_usage(const BufferBase &buffer, vk::BufferUsageFlags 
     }
 }
 
+// Blits and depth/stencil clears are graphics commands: recorded for a family without graphics
+// they are invalid, and a real GPU loses the device on them.
+inline void require_graphics_family(const Image &image, std::uint32_t family, const char *operation) {
+    const PhysicalDevice &physical = image.allocator()->device()->physical_device();
+    const auto &families = physical.queue_families();
+    if (family >= families.size() || !(families[family].queueFlags & vk::QueueFlagBits::eGraphics)) {
+        throw NotSupportedError(std::string(operation) + ": a graphics command, and queue family " +
+                                std::to_string(family) + " of " + std::string(physical.name()) +
+                                " has no graphics; record it for a graphics queue (Device::graphics_queue)");
+    }
+}
+
 inline vk::FormatFeatureFlags format_features(const Image &image) {
     const vk::FormatProperties properties =
         image.allocator()->device()->physical_device().handle().getFormatProperties(image.format());

@@ -116,7 +116,7 @@ void print_usage(std::ostream &out) {
            "                   G are binary; KiB/MiB/GiB and plain byte counts are accepted).\n"
            "                   Default: 4K,64K,1M,16M,256M,1G, capped at 256M on a CPU device.\n"
            "  --max-size=SIZE  skip sizes above SIZE.\n"
-           "  --chunk=SIZE, --slots=N, --threads=N  the engine's TransferOptions (default 32M, 4,\n"
+           "  --chunk=SIZE, --slots=N, --threads=N  the engine's TransferOptions (default 16M, 4,\n"
            "                   the hardware's thread count).\n"
            "  --budget=SIZE    the engine's staging_budget (default 128M).\n"
            "  --runs=N         timed runs per figure, after one warm-up (default 9 up to 16M,\n"

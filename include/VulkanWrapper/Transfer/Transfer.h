@@ -33,8 +33,10 @@ class StagingArena;
 /// lavapipe too (tests force the staging path there with `direct_access = false`).
 struct TransferOptions {
     /// Largest staging chunk: uploads and readbacks larger than this are cut into chunks, and
-    /// the CPU copy of chunk i+1 overlaps the GPU copy of chunk i.
-    vk::DeviceSize chunk_bytes = vk::DeviceSize{32} << 20;
+    /// the CPU copy of chunk i+1 overlaps the GPU copy of chunk i. 16 MiB: four chunks in flight
+    /// each way fill the default staging budget exactly, so uploads and readbacks never evict
+    /// each other's blocks.
+    vk::DeviceSize chunk_bytes = vk::DeviceSize{16} << 20;
     /// Chunks one buffer upload or readback keeps in flight at most; at least 2.
     std::uint32_t staging_slots = 4;
     /// Host-visible staging memory the engine keeps, both directions and every kind of

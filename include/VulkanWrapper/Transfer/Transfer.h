@@ -97,7 +97,8 @@ public:
     /// allocator of another device, or invalid options; VulkanException on failure.
     Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
              TransferOptions options = {});
-    /// Waits for every transfer in flight, then stops the copy threads and frees the staging ring.
+    /// Waits for every transfer in flight, then stops the copy threads; the staging arena goes
+    /// with the last PendingDownload that holds a block of it.
     ~Transfer();
     Transfer(const Transfer &) = delete;
     Transfer &operator=(const Transfer &) = delete;

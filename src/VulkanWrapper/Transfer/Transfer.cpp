@@ -62,7 +62,7 @@ vk::ImageSubresourceRange subresource(const Image &image, MipLevel level, ArrayL
 
 // Fresh memory a readback lands in is faulted in page by page as it is written; huge pages cut
 // those faults 512-fold where the kernel offers them on request (THP "madvise" mode).
-void prepare_destination(std::byte *reserved, vk::DeviceSize size) {
+void prepare_destination(detail::CopyThreads &threads, std::byte *reserved, vk::DeviceSize size) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
     if (reserved == nullptr || size < 2 * huge) return;
@@ -70,7 +70,10 @@ void prepare_destination(std::byte *reserved, vk::DeviceSize size) {
     const auto end = (reinterpret_cast<std::uintptr_t>(reserved) + size) & ~(huge - 1);
     // Advice only: the result does not matter, the copy is correct either way.
     if (end > begin) static_cast<void>(madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE));
+    // And the faults themselves spread over the copy threads, before the one-thread copy.
+    threads.populate(reserved, static_cast<std::size_t>(size));
 #else
+    static_cast<void>(threads);
     static_cast<void>(reserved);
     static_cast<void>(size);
 #endif
@@ -268,7 +271,7 @@ void Transfer::download_appending(const BufferBase &buffer, vk::DeviceSize offse
     Impl &impl = *m_impl;
     impl.check_buffer(buffer, offset, size, "Transfer::download");
     if (size == 0) return;
-    prepare_destination(reserved, size);
+    prepare_destination(impl.threads, reserved, size);
     const auto sink = [&](const std::byte *bytes, std::size_t length) { append(context, bytes, length); };
     if (impl.host_reads(buffer)) {
         impl.wait_for_host_read(buffer, offset, size, waits);
@@ -398,7 +401,7 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
 
     std::vector<std::byte> result;
     result.reserve(bytes);
-    prepare_destination(result.data(), bytes);
+    prepare_destination(impl.threads, result.data(), bytes);
     staging.invalidate(0, bytes);
     result.insert(result.end(), lease.data(), lease.data() + bytes);
     return result;

@@ -10,8 +10,13 @@
 //   engine     end to end: Transfer::upload / Transfer::download_bytes with default options, and
 //              again with direct_access = false (the staging ring; on lavapipe and other
 //              devices whose device-local memory is host-visible the default writes directly);
+//   download() the natural call, `std::vector<std::byte> v = transfer.download(buffer)`, a
+//              fresh vector every time (its allocation and page faults included), with the
+//              default options and with direct_access = false;
 //   memcpy     one std::memcpy between two ordinary vectors on one thread (the limit on a CPU
 //              device such as lavapipe).
+// After the table, the staged engine's staging arena: what it held after the run, its peak,
+// its allocations, and what it holds after trim().
 // Each figure is the median of N runs after one warm-up run (N = 9 up to 16 MiB, 5 up to
 // 256 MiB, 3 above). The engine's result is checked once per size (upload then download,
 // compared with the source); a mismatch ends the run with exit code 1.
@@ -78,8 +83,12 @@ using DeviceLocalBuffer = vw::Buffer<std::byte, false, vw::StorageBufferUsage>;
 using StagingBuffer = vw::Buffer<std::byte, true, vw::StagingBufferUsage>;
 using ReadbackBuffer = vw::ReadbackBuffer<std::byte>;
 
+/// --runs: every size's run count when set.
+std::optional<std::size_t> g_runs;
+
 /// Runs after one warm-up run.
 std::size_t runs_for(std::size_t size) {
+    if (g_runs) return *g_runs;
     if (size <= 16 * MiB) return 9;
     if (size <= 256 * MiB) return 5;
     return 3;
@@ -97,7 +106,7 @@ struct Options {
 
 void print_usage(std::ostream &out) {
     out << "Usage: vw-bench-transfer [--sizes=LIST] [--max-size=SIZE] [--chunk=SIZE] [--slots=N]\n"
-           "                         [--threads=N] [--help]\n"
+           "                         [--threads=N] [--budget=SIZE] [--runs=N] [--help]\n"
            "\n"
            "Measures host<->device buffer transfers: the bus limit (GPU timestamps around one\n"
            "vkCmdCopyBuffer), the textbook staging path, vw::Transfer (default options and the\n"
@@ -107,8 +116,11 @@ void print_usage(std::ostream &out) {
            "                   G are binary; KiB/MiB/GiB and plain byte counts are accepted).\n"
            "                   Default: 4K,64K,1M,16M,256M,1G, capped at 256M on a CPU device.\n"
            "  --max-size=SIZE  skip sizes above SIZE.\n"
-           "  --chunk=SIZE, --slots=N, --threads=N  the engine's TransferOptions (default 32M, 4,\n"
+           "  --chunk=SIZE, --slots=N, --threads=N  the engine's TransferOptions (default 16M, 4,\n"
            "                   the hardware's thread count).\n"
+           "  --budget=SIZE    the engine's staging_budget (default 128M).\n"
+           "  --runs=N         timed runs per figure, after one warm-up (default 9 up to 16M,\n"
+           "                   5 up to 256M, 3 above).\n"
            "  --help           this text.\n"
            "\n"
            "A size is skipped when it exceeds half the device-local heap or a quarter of the\n"
@@ -189,6 +201,14 @@ Options parse_options(int argc, char **argv) {
             options.engine.staging_slots = static_cast<std::uint32_t>(std::stoul(std::string(*slots)));
         } else if (const auto threads = value_of("--threads")) {
             options.engine.copy_threads = static_cast<std::uint32_t>(std::stoul(std::string(*threads)));
+        } else if (const auto budget = value_of("--budget")) {
+            const auto bytes = parse_size(*budget);
+            if (!bytes) throw vw::LogicError("--budget: cannot read size '" + std::string(*budget) + "'");
+            options.engine.staging_budget = *bytes;
+        } else if (const auto runs = value_of("--runs")) {
+            const auto count = std::stoul(std::string(*runs));
+            if (count == 0) throw vw::LogicError("--runs: at least 1");
+            g_runs = count;
         } else if (const auto max_size = value_of("--max-size")) {
             options.max_size = parse_size(*max_size);
             if (!options.max_size) {
@@ -422,6 +442,8 @@ enum Row : std::size_t {
     ReadbackTextbook,
     ReadbackEngine,
     ReadbackEngineStaged,
+    ReadbackVector,
+    ReadbackVectorStaged,
     HostMemcpy,
     RowCount,
 };
@@ -435,6 +457,8 @@ constexpr std::array<const char *, RowCount> row_names{
     "readback textbook (copy+fence+memcpy)",
     "readback engine (default options)",
     "readback engine (direct_access=false)",
+    "readback download() -> new vector",
+    "readback download() (direct_access=false)",
     "host memcpy (1 thread)",
 };
 
@@ -538,9 +562,26 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
             return seconds_since(start);
         });
     };
+    // The natural call: a new vector each time, allocation and page faults included.
+    const auto run_vector = [&](vw::Transfer &transfer, Row row, const char *name) {
+        try {
+            expect_equal(source, transfer.download(*device_local), std::string(name) + " at " + format_size(size));
+        } catch (const std::runtime_error &error) {
+            throw MismatchError(error.what());
+        }
+        result.seconds[row] = median_seconds(runs, [&] {
+            const auto start = std::chrono::steady_clock::now();
+            const std::vector<std::byte> back = transfer.download(*device_local);
+            const double seconds = seconds_since(start);
+            if (back.size() != size) throw MismatchError("download() returned the wrong size");
+            return seconds;
+        });
+    };
     run_engine(engine, UploadEngine, ReadbackEngine, "engine (default options)");
+    run_vector(engine, ReadbackVector, "download() (default options)");
     run_engine(staged_engine, UploadEngineStaged, ReadbackEngineStaged,
                "engine (direct_access=false)");
+    run_vector(staged_engine, ReadbackVectorStaged, "download() (direct_access=false)");
 
     // 4. One-thread host memcpy. Called through a volatile pointer so that it cannot be elided.
     void *(*volatile host_memcpy)(void *, const void *, std::size_t) = &std::memcpy;
@@ -609,7 +650,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         Row numerator;
         Row denominator;
     };
-    constexpr std::array<RatioRow, 12> ratios{{
+    constexpr std::array<RatioRow, 16> ratios{{
         {"upload   engine / bus", UploadEngine, UploadBus},
         {"upload   engine / textbook", UploadEngine, UploadTextbook},
         {"upload   engine / memcpy", UploadEngine, HostMemcpy},
@@ -622,6 +663,10 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         {"readback engine(staged) / bus", ReadbackEngineStaged, ReadbackBus},
         {"readback engine(staged) / textbook", ReadbackEngineStaged, ReadbackTextbook},
         {"readback engine(staged) / memcpy", ReadbackEngineStaged, HostMemcpy},
+        {"readback download() / memcpy", ReadbackVector, HostMemcpy},
+        {"readback download() / textbook", ReadbackVector, ReadbackTextbook},
+        {"readback download()(staged) / memcpy", ReadbackVectorStaged, HostMemcpy},
+        {"readback download()(staged) / bus", ReadbackVectorStaged, ReadbackBus},
     }};
     for (const RatioRow &ratio : ratios) {
         print_row(out, results, ratio.label, false, [&](const SizeResult &result) {
@@ -729,8 +774,12 @@ int run(const Options &options) {
                   << vk::to_string(probe->memory_properties()) << " -> default engine "
                   << (direct ? "writes/reads it directly" : "stages through its ring") << '\n';
     }
-    std::cout << "runs:         1 warm-up, then the median of 9 (<= 16 MiB), 5 (<= 256 MiB), "
-                 "3 (larger)\n";
+    if (g_runs) {
+        std::cout << "runs:         1 warm-up, then the median of " << *g_runs << " (--runs)\n";
+    } else {
+        std::cout << "runs:         1 warm-up, then the median of 9 (<= 16 MiB), 5 (<= 256 MiB), "
+                     "3 (larger)\n";
+    }
     std::cout.flush();
 
     vw::CommandPool pool(device, family);
@@ -781,6 +830,18 @@ int run(const Options &options) {
 
     print_report(std::cout, results);
     device->wait_idle();
+    // What the staging arena of the staged engine kept (the default engine writes lavapipe's
+    // memory directly and stages nothing there).
+    const vw::StagingStatistics kept = staged_engine.staging_statistics();
+    const vk::DeviceSize trimmed = staged_engine.trim();
+    const vw::StagingStatistics after = staged_engine.staging_statistics();
+    std::cout << "\nStaging arena (direct_access=false engine), budget "
+              << format_size(static_cast<std::size_t>(kept.budget_bytes)) << ": held "
+              << format_size(static_cast<std::size_t>(kept.held_bytes)) << " in " << kept.blocks
+              << " blocks after the run, peak " << format_size(static_cast<std::size_t>(kept.peak_bytes))
+              << ", " << kept.allocations << " staging allocations, " << kept.command_pools
+              << " command pools; trim() freed " << format_size(static_cast<std::size_t>(trimmed))
+              << ", held after trim " << format_size(static_cast<std::size_t>(after.held_bytes)) << '\n';
     return 0;
 }
 

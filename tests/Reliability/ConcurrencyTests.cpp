@@ -274,11 +274,10 @@ TEST_P(ConcurrencyTests, ManyThreadsShareOneAllocatorAndOneTransferAndEveryByteC
     auto shared_transfer = std::make_unique<Transfer>(device, allocator, options());
     Transfer &transfer = *shared_transfer;
 
-    // Warm-up on this thread: the Transfer creates its staging rings on first use and keeps
-    // them, and it keeps the staging buffer of its latest image upload until the next image
-    // upload (which frees every completed one) or its own destruction. The baseline is taken
-    // after one buffer round trip and one 1x1 image upload, with the buffer and image freed; the
-    // same image upload after the threads brings the retained staging back to that one buffer.
+    // Warm-up on this thread: one buffer round trip and one 1x1 image upload, with the buffer
+    // and image freed. The Transfer's staging arena keeps the blocks the traffic asked for (up
+    // to its budget): the baseline is taken after trim(), which frees every idle block, and the
+    // same trim after the threads must bring the allocator back to it.
     auto upload_one_texel = [&] {
         auto image = ImageBuilder()
                          .setDevice(device)
@@ -298,6 +297,7 @@ TEST_P(ConcurrencyTests, ManyThreadsShareOneAllocatorAndOneTransferAndEveryByteC
         ASSERT_EQ(transfer.download(*warm), data);
         ASSERT_TRUE(upload_one_texel());
     }
+    transfer.trim();
     const MemoryStatistics baseline = allocator->statistics().total;
 
     Outcome outcome;
@@ -323,13 +323,16 @@ TEST_P(ConcurrencyTests, ManyThreadsShareOneAllocatorAndOneTransferAndEveryByteC
     std::cout << "[ concurrency ] " << kThreads << " threads x " << kIterationsPerThread
               << " operations, " << outcome.verified_bytes.load() << " bytes read back and verified\n";
 
-    // Nothing leaked: every buffer and image made by the threads is gone, and so is the staging
-    // of every image upload once the next one has run.
+    // Nothing leaked: every buffer and image made by the threads is gone, and every staging
+    // block is idle (trim() frees them all) and was held within the budget.
     EXPECT_TRUE(upload_one_texel());
+    EXPECT_LE(transfer.staging_statistics().held_bytes, transfer.options().staging_budget);
+    transfer.trim();
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U);
     const MemoryStatistics after = allocator->statistics().total;
     EXPECT_EQ(after.allocation_count, baseline.allocation_count);
     EXPECT_EQ(after.allocation_bytes, baseline.allocation_bytes);
-    // And with the Transfer gone, its staging rings too: the allocator holds nothing.
+    // And with the Transfer gone, its staging arena too: the allocator holds nothing.
     shared_transfer.reset();
     EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
     EXPECT_EQ(allocator->statistics().total.allocation_bytes, 0U);

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <cstddef>
 #include <memory>
 #include <random>
@@ -193,8 +195,9 @@ TEST_F(StagingBufferManagerTests, UniquePointersAreTakenOverAndKeptUntilTheBatch
     EXPECT_EQ(buffer, nullptr);
     EXPECT_EQ(image, nullptr);
     EXPECT_EQ(manager.staged(), 2U);
-    // Destinations and staging, all held by the manager now.
-    EXPECT_EQ(allocator->statistics().total.allocation_count, 4U);
+    // Destinations and staging (both copies packed into one staging block), all held by the
+    // manager now.
+    EXPECT_EQ(allocator->statistics().total.allocation_count, 3U);
 
     flush_and_submit(manager);
     {
@@ -206,6 +209,41 @@ TEST_F(StagingBufferManagerTests, UniquePointersAreTakenOverAndKeptUntilTheBatch
     manager.release_completed();
     EXPECT_EQ(manager.in_flight(), 0U);
     EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
+}
+
+TEST_F(StagingBufferManagerTests, AManagerMadeFromATransferSharesItsArenaAndAllocatesNothingOnceWarm) {
+    TransferOptions options;
+    options.staging_idle = std::chrono::hours(1); // no block ages out, however slow the machine
+    Transfer transfer(device, allocator, options);
+    StagingBufferManager manager(transfer);
+    std::vector<std::shared_ptr<DeviceWords>> buffers;
+    for (std::size_t i = 0; i < 50; ++i) buffers.push_back(allocator->allocate<DeviceWords>(100 + i));
+    std::shared_ptr<Image> image = make_image();
+    const auto batch = [&](std::uint32_t seed) {
+        std::vector<std::vector<std::uint32_t>> data;
+        for (std::size_t i = 0; i < buffers.size(); ++i) {
+            data.emplace_back(buffers[i]->size(), seed * 1000U + static_cast<std::uint32_t>(i));
+            manager.stage(buffers[i], std::span<const std::uint32_t>(data.back()));
+        }
+        const Bytes texels = random_bytes(Transfer::subresource_bytes(*image, MipLevel{1}), seed);
+        manager.stage(image, texels, MipLevel{1}, ArrayLayer{0});
+        flush_and_submit(manager);
+        manager.release_completed();
+        for (std::size_t i = 0; i < buffers.size(); ++i) ASSERT_EQ(transfer.download(*buffers[i]), data[i]) << i;
+        ASSERT_EQ(transfer.download(*image, MipLevel{1}, ArrayLayer{0}, vk::ImageLayout::eShaderReadOnlyOptimal),
+                  texels);
+    };
+    batch(1);
+    // 51 small copies packed side by side: one block of the Transfer's arena (and one more,
+    // for reading the image back, which is always staged).
+    EXPECT_EQ(transfer.staging_statistics().allocations, 2U);
+    const std::uint32_t allocations = allocator->statistics().total.allocation_count;
+    for (std::uint32_t seed = 2; seed < 12; ++seed) {
+        batch(seed);
+        if (HasFatalFailure()) return;
+    }
+    EXPECT_EQ(transfer.staging_statistics().allocations, 2U) << "the blocks were not reused";
+    EXPECT_EQ(allocator->statistics().total.allocation_count, allocations);
 }
 
 TEST_F(StagingBufferManagerTests, BadInputIsALogicErrorAndStagesNothing) {

@@ -438,6 +438,154 @@ TEST_F(TransferTests, AsyncImageUploadsCompleteOnTheirTicket) {
     }
 }
 
+// The staging arena ---------------------------------------------------------------------------
+
+struct Texel3 {
+    std::uint32_t r, g, b;
+    bool operator==(const Texel3 &) const = default;
+};
+
+TEST_F(TransferTests, StagingArenaAllocatesNothingOnceWarm) {
+    TransferOptions options = staging_options(); // staged, 64 KiB chunks
+    options.staging_idle = std::chrono::hours(1);  // no block ages out, however slow the machine
+    Transfer transfer(device, allocator, options);
+    auto words = allocator->allocate<DeviceWords>(100000);
+    auto image = ImageBuilder()
+                     .setDevice(device)
+                     .setAllocator(allocator)
+                     .setFormat(vk::Format::eR8G8B8A8Unorm)
+                     .setExtent(Width{64}, Height{32})
+                     .setUsage(vk::ImageUsageFlagBits::eTransferDst | vk::ImageUsageFlagBits::eTransferSrc |
+                               vk::ImageUsageFlagBits::eSampled)
+                     .build();
+    std::vector<std::uint32_t> out(2000);
+    const auto round = [&](std::uint32_t seed) {
+        const Bytes bytes = random_bytes(words->size_bytes(), seed);
+        std::vector<std::uint32_t> data(words->size());
+        std::memcpy(data.data(), bytes.data(), bytes.size());
+        transfer.upload(*words, data);
+        ASSERT_EQ(transfer.download(*words), data);
+        PendingDownload<std::uint32_t> pending = transfer.download_async(*words, 500, 1000);
+        ASSERT_EQ(pending.get(), std::vector<std::uint32_t>(data.begin() + 500, data.begin() + 1500));
+        transfer.download(*words, std::span(out), 7);
+        ASSERT_TRUE(std::equal(out.begin(), out.end(), data.begin() + 7));
+        const std::vector<std::uint32_t> few(37, seed);
+        transfer.upload_async(*words, std::span<const std::uint32_t>(few), 99).wait();
+        ASSERT_EQ(transfer.download(*words, 99, 37), few);
+        const Bytes texels = random_bytes(Transfer::subresource_bytes(*image, MipLevel{0}), seed + 1);
+        transfer.upload(*image, texels, MipLevel{0}, ArrayLayer{0});
+        ASSERT_EQ(transfer.download(*image, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eShaderReadOnlyOptimal),
+                  texels);
+    };
+    round(1);
+    round(2);
+    const std::uint32_t allocations = allocator->statistics().total.allocation_count;
+    const StagingStatistics warm = transfer.staging_statistics();
+    EXPECT_GT(warm.allocations, 0U);
+    EXPECT_GT(warm.command_pools, 0U);
+    for (std::uint32_t seed = 10; seed < 40; ++seed) {
+        round(seed);
+        if (HasFatalFailure()) return;
+    }
+    const StagingStatistics after = transfer.staging_statistics();
+    EXPECT_EQ(allocator->statistics().total.allocation_count, allocations) << "VMA allocations on the hot path";
+    EXPECT_EQ(after.allocations, warm.allocations);
+    EXPECT_EQ(after.command_pools, warm.command_pools) << "command pools created on the hot path";
+    EXPECT_EQ(after.held_bytes, warm.held_bytes);
+    EXPECT_LE(after.peak_bytes, options.staging_budget);
+}
+
+TEST_F(TransferTests, StagingMemoryStaysWithinItsBudgetAndTrimGivesItBack) {
+    TransferOptions options = staging_options();
+    options.chunk_bytes = 256 * 1024;
+    options.staging_slots = 4;                 // 1 MiB of chunks in flight wanted...
+    options.staging_budget = 512 * 1024;       // ...half of it allowed
+    options.staging_idle = std::chrono::hours(1);
+    Transfer transfer(device, allocator, options);
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U) << "the arena starts empty";
+    auto big = allocator->allocate<DeviceBytes>(4 * 1024 * 1024 + 123);
+    const std::uint32_t allocations = allocator->statistics().total.allocation_count;
+    const Bytes data = random_bytes(big->size(), 5);
+    transfer.upload(*big, data);
+    EXPECT_EQ(read_independently(*big), data);
+    EXPECT_EQ(transfer.download(*big), data);
+    const StagingStatistics used = transfer.staging_statistics();
+    EXPECT_GT(used.held_bytes, 0U);
+    EXPECT_LE(used.peak_bytes, options.staging_budget);
+    EXPECT_EQ(used.budget_bytes, options.staging_budget);
+    EXPECT_GT(allocator->statistics().total.allocation_count, allocations);
+
+    EXPECT_EQ(transfer.trim(), used.held_bytes);
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U);
+    EXPECT_EQ(transfer.staging_statistics().blocks, 0U);
+    EXPECT_EQ(allocator->statistics().total.allocation_count, allocations) << "trim() left staging memory";
+    EXPECT_EQ(transfer.download(*big), data) << "the arena grows again after a trim";
+}
+
+TEST_F(TransferTests, IdleStagingBlocksAreFreedAtTheNextTransfer) {
+    TransferOptions options = staging_options();
+    options.staging_idle = std::chrono::milliseconds(0);
+    Transfer transfer(device, allocator, options);
+    auto big = allocator->allocate<DeviceBytes>(1024 * 1024);
+    auto small = allocator->allocate<DeviceWords>(16);
+    const std::uint32_t allocations = allocator->statistics().total.allocation_count;
+    const Bytes data = random_bytes(big->size(), 6);
+    transfer.upload(*big, data);
+    EXPECT_GT(transfer.staging_statistics().peak_bytes, 64U * 1024U);
+    const std::vector<std::uint32_t> words(16, 42U);
+    transfer.upload(*small, words); // finds the first upload's blocks idle: frees them
+    EXPECT_LE(transfer.staging_statistics().held_bytes, 64U * 1024U);
+    EXPECT_LE(allocator->statistics().total.allocation_count, allocations + 1);
+    EXPECT_EQ(read_independently(*big), data);
+    EXPECT_EQ(transfer.download(*small), words);
+}
+
+TEST_F(TransferTests, DownloadedVectorsOfElementsThatDoNotDivideTheChunk) {
+    // 12-byte elements, 64 KiB chunks: each chunk ends on a whole element.
+    Transfer transfer(device, allocator, staging_options());
+    auto texels = allocator->allocate<Buffer<Texel3, false, StorageBufferUsage>>(50001);
+    std::vector<Texel3> data(texels->size());
+    for (std::uint32_t i = 0; i < data.size(); ++i) data[i] = {i, ~i, i * 2654435761U};
+    transfer.upload(*texels, data);
+    EXPECT_EQ(transfer.download(*texels), data);
+    EXPECT_EQ(transfer.download(*texels, 9999, 30001),
+              std::vector<Texel3>(data.begin() + 9999, data.begin() + 40000));
+    EXPECT_EQ(transfer.download_async(*texels, 3).get(), std::vector<Texel3>(data.begin() + 3, data.end()));
+    std::vector<Texel3> reused(20000);
+    for (std::size_t first : {std::size_t{0}, std::size_t{30001}}) {
+        transfer.download(*texels, std::span(reused), first);
+        EXPECT_TRUE(std::equal(reused.begin(), reused.end(), data.begin() + static_cast<std::ptrdiff_t>(first)));
+    }
+    EXPECT_THROW(transfer.download(*texels, std::span(reused), 30002), LogicError);
+    EXPECT_TRUE(transfer.download(*texels, 50001, 0).empty());
+}
+
+TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
+    TransferOptions options = staging_options();
+    options.staging_budget = 256 * 1024; // four 64 KiB blocks for every thread together
+    Transfer transfer(device, allocator, options);
+    constexpr std::size_t threads = 4;
+    std::vector<std::unique_ptr<DeviceBytes>> buffers;
+    for (std::size_t t = 0; t < threads; ++t) buffers.push_back(allocator->allocate<DeviceBytes>(300 * 1000 + t));
+    std::vector<std::thread> workers;
+    std::vector<int> failures(threads, 0);
+    for (std::size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            for (std::uint32_t round = 0; round < 6; ++round) {
+                const Bytes data = random_bytes(buffers[t]->size(), static_cast<std::uint32_t>(t * 100 + round));
+                transfer.upload(*buffers[t], data);
+                if (transfer.download(*buffers[t]) != data) ++failures[t];
+                auto pending = transfer.download_async(*buffers[t], 1000, 70000);
+                if (pending.get() != Bytes(data.begin() + 1000, data.begin() + 71000)) ++failures[t];
+            }
+        });
+    }
+    for (auto &worker : workers) worker.join();
+    for (std::size_t t = 0; t < threads; ++t) EXPECT_EQ(failures[t], 0) << t;
+    // Blocks past the budget (a PendingDownload's, when the budget is taken) are not kept.
+    EXPECT_LE(transfer.staging_statistics().held_bytes, options.staging_budget);
+}
+
 TEST_F(TransferTests, ImageBadInputIsALogicError) {
     Transfer transfer(device, allocator, staging_options());
     auto image = ImageBuilder()

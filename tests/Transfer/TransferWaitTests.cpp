@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "Support/VulkanFixture.h"
@@ -110,6 +111,106 @@ TEST_F(TransferWaitTests, AnImageReadbackWaitsForTheCallersClear) {
         ASSERT_EQ(texels[i], std::byte(i % 4 == 1 ? 0 : 255)) << i;
     }
 }
+
+// The synchronous calls take the same waits. Each is tried on both paths: the default options
+// (lavapipe's device-local memory is host-visible, so the host reads or writes it after waiting)
+// and the staged one (the first copy's submission waits).
+class TransferSyncWaitTests : public TransferWaitTests, public ::testing::WithParamInterface<bool> {
+protected:
+    [[nodiscard]] TransferOptions options() const {
+        TransferOptions chosen;
+        chosen.direct_access = GetParam();
+        chosen.chunk_bytes = 64 * 1024; // several chunks: only the first one's submission waits
+        chosen.staging_slots = 2;
+        return chosen;
+    }
+};
+
+TEST_P(TransferSyncWaitTests, ADownloadWaitsForTheCallersSubmissionAndReadsItsBytes) {
+    auto words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(64 * 1024);
+    Semaphore done(device, 0);
+    user_fill(*words, 0xC0FFEE00U, done, 4);
+    Transfer transfer(device, allocator, options());
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(4);
+    const std::vector<std::uint32_t> back = transfer.download(*words, std::span(&wait, 1), 1000, 40000);
+    EXPECT_EQ(done.value(), 4U);
+    EXPECT_EQ(back, std::vector<std::uint32_t>(40000, 0xC0FFEE00U));
+}
+
+TEST_P(TransferSyncWaitTests, DownloadBytesAndTheTypedSpanDownloadWait) {
+    auto words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(32 * 1024);
+    Semaphore done(device, 0);
+    user_fill(*words, 0x01020304U, done, 1);
+    Transfer transfer(device, allocator, options());
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    std::vector<std::byte> bytes(4 * 1000);
+    transfer.download_bytes(*words, bytes, 4 * 7, std::span(&wait, 1));
+    for (std::size_t i = 0; i < bytes.size(); ++i) ASSERT_EQ(bytes[i], std::byte(4 - i % 4)) << i; // little-endian
+
+    user_fill(*words, 0x0BADF00DU, done, 2);
+    const vk::SemaphoreSubmitInfo second = done.submit_info(2);
+    std::vector<std::uint32_t> out(20000, 0U);
+    transfer.download(*words, std::span(out), 100, std::span(&second, 1));
+    EXPECT_EQ(out, std::vector<std::uint32_t>(20000, 0x0BADF00DU));
+}
+
+TEST_P(TransferSyncWaitTests, AnUploadWaitsForTheCallersFillBeforeWriting) {
+    auto words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(64 * 1024);
+    Semaphore done(device, 0);
+    user_fill(*words, 1U, done, 1);
+    Transfer transfer(device, allocator, options());
+    const std::vector<std::uint32_t> data(50000, 2U);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    transfer.upload(*words, std::span<const std::uint32_t>(data), std::span(&wait, 1), 3000);
+    EXPECT_EQ(done.value(), 1U);
+    const auto back = transfer.download(*words);
+    for (std::size_t i = 0; i < back.size(); ++i) ASSERT_EQ(back[i], i >= 3000 && i < 53000 ? 2U : 1U) << i;
+
+    // The byte-level form too, after a second fill.
+    user_fill(*words, 3U, done, 2);
+    const std::vector<std::byte> four(16, std::byte{9});
+    const vk::SemaphoreSubmitInfo second = done.submit_info(2);
+    transfer.upload_bytes(*words, four, 8, std::span(&second, 1));
+    const auto again = transfer.download(*words, 0, 8);
+    EXPECT_EQ(again, (std::vector<std::uint32_t>{3U, 3U, 0x09090909U, 0x09090909U, 0x09090909U, 0x09090909U, 3U, 3U}));
+}
+
+TEST_P(TransferSyncWaitTests, AnImageUploadWaitsForTheCallersClear) {
+    auto image = ImageBuilder()
+                     .setDevice(device)
+                     .setAllocator(allocator)
+                     .setFormat(vk::Format::eR8G8B8A8Unorm)
+                     .setExtent(Width{8}, Height{8})
+                     .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
+                     .build();
+    // The caller clears the image on its own queue; the upload, which overwrites the clear,
+    // must come after it (else the clear would win).
+    Semaphore done(device, 0);
+    commands.begin();
+    const vk::ImageMemoryBarrier2 to_clear({}, {}, vk::PipelineStageFlagBits2::eClear,
+                                           vk::AccessFlagBits2::eTransferWrite, vk::ImageLayout::eUndefined,
+                                           vk::ImageLayout::eTransferDstOptimal, VK_QUEUE_FAMILY_IGNORED,
+                                           VK_QUEUE_FAMILY_IGNORED, image->handle(), image->full_range());
+    commands.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, {}, to_clear));
+    commands.handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
+                                      vk::ClearColorValue(std::array{1.0F, 1.0F, 1.0F, 1.0F}), image->full_range());
+    commands.end();
+    const vk::SemaphoreSubmitInfo signal = done.submit_info(1);
+    commands.submit(device->compute_queue(), {}, std::span(&signal, 1));
+    Transfer transfer(device, allocator, options());
+    std::vector<std::byte> texels(256);
+    for (std::size_t i = 0; i < texels.size(); ++i) texels[i] = std::byte(i);
+    const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
+    transfer.upload(*image, texels, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eTransferSrcOptimal,
+                    vk::ImageLayout::eTransferDstOptimal, std::span(&wait, 1));
+    EXPECT_EQ(done.value(), 1U);
+    EXPECT_EQ(transfer.download(*image, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eTransferSrcOptimal), texels);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, TransferSyncWaitTests, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool> &param) {
+                             return param.param ? std::string("Direct") : std::string("Staged");
+                         });
 
 } // namespace
 } // namespace vw

@@ -36,11 +36,17 @@ protected:
     /// Waits, then copies the data into `out` (exactly the size asked for). LogicError when
     /// called a second time, on a moved-from object, or for another size.
     void take(std::span<std::byte> out);
+    /// Waits, then hands the data to `append(context, bytes, size)`, straight from the staging
+    /// memory; the staging memory goes back to its arena. LogicError as above.
+    void take(void (*append)(void *, const std::byte *, std::size_t), void *context);
     /// The bytes the readback returns (0 on a moved-from object).
     [[nodiscard]] vk::DeviceSize size_bytes() const noexcept;
 
 private:
     friend class Transfer;
+
+    template <typename Sink>
+    void take_with(Sink &&sink);
 
     // Takes over a readback's state.
     explicit PendingDownloadBase(std::unique_ptr<State> state) noexcept;
@@ -57,11 +63,20 @@ public:
     explicit PendingDownload(PendingDownloadBase &&base) noexcept
         : PendingDownloadBase(std::move(base)) {}
 
-    /// Waits for the copy and returns the elements; once only (LogicError after).
+    /// Waits for the copy and returns the elements (filled from the staging memory, not
+    /// zero-filled first); once only (LogicError after).
     [[nodiscard]] std::vector<T> get() {
-        std::vector<T> result(static_cast<std::size_t>(size_bytes() / sizeof(T)));
-        take(std::as_writable_bytes(std::span(result)));
+        std::vector<T> result;
+        result.reserve(static_cast<std::size_t>(size_bytes() / sizeof(T)));
+        take(&append, &result);
         return result;
+    }
+
+private:
+    static void append(void *vector, const std::byte *bytes, std::size_t size) {
+        auto &out = *static_cast<std::vector<T> *>(vector);
+        const auto *first = reinterpret_cast<const T *>(bytes);
+        out.insert(out.end(), first, first + size / sizeof(T));
     }
 };
 

@@ -22,6 +22,12 @@ class Device;
 class Image;
 class ResourceTracker;
 class Semaphore;
+class Transfer;
+
+namespace detail {
+class StagingArena;
+class StagingLease;
+} // namespace detail
 
 /// What StagingBufferManager::flush() recorded: either a batch of copies, with the signal its
 /// submission must carry, or nothing (nothing was staged) and no signal. False when empty, so
@@ -53,7 +59,8 @@ private:
     std::optional<vk::SemaphoreSubmitInfo> m_signal;
 };
 
-/// Batches uploads into your own command buffer: stage() copies data into staging memory now,
+/// Batches uploads into your own command buffer: stage() copies data into staging memory now
+/// (small copies packed side by side into one staging block),
 /// flush() records every staged copy (with the barriers and image layout transitions) into a
 /// command buffer you submit yourself, with the signal flush() returns. Staging memory is
 /// freed, and the destinations (held by std::shared_ptr, or taken over from the
@@ -69,7 +76,12 @@ class StagingBufferManager {
 public:
     /// LogicError for null arguments or an allocator of another device; VulkanException when
     /// its timeline semaphore cannot be created.
+    /// Its staging memory is its own, each block freed once its batch has completed.
     StagingBufferManager(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator);
+    /// A manager drawing on `transfer`'s staging arena (its budget and its blocks, reused
+    /// across batches: once warm, staging allocates nothing). `transfer` may be destroyed
+    /// before the manager. VulkanException when the timeline semaphore cannot be created.
+    explicit StagingBufferManager(const Transfer &transfer);
     /// Bounded: with batches still pending, waits until the device is idle (Device::wait_idle,
     /// which also waits for other work on it), then frees every batch, submitted or not.
     ~StagingBufferManager();
@@ -102,7 +114,7 @@ public:
         using T = typename BufferType::type;
         if (buffer) check_elements(buffer->size(), first_element, data.size());
         const vk::DeviceSize offset = first_element * sizeof(T);
-        BufferBase staging = prepare_buffer(buffer.get(), std::as_bytes(data), offset);
+        Staged staging = prepare_buffer(buffer.get(), std::as_bytes(data), offset);
         if (staging.empty()) return;
         add_buffer_copy(std::move(staging), std::shared_ptr<BufferBase>(std::move(buffer)), offset);
     }
@@ -146,6 +158,13 @@ public:
     void release_completed();
 
 private:
+    // Bytes staged in a block of the arena, which the copies of a batch share.
+    struct Staged {
+        std::shared_ptr<detail::StagingLease> block;
+        vk::DeviceSize offset = 0;
+        vk::DeviceSize size = 0;
+        [[nodiscard]] bool empty() const noexcept { return !block; }
+    };
     struct Copy;
     struct Batch {
         std::uint64_t value;
@@ -157,13 +176,16 @@ private:
     // Checks the destination and the range, and copies `bytes` into fresh staging memory (an
     // empty buffer when `bytes` is empty). Takes nothing over, so that a failure leaves the
     // caller's pointer as it was.
-    [[nodiscard]] BufferBase prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
-                                            vk::DeviceSize offset);
-    void add_buffer_copy(BufferBase staging, std::shared_ptr<BufferBase> destination, vk::DeviceSize offset);
-    [[nodiscard]] BufferBase prepare_image(const Image *image, std::span<const std::byte> texels,
-                                           MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
-                                           vk::ImageLayout current_layout);
-    void add_image_copy(BufferBase staging, std::shared_ptr<Image> destination, MipLevel level,
+    [[nodiscard]] Staged prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
+                                        vk::DeviceSize offset);
+    void add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination, vk::DeviceSize offset);
+    [[nodiscard]] Staged prepare_image(const Image *image, std::span<const std::byte> texels,
+                                       MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
+                                       vk::ImageLayout current_layout);
+    // Copies `bytes` into the open block at an offset that is a multiple of `alignment`, or
+    // into a new block when they do not fit.
+    [[nodiscard]] Staged stage_into_block(std::span<const std::byte> bytes, vk::DeviceSize alignment);
+    void add_image_copy(Staged staging, std::shared_ptr<Image> destination, MipLevel level,
                         ArrayLayer layer, vk::ImageLayout final_layout, vk::ImageLayout current_layout);
     // Records the staged copies with `tracker`'s barriers; `own_tracker`: the stage() layouts
     // and "any earlier or later work" stand for what the tracker does not know.
@@ -172,6 +194,10 @@ private:
     std::shared_ptr<Device> m_device;
     std::shared_ptr<Allocator> m_allocator;
     std::shared_ptr<Semaphore> m_timeline;
+    std::shared_ptr<detail::StagingArena> m_arena;
+    // The block new stages are packed into, until a flush closes it.
+    std::shared_ptr<detail::StagingLease> m_open;
+    vk::DeviceSize m_open_used = 0;
     std::uint64_t m_next_value = 0;
     std::vector<Copy> m_staged;
     std::deque<Batch> m_in_flight;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -22,15 +23,31 @@ class Allocator;
 class Device;
 class Image;
 class Queue;
+class StagingBufferManager;
+
+namespace detail {
+class StagingArena;
+} // namespace detail
 
 /// How a Transfer moves data. The defaults suit a discrete GPU; every field has a use on
 /// lavapipe too (tests force the staging path there with `direct_access = false`).
 struct TransferOptions {
-    /// Size of one staging slot: uploads and readbacks larger than this are cut into chunks,
-    /// and the CPU copy of chunk i+1 overlaps the GPU copy of chunk i.
-    vk::DeviceSize chunk_bytes = vk::DeviceSize{32} << 20;
-    /// Number of staging slots in each ring (upload and readback); at least 2.
+    /// Largest staging chunk: uploads and readbacks larger than this are cut into chunks, and
+    /// the CPU copy of chunk i+1 overlaps the GPU copy of chunk i. 16 MiB: four chunks in flight
+    /// each way fill the default staging budget exactly, so uploads and readbacks never evict
+    /// each other's blocks.
+    vk::DeviceSize chunk_bytes = vk::DeviceSize{16} << 20;
+    /// Chunks one buffer upload or readback keeps in flight at most; at least 2.
     std::uint32_t staging_slots = 4;
+    /// Host-visible staging memory the engine keeps, both directions and every kind of
+    /// transfer together. The arena starts empty and grows with the traffic up to this; past
+    /// it, a transfer reuses its own blocks in flight, and one that cannot wait (a readback the
+    /// caller holds, a transfer larger than the budget) gets staging memory freed once it is
+    /// done. 0 keeps nothing between transfers.
+    vk::DeviceSize staging_budget = vk::DeviceSize{128} << 20;
+    /// Staging blocks unused for longer than this are freed at the next transfer call (or by
+    /// trim(), at once).
+    std::chrono::milliseconds staging_idle{1000};
     /// Threads that share each memcpy, the calling thread included; 0 picks the hardware's
     /// thread count, at most 16.
     std::uint32_t copy_threads = 0;
@@ -41,15 +58,35 @@ struct TransferOptions {
     bool direct_access = true;
 };
 
-/// Moves data between host memory and buffers or images, at the speed of the bus: a ring of
-/// persistently mapped staging slots so that CPU copies overlap DMA copies, a persistent pool
+/// What a Transfer's staging arena holds now and has done so far (Transfer::staging_statistics).
+struct StagingStatistics {
+    /// Bytes of staging memory held now (blocks in use and idle ones).
+    vk::DeviceSize held_bytes = 0;
+    /// The most bytes held at once so far.
+    vk::DeviceSize peak_bytes = 0;
+    /// Staging blocks held now.
+    std::size_t blocks = 0;
+    /// Staging buffers allocated so far (each one a VMA allocation).
+    std::uint64_t allocations = 0;
+    /// Command pools created so far (one per staging block and queue family, on first use).
+    std::uint64_t command_pools = 0;
+    /// TransferOptions::staging_budget.
+    vk::DeviceSize budget_bytes = 0;
+};
+
+/// Moves data between host memory and buffers or images, at the speed of the bus: one arena of
+/// persistently mapped staging blocks so that CPU copies overlap DMA copies, a persistent pool
 /// of copy threads, the transfer-only queue family when the device has one, and direct writes
 /// into host-visible device memory when the destination lives there.
 ///
-/// Thread-safe, with one lock per thing that needs one: buffer uploads go through the upload
-/// ring one at a time, readbacks through the readback ring one at a time, and neither waits
-/// for the other; download_async(), direct host-visible copies and image transfers take no
-/// ring at all (the queue serialises only the submissions themselves). A destination must not
+/// Every staged transfer (buffer and image uploads and readbacks, download_async(), and the
+/// StagingBufferManager made from the Transfer) draws on one staging arena, reclaimed on the
+/// transfers' timelines: once warm, a transfer allocates no memory and creates no command pool.
+///
+/// Thread-safe, with one lock per thing that needs one: buffer uploads go one at a time, buffer
+/// readbacks one at a time, and neither waits for the other; download_async(), direct
+/// host-visible copies and image transfers take neither lock (the arena's lock covers its
+/// bookkeeping only, the queue serialises only the submissions themselves). A destination must not
 /// be in use by the GPU during a transfer to it. Buffers are shared between the device's queue
 /// families (see Allocator::buffer_queue_families), so an uploaded buffer is ready for any
 /// queue; images are transferred on the main queue (graphics, else compute) and stay owned by
@@ -60,7 +97,8 @@ public:
     /// allocator of another device, or invalid options; VulkanException on failure.
     Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
              TransferOptions options = {});
-    /// Waits for every transfer in flight, then stops the copy threads and frees the staging ring.
+    /// Waits for every transfer in flight, then stops the copy threads; the staging arena goes
+    /// with the last PendingDownload that holds a block of it.
     ~Transfer();
     Transfer(const Transfer &) = delete;
     Transfer &operator=(const Transfer &) = delete;
@@ -74,6 +112,16 @@ public:
     void upload(BufferType &buffer, std::span<const typename BufferType::type> data,
                 std::size_t first_element = 0) {
         upload_async(buffer, data, first_element).wait();
+    }
+
+    /// upload() after GPU work of the caller's that uses the buffer: as the upload_async() that
+    /// takes `waits`, then waits for the device to have the data.
+    /// @tparam BufferType a Buffer type (any kind).
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    void upload(BufferType &buffer, std::span<const typename BufferType::type> data,
+                std::span<const vk::SemaphoreSubmitInfo> waits, std::size_t first_element = 0) {
+        upload_async(buffer, data, waits, first_element).wait();
     }
 
     /// Like upload(), but returns as soon as `data` has been read (it may be freed then); the
@@ -104,11 +152,36 @@ public:
     [[nodiscard]] std::vector<typename BufferType::type> download(const BufferType &buffer,
                                                                   std::size_t first,
                                                                   std::size_t count) {
+        return download_vector(buffer, {}, first, count);
+    }
+
+    /// download() after GPU work of the caller's: the copy (or, for a buffer the host reads
+    /// directly, the host's read) waits for every semaphore value of `waits` (a vw::Semaphore's
+    /// submit_info(value), a TransferTicket's wait_info()), signalled by submissions made
+    /// before this call, and what that work wrote is read back. `count` elements from element
+    /// `first` on (the rest of the buffer by default). The vector is filled straight from the
+    /// staging memory, never zero-filled first. LogicError when the range does not fit.
+    /// @tparam BufferType a Buffer type (any kind).
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    [[nodiscard]] std::vector<typename BufferType::type> download(
+        const BufferType &buffer, std::span<const vk::SemaphoreSubmitInfo> waits, std::size_t first = 0,
+        std::size_t count = static_cast<std::size_t>(-1)) {
+        if (count == static_cast<std::size_t>(-1)) count = first <= buffer.size() ? buffer.size() - first : 0;
+        return download_vector(buffer, waits, first, count);
+    }
+
+    /// Reads `out.size()` elements from element `first` on into the caller's `out` (a loop can
+    /// reuse one vector instead of allocating a new one each time); after `waits`, as above.
+    /// Returns when they are there. LogicError when the range does not fit.
+    /// @tparam BufferType a Buffer type (any kind).
+    template <typename BufferType>
+        requires std::derived_from<BufferType, BufferBase>
+    void download(const BufferType &buffer, std::span<typename BufferType::type> out, std::size_t first = 0,
+                  std::span<const vk::SemaphoreSubmitInfo> waits = {}) {
         using T = typename BufferType::type;
-        check_elements(buffer.size(), first, count, "Transfer::download");
-        std::vector<T> result(count);
-        download_bytes(buffer, std::as_writable_bytes(std::span(result)), first * sizeof(T));
-        return result;
+        check_elements(buffer.size(), first, out.size(), "Transfer::download");
+        download_bytes(buffer, std::as_writable_bytes(out), first * sizeof(T), waits);
     }
 
     /// Starts reading back `count` elements from element `first` on (the whole buffer by
@@ -213,25 +286,30 @@ public:
         return upload_bytes_async(buffer, std::as_bytes(data), first_element * sizeof(T), waits);
     }
 
-    /// Byte-level upload into any buffer at byte `offset`; returns when done.
-    void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset);
+    /// Byte-level upload into any buffer at byte `offset`, after `waits`; returns when done.
+    void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset,
+                      std::span<const vk::SemaphoreSubmitInfo> waits = {});
     /// Byte-level asynchronous upload; see upload_async().
     [[nodiscard]] TransferTicket upload_bytes_async(BufferBase &buffer,
                                                     std::span<const std::byte> bytes,
                                                     vk::DeviceSize offset,
                                                     std::span<const vk::SemaphoreSubmitInfo> waits = {});
-    /// Byte-level readback of `out.size()` bytes from byte `offset`; returns when done.
-    void download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset);
+    /// Byte-level readback of `out.size()` bytes from byte `offset`, after `waits` (as for
+    /// download()); returns when done.
+    void download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset,
+                        std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// Uploads the tightly packed texels of one mip level of one array layer (every aspect
     /// the format has but one: colour, depth or stencil) and leaves that subresource in
     /// `final_layout`. `current_layout` is the subresource's layout now (eUndefined discards
     /// its contents, which the upload replaces anyway). LogicError for a size that does not
     /// match the subresource, a level or layer past the end, an image without
-    /// TRANSFER_DST usage, a combined depth-stencil format, or an undefined final layout.
+    /// TRANSFER_DST usage, a combined depth-stencil format, or an undefined final layout. The
+    /// copy first waits for `waits`, as upload_async() does.
     void upload(Image &image, std::span<const std::byte> texels, MipLevel level, ArrayLayer layer,
                 vk::ImageLayout final_layout = vk::ImageLayout::eShaderReadOnlyOptimal,
-                vk::ImageLayout current_layout = vk::ImageLayout::eUndefined);
+                vk::ImageLayout current_layout = vk::ImageLayout::eUndefined,
+                std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// Like the image upload above, but returns once `texels` have been read (they may be freed
     /// then); the ticket marks when the subresource is in `final_layout` with the data. The
@@ -254,6 +332,12 @@ public:
     /// The bytes one mip level of one array layer of `image` occupies, tightly packed.
     [[nodiscard]] static vk::DeviceSize subresource_bytes(const Image &image, MipLevel level);
 
+    /// Frees every staging block not in use whose last transfer has completed (the idle policy
+    /// does so after TransferOptions::staging_idle); returns the bytes freed. Thread-safe.
+    vk::DeviceSize trim();
+    /// What the staging arena holds now and has allocated so far. Thread-safe.
+    [[nodiscard]] StagingStatistics staging_statistics() const;
+
     /// The queue buffer transfers run on (the transfer-only one when used).
     [[nodiscard]] Queue &queue() const noexcept;
     /// Threads sharing each memcpy, the caller included.
@@ -262,9 +346,44 @@ public:
     [[nodiscard]] const TransferOptions &options() const noexcept;
 
 private:
+    friend class StagingBufferManager;
+
     // The typed calls' range check (the one every entry point shares), out of line.
     static void check_elements(std::size_t size, std::size_t first, std::size_t count,
                                const char *operation);
+
+    // Appends `size` bytes, a whole number of T, to the std::vector<T> at `vector`.
+    template <typename T>
+    static void append_elements(void *vector, const std::byte *bytes, std::size_t size) {
+        auto &out = *static_cast<std::vector<T> *>(vector);
+        const auto *first = reinterpret_cast<const T *>(bytes);
+        out.insert(out.end(), first, first + size / sizeof(T));
+    }
+
+    // The vector downloads' one body: `count` elements from `first` on, after `waits`.
+    template <typename BufferType>
+    [[nodiscard]] std::vector<typename BufferType::type> download_vector(
+        const BufferType &buffer, std::span<const vk::SemaphoreSubmitInfo> waits, std::size_t first,
+        std::size_t count) {
+        using T = typename BufferType::type;
+        check_elements(buffer.size(), first, count, "Transfer::download");
+        std::vector<T> result;
+        result.reserve(count);
+        download_appending(buffer, first * sizeof(T), count * sizeof(T), sizeof(T), waits,
+                           reinterpret_cast<std::byte *>(result.data()), &append_elements<T>, &result);
+        return result;
+    }
+
+    // Reads `size` bytes from byte `offset` after `waits`, handing them to `append` in pieces
+    // that are whole multiples of `granule`; `reserved` is the storage they will land in
+    // (reserved, not yet written), which the readback may prepare (huge pages).
+    void download_appending(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
+                            std::size_t granule, std::span<const vk::SemaphoreSubmitInfo> waits,
+                            std::byte *reserved,
+                            void (*append)(void *, const std::byte *, std::size_t), void *context);
+
+    // The arena, for a StagingBufferManager made from this Transfer.
+    [[nodiscard]] const std::shared_ptr<detail::StagingArena> &staging_arena() const noexcept;
 
     struct Impl;
     std::unique_ptr<Impl> m_impl;

@@ -29,10 +29,15 @@ public:
 
     // memcpy(destination, source, bytes), split into pieces for every participant when large.
     void copy(std::byte *destination, const std::byte *source, std::size_t bytes);
+    // Faults in the pages of fresh memory about to be written (Linux: MADV_POPULATE_WRITE),
+    // split between the participants, leaving its contents as they are. Advice only: where the
+    // kernel refuses, the pages fault in on first write as usual.
+    void populate(std::byte *destination, std::size_t bytes);
 
 private:
     void work();
     void run_pieces();
+    void run(std::byte *destination, const std::byte *source, std::size_t bytes, std::size_t piece_alignment);
 
     std::vector<std::thread> m_workers;
     std::mutex m_owner; // held by the caller whose copy the workers serve

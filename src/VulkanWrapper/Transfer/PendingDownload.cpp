@@ -41,18 +41,34 @@ const TransferTicket &PendingDownloadBase::ticket() const {
 
 vk::DeviceSize PendingDownloadBase::size_bytes() const noexcept { return m_state ? m_state->size : 0; }
 
-void PendingDownloadBase::take(std::span<std::byte> out) {
+template <typename Sink>
+void PendingDownloadBase::take_with(Sink &&sink) {
     if (!m_state) throw LogicError("PendingDownload::get: the object is empty (moved from)");
     if (m_state->taken) throw LogicError("PendingDownload::get: the data was already taken");
-    if (out.size() != m_state->size) throw LogicError("PendingDownload::get: size mismatch");
     m_state->ticket.wait();
-    if (m_state->staging) {
-        m_state->staging->invalidate(0, m_state->size);
-        if (!out.empty()) std::memcpy(out.data(), m_state->staging->mapped_data(), out.size());
-    } else if (!out.empty()) {
-        std::memcpy(out.data(), m_state->immediate.data(), out.size());
+    const auto size = static_cast<std::size_t>(m_state->size);
+    if (!m_state->staging.empty()) {
+        m_state->staging.buffer().invalidate(0, size);
+        if (size != 0) sink(m_state->staging.data(), size);
+        m_state->staging.reset(); // back to the arena now, not when this object goes
+    } else if (size != 0) {
+        sink(m_state->immediate.data(), size);
+        m_state->immediate = {};
     }
     m_state->taken = true;
+}
+
+void PendingDownloadBase::take(std::span<std::byte> out) {
+    if (m_state && out.size() != m_state->size) throw LogicError("PendingDownload::get: size mismatch");
+    std::size_t position = 0;
+    take_with([&](const std::byte *bytes, std::size_t size) {
+        std::memcpy(out.data() + position, bytes, size);
+        position += size;
+    });
+}
+
+void PendingDownloadBase::take(void (*append)(void *, const std::byte *, std::size_t), void *context) {
+    take_with([&](const std::byte *bytes, std::size_t size) { append(context, bytes, size); });
 }
 
 } // namespace vw

@@ -1,15 +1,20 @@
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 
+#include <numeric>
 #include <variant>
+
+#include <vulkan/vulkan_format_traits.hpp>
 
 #include "ImageCopy.h"
 #include "RangeCheck.h"
+#include "StagingArena.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
+#include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 
@@ -35,9 +40,16 @@ struct StagingBufferManager::Copy {
         vk::ImageLayout final_layout;
         vk::ImageLayout current_layout;
     };
-    BufferBase staging;
+    Staged staging;
     std::variant<ToBuffer, ToImage> target;
 };
+
+namespace {
+
+// Small stages share a block of at least this size.
+constexpr vk::DeviceSize packed_block = vk::DeviceSize{1} << 20;
+
+} // namespace
 
 StagingBufferManager::StagingBufferManager(std::shared_ptr<Device> device,
                                            std::shared_ptr<Allocator> allocator)
@@ -49,7 +61,15 @@ StagingBufferManager::StagingBufferManager(std::shared_ptr<Device> device,
         throw LogicError("StagingBufferManager: the allocator belongs to another device");
     }
     m_timeline = std::make_shared<Semaphore>(m_device, 0);
+    // A budget of 0: every block is freed once its batch completes, as a manager of its own.
+    m_arena = std::make_shared<detail::StagingArena>(m_device, m_allocator, 0, std::chrono::milliseconds(0));
 }
+
+StagingBufferManager::StagingBufferManager(const Transfer &transfer)
+    : m_device(transfer.staging_arena()->device())
+    , m_allocator(transfer.staging_arena()->allocator())
+    , m_timeline(std::make_shared<Semaphore>(m_device, 0))
+    , m_arena(transfer.staging_arena()) {}
 
 StagingBufferManager::~StagingBufferManager() {
     try {
@@ -62,14 +82,15 @@ StagingBufferManager::~StagingBufferManager() {
     } catch (const Exception &) {
         // Device lost: nothing runs any more, and destruction must go on.
     }
-    // m_in_flight goes with the members: the staging memory and destinations of every batch.
+    // m_in_flight goes with the members: the staging memory and destinations of every batch,
+    // whose blocks go back to the arena, every use of them finished.
 }
 
 void StagingBufferManager::check_elements(std::size_t size, std::size_t first, std::size_t count) {
     detail::check_range(size, first, count, detail::RangeUnit::Elements, "StagingBufferManager::stage");
 }
 
-BufferBase StagingBufferManager::prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
+StagingBufferManager::Staged StagingBufferManager::prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
                                                 vk::DeviceSize offset) {
     constexpr const char *operation = "StagingBufferManager::stage";
     if (!buffer) throw LogicError(std::string(operation) + ": the buffer is null");
@@ -83,37 +104,45 @@ BufferBase StagingBufferManager::prepare_buffer(const BufferBase *buffer, std::s
     }
     if (bytes.empty()) return {};
     release_completed();
-    BufferBase staging = m_allocator->allocate_buffer(bytes.size(), TransferSrcUsage, HostAccess::SequentialWrite,
-                                                      "vw::StagingBufferManager buffer staging");
-    staging.write_bytes(bytes, 0);
-    return staging;
+    return stage_into_block(bytes, 16);
 }
 
-void StagingBufferManager::add_buffer_copy(BufferBase staging, std::shared_ptr<BufferBase> destination,
+StagingBufferManager::Staged StagingBufferManager::stage_into_block(std::span<const std::byte> bytes,
+                                                                    vk::DeviceSize alignment) {
+    vk::DeviceSize offset = (m_open_used + alignment - 1) / alignment * alignment;
+    if (!m_open || offset + bytes.size() > m_open->bytes()) {
+        m_open = std::make_shared<detail::StagingLease>(
+            m_arena->acquire(detail::StagingKind::Upload, std::max<vk::DeviceSize>(bytes.size(), packed_block), false));
+        offset = 0;
+    }
+    std::memcpy(m_open->data() + offset, bytes.data(), bytes.size());
+    m_open->buffer().flush(offset, bytes.size());
+    m_open_used = offset + bytes.size();
+    return {m_open, offset, bytes.size()};
+}
+
+void StagingBufferManager::add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination,
                                            vk::DeviceSize offset) {
     m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset}});
 }
 
 void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer, std::span<const std::byte> bytes,
                                        vk::DeviceSize offset) {
-    BufferBase staging = prepare_buffer(buffer.get(), bytes, offset);
+    Staged staging = prepare_buffer(buffer.get(), bytes, offset);
     if (!staging.empty()) add_buffer_copy(std::move(staging), std::move(buffer), offset);
 }
 
-BufferBase StagingBufferManager::prepare_image(const Image *image, std::span<const std::byte> texels,
+StagingBufferManager::Staged StagingBufferManager::prepare_image(const Image *image, std::span<const std::byte> texels,
                                                MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                                vk::ImageLayout current_layout) {
     detail::check_image_upload(image, *m_device, level, layer, texels.size(), final_layout, current_layout,
                                "StagingBufferManager::stage");
     release_completed();
-    BufferBase staging = m_allocator->allocate_buffer(texels.size(), TransferSrcUsage,
-                                                      HostAccess::SequentialWrite,
-                                                      "vw::StagingBufferManager image staging");
-    staging.write_bytes(texels, 0);
-    return staging;
+    // copyBufferToImage wants the offset a multiple of the texel block's size and of 4.
+    return stage_into_block(texels, std::lcm<vk::DeviceSize>(vk::blockSize(image->format()), 4));
 }
 
-void StagingBufferManager::add_image_copy(BufferBase staging, std::shared_ptr<Image> destination,
+void StagingBufferManager::add_image_copy(Staged staging, std::shared_ptr<Image> destination,
                                           MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                           vk::ImageLayout current_layout) {
     m_staged.push_back(
@@ -123,14 +152,14 @@ void StagingBufferManager::add_image_copy(BufferBase staging, std::shared_ptr<Im
 void StagingBufferManager::stage(std::shared_ptr<Image> image, std::span<const std::byte> texels,
                                  MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                  vk::ImageLayout current_layout) {
-    BufferBase staging = prepare_image(image.get(), texels, level, layer, final_layout, current_layout);
+    Staged staging = prepare_image(image.get(), texels, level, layer, final_layout, current_layout);
     add_image_copy(std::move(staging), std::move(image), level, layer, final_layout, current_layout);
 }
 
 void StagingBufferManager::stage(std::unique_ptr<Image> &&image, std::span<const std::byte> texels,
                                  MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                  vk::ImageLayout current_layout) {
-    BufferBase staging = prepare_image(image.get(), texels, level, layer, final_layout, current_layout);
+    Staged staging = prepare_image(image.get(), texels, level, layer, final_layout, current_layout);
     add_image_copy(std::move(staging), std::shared_ptr<Image>(std::move(image)), level, layer, final_layout,
                    current_layout);
 }
@@ -165,7 +194,7 @@ StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTrack
         // finishes before the copies, and the images are in the layouts stage() was given.
         for (const Copy &copy : m_staged) {
             if (const auto *target = std::get_if<Copy::ToBuffer>(&copy.target)) {
-                tracker.track(*target->destination, target->offset, copy.staging.size_bytes(),
+                tracker.track(*target->destination, target->offset, copy.staging.size,
                               BufferUse{any_stage, any_access});
             } else {
                 const auto &image_target = std::get<Copy::ToImage>(copy.target);
@@ -178,7 +207,7 @@ StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTrack
     }
     auto request = [&](const Copy &copy, bool after) {
         if (const auto *target = std::get_if<Copy::ToBuffer>(&copy.target)) {
-            tracker.request(*target->destination, target->offset, copy.staging.size_bytes(),
+            tracker.request(*target->destination, target->offset, copy.staging.size,
                             after ? BufferUse{any_stage, any_access} : BufferUse{copy_stage, copy_write});
         } else {
             const auto &image_target = std::get<Copy::ToImage>(copy.target);
@@ -189,13 +218,15 @@ StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTrack
     };
     auto record_copy = [&](const Copy &copy) {
         if (const auto *target = std::get_if<Copy::ToBuffer>(&copy.target)) {
-            cmd.copyBuffer(copy.staging.handle(), target->destination->handle(),
-                           vk::BufferCopy(0, target->offset, copy.staging.size_bytes()));
+            cmd.copyBuffer(copy.staging.block->buffer().handle(), target->destination->handle(),
+                           vk::BufferCopy(copy.staging.offset, target->offset, copy.staging.size));
         } else {
             const auto &image_target = std::get<Copy::ToImage>(copy.target);
             const Image &image = *image_target.destination;
-            cmd.copyBufferToImage(copy.staging.handle(), image.handle(), vk::ImageLayout::eTransferDstOptimal,
-                                  detail::copy_region(image, image_target.level, image_target.layer));
+            vk::BufferImageCopy region = detail::copy_region(image, image_target.level, image_target.layer);
+            region.bufferOffset = copy.staging.offset;
+            cmd.copyBufferToImage(copy.staging.block->buffer().handle(), image.handle(),
+                                  vk::ImageLayout::eTransferDstOptimal, region);
         }
     };
     // All copies after one barrier; a copy over a destination an earlier staged copy writes
@@ -228,6 +259,7 @@ StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTrack
     const std::uint64_t value = ++m_next_value;
     m_in_flight.push_back({value, std::move(m_staged)});
     m_staged.clear();
+    m_open.reset(); // the next batch stages into blocks of its own
     return StagingFlush(m_timeline->submit_info(value));
 }
 

@@ -54,35 +54,6 @@ void set_staging_stream_probe(StagingStreamProbe *installed) noexcept {
     g_probe.store(installed, std::memory_order_release);
 }
 
-StagingRing::StagingRing(StagingDirection direction, std::shared_ptr<Device> device,
-                         std::shared_ptr<Allocator> allocator, std::uint32_t family_index,
-                         vk::DeviceSize slot_bytes, std::uint32_t slot_count)
-    : m_direction(direction)
-    , m_allocator(std::move(allocator))
-    , m_slot_bytes(slot_bytes)
-    , m_slot_count(slot_count)
-    , m_pool(std::move(device), family_index) {}
-
-std::vector<StagingRing::Slot> &StagingRing::slots() {
-    if (m_slots.empty()) {
-        const bool upload = m_direction == StagingDirection::Upload;
-        // Built aside: when a slot cannot be allocated, the ones made before it are freed with
-        // `fresh` rather than left behind as a short ring.
-        std::vector<Slot> fresh;
-        fresh.reserve(m_slot_count);
-        for (std::uint32_t i = 0; i < m_slot_count; ++i) {
-            fresh.push_back({m_allocator->allocate_buffer(
-                                 m_slot_bytes, upload ? TransferSrcUsage : TransferDstUsage,
-                                 upload ? HostAccess::SequentialWrite : HostAccess::Random,
-                                 std::string("vw::Transfer ") + (upload ? "upload" : "download") +
-                                     " staging slot " + std::to_string(i)),
-                             m_pool.allocate(), 0});
-        }
-        m_slots = std::move(fresh);
-    }
-    return m_slots;
-}
-
 namespace {
 
 // Leaving a stream's call by an exception, part-way: waits for what was submitted on `timeline`,
@@ -110,95 +81,137 @@ private:
 
 } // namespace
 
-UploadStream::UploadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
-                           SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
-                           std::uint32_t slots)
-    : m_timeline(timeline)
+UploadStream::UploadStream(std::shared_ptr<StagingArena> arena, SubmitTimeline &timeline, CopyThreads &threads,
+                           vk::DeviceSize chunk_bytes, std::uint32_t slots)
+    : m_arena(std::move(arena))
+    , m_timeline(timeline)
     , m_threads(threads)
-    , m_ring(StagingDirection::Upload, std::move(device), std::move(allocator),
-             timeline.queue().family_index(), chunk_bytes, slots) {}
+    , m_chunk(chunk_bytes)
+    , m_slots(slots) {}
 
 std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<const std::byte> bytes,
                                    vk::DeviceSize offset, std::span<const vk::SemaphoreSubmitInfo> waits) {
     const std::lock_guard lock(m_mutex);
-    auto &slots = m_ring.slots();
-    const vk::DeviceSize chunk = m_ring.slot_bytes();
+    const vk::DeviceSize chunk = m_chunk;
+    const std::uint32_t family = m_timeline.queue().family_index();
     // Chunks grow from small_chunk to a full slot and shrink again towards the end: the DMA
     // starts sooner and the last copy, which nothing overlaps, is short.
     vk::DeviceSize ramp = std::min(chunk, small_chunk);
     std::uint64_t last = 0;
     std::size_t index = 0;
     const SettleOnFailure settle(m_timeline);
+    // The blocks this upload holds, in the order of their first use; once the arena gives no
+    // more (the slot count or the budget), the oldest is waited for and reused.
+    std::vector<StagingLease> held;
+    held.reserve(m_slots);
+    std::size_t reuse = 0;
     for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
         const vk::DeviceSize remaining = bytes.size() - position;
         length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
         ramp = std::min(ramp * 2, chunk); // capped: doubling without end wraps to 0 after 64 bits
 
-        StagingRing::Slot &slot = slots[m_cursor];
-        m_cursor = (m_cursor + 1) % slots.size();
-        m_timeline.wait(slot.last_value);
+        StagingLease *lease = nullptr;
+        if (held.size() < m_slots) {
+            if (auto fresh = m_arena->try_acquire(StagingKind::Upload, length)) {
+                lease = &held.emplace_back(std::move(*fresh));
+            } else if (held.empty()) {
+                lease = &held.emplace_back(m_arena->acquire(StagingKind::Upload, length, true));
+            }
+        }
+        if (lease == nullptr) {
+            lease = &held[reuse++ % held.size()];
+            lease->wait();
+            // A block from the start of the ramp is traded for one the chunk fills, when the
+            // arena has it: the chunks keep growing with a fixed number of blocks held.
+            if (lease->bytes() < length) {
+                if (auto bigger = m_arena->try_acquire(StagingKind::Upload, length)) *lease = std::move(*bigger);
+            }
+        }
+        length = std::min(length, lease->bytes());
         probe(StagingDirection::Upload, index);
-        m_threads.copy(slot.staging.mapped_data(), bytes.data() + position, length);
-        slot.staging.flush(0, length);
+        m_threads.copy(lease->data(), bytes.data() + position, length);
+        lease->buffer().flush(0, length);
 
-        slot.commands.reset();
-        slot.commands.begin();
-        const vk::CommandBuffer commands = slot.commands.handle();
-        order_after_earlier_work(commands, m_timeline.queue().family_index(), destination, offset + position,
-                                 length, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
-        commands.copyBuffer(slot.staging.handle(), destination.handle(),
-                            vk::BufferCopy(0, offset + position, length));
-        slot.commands.end();
+        CommandBuffer &recorder = lease->commands(m_arena->device(), family);
+        recorder.begin();
+        const vk::CommandBuffer commands = recorder.handle();
+        order_after_earlier_work(commands, family, destination, offset + position, length,
+                                 BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+        commands.copyBuffer(lease->buffer().handle(), destination.handle(), vk::BufferCopy(0, offset + position, length));
+        recorder.end();
         // The first chunk waits; the later ones follow it in submission order.
-        last = m_timeline.submit(slot.commands, index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{});
-        slot.last_value = last;
+        last = m_timeline.submit(recorder, index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{});
+        lease->retire(m_timeline.semaphore(), last);
     }
     return last;
 }
 
-DownloadStream::DownloadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
-                               SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
-                               std::uint32_t slots)
-    : m_timeline(timeline)
+DownloadStream::DownloadStream(std::shared_ptr<StagingArena> arena, SubmitTimeline &timeline, CopyThreads &threads,
+                               vk::DeviceSize chunk_bytes, std::uint32_t slots)
+    : m_arena(std::move(arena))
+    , m_timeline(timeline)
     , m_threads(threads)
-    , m_ring(StagingDirection::Download, std::move(device), std::move(allocator),
-             timeline.queue().family_index(), chunk_bytes, slots) {}
+    , m_chunk(chunk_bytes)
+    , m_slots(slots) {}
 
-void DownloadStream::download(const BufferBase &source, std::span<std::byte> out, vk::DeviceSize offset) {
+void DownloadStream::download(const BufferBase &source, std::span<std::byte> out, vk::DeviceSize offset,
+                              std::span<const vk::SemaphoreSubmitInfo> waits) {
+    std::size_t position = 0;
+    download(source, offset, out.size(), 1,
+             [&](const std::byte *bytes, std::size_t size) {
+                 m_threads.copy(out.data() + position, bytes, size);
+                 position += size;
+             },
+             waits);
+}
+
+void DownloadStream::download(const BufferBase &source, vk::DeviceSize offset, vk::DeviceSize size,
+                              std::size_t granule, const ChunkSink &sink,
+                              std::span<const vk::SemaphoreSubmitInfo> waits) {
     const std::lock_guard lock(m_mutex);
-    auto &slots = m_ring.slots();
-    const vk::DeviceSize chunk = m_ring.slot_bytes();
-    const auto chunks = static_cast<std::size_t>((out.size() + chunk - 1) / chunk);
+    // Pieces small enough that the GPU copies the next ones while the host copies one out (a
+    // readback in one piece does the two one after the other), not below small_chunk.
+    vk::DeviceSize chunk = std::clamp<vk::DeviceSize>((size + m_slots - 1) / m_slots, std::min(small_chunk, m_chunk),
+                                                      m_chunk);
+    chunk = std::max<vk::DeviceSize>(granule, chunk / granule * granule);
+    const auto chunks = static_cast<std::size_t>((size + chunk - 1) / chunk);
+    const std::uint32_t family = m_timeline.queue().family_index();
     const SettleOnFailure settle(m_timeline);
-    const auto length_of = [&](std::size_t index) {
-        return std::min<vk::DeviceSize>(chunk, out.size() - index * chunk);
-    };
-    const auto submit_chunk = [&](std::size_t index) {
-        StagingRing::Slot &slot = slots[index % slots.size()];
-        m_timeline.wait(slot.last_value);
-        slot.commands.reset();
-        slot.commands.begin();
-        const vk::CommandBuffer commands = slot.commands.handle();
-        const std::uint32_t family = m_timeline.queue().family_index();
+    const auto length_of = [&](std::size_t index) { return std::min<vk::DeviceSize>(chunk, size - index * chunk); };
+    const auto submit_chunk = [&](std::size_t index, StagingLease &lease) {
+        CommandBuffer &recorder = lease.commands(m_arena->device(), family);
+        recorder.begin();
+        const vk::CommandBuffer commands = recorder.handle();
         order_after_earlier_work(commands, family, source, offset + index * chunk, length_of(index),
                                  BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferRead});
-        commands.copyBuffer(source.handle(), slot.staging.handle(),
+        commands.copyBuffer(source.handle(), lease.buffer().handle(),
                             vk::BufferCopy(offset + index * chunk, 0, length_of(index)));
-        make_visible_to_host(commands, family, slot.staging, length_of(index));
-        slot.commands.end();
-        slot.last_value = m_timeline.submit(slot.commands);
+        make_visible_to_host(commands, family, lease.buffer(), length_of(index));
+        recorder.end();
+        lease.retire(m_timeline.semaphore(),
+                     m_timeline.submit(recorder, index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{}));
     };
-    for (std::size_t index = 0; index < std::min<std::size_t>(chunks, slots.size()); ++index) {
-        submit_chunk(index);
+    std::vector<StagingLease> held;
+    held.reserve(std::min<std::size_t>(chunks, m_slots));
+    for (std::size_t index = 0; index < std::min<std::size_t>(chunks, m_slots); ++index) {
+        if (index == 0) {
+            held.push_back(m_arena->acquire(StagingKind::Readback, chunk, true));
+        } else if (auto fresh = m_arena->try_acquire(StagingKind::Readback, chunk)) {
+            held.push_back(std::move(*fresh));
+        } else {
+            break; // the budget is reached: fewer pieces in flight
+        }
+        submit_chunk(index, held.back());
     }
+    const std::size_t depth = held.size();
     for (std::size_t index = 0; index < chunks; ++index) {
-        StagingRing::Slot &slot = slots[index % slots.size()];
-        m_timeline.wait(slot.last_value);
+        StagingLease &lease = held[index % depth];
+        lease.wait();
         probe(StagingDirection::Download, index);
         const vk::DeviceSize length = length_of(index);
-        slot.staging.invalidate(0, length);
-        m_threads.copy(out.data() + index * chunk, slot.staging.mapped_data(), length);
-        if (index + slots.size() < chunks) submit_chunk(index + slots.size());
+        lease.buffer().invalidate(0, length);
+        sink(lease.data(), static_cast<std::size_t>(length));
+        if (index + depth < chunks) submit_chunk(index + depth, lease);
     }
 }
 

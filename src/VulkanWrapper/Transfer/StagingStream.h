@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -9,8 +10,7 @@
 
 #include <vulkan/vulkan.hpp>
 
-#include "VulkanWrapper/Command/CommandBuffer.h"
-#include "VulkanWrapper/Command/CommandPool.h"
+#include "StagingArena.h"
 #include "VulkanWrapper/Memory/Buffer.h"
 
 namespace vw {
@@ -41,43 +41,14 @@ protected:
 /// its installation; install and remove it while no transfer runs.
 void set_staging_stream_probe(StagingStreamProbe *probe) noexcept;
 
-/// A ring of persistently mapped staging slots, each with its command buffer and the timeline
-/// value of its last use. Allocated at the first transfer that needs it, kept afterwards. Not
-/// thread-safe: its stream's lock guards it.
-class StagingRing {
-public:
-    struct Slot {
-        BufferBase staging;
-        CommandBuffer commands;
-        std::uint64_t last_value = 0;
-    };
-
-    StagingRing(StagingDirection direction, std::shared_ptr<Device> device,
-                std::shared_ptr<Allocator> allocator, std::uint32_t family_index,
-                vk::DeviceSize slot_bytes, std::uint32_t slot_count);
-
-    /// The slots, allocated on first use. OutOfMemoryError (and no slot kept) when they do not
-    /// fit.
-    std::vector<Slot> &slots();
-    [[nodiscard]] vk::DeviceSize slot_bytes() const noexcept { return m_slot_bytes; }
-
-private:
-    StagingDirection m_direction;
-    std::shared_ptr<Allocator> m_allocator;
-    vk::DeviceSize m_slot_bytes;
-    std::uint32_t m_slot_count;
-    CommandPool m_pool;
-    std::vector<Slot> m_slots; // after the pool: their command buffers are freed first
-};
-
-/// Host-to-buffer copies through an upload ring: chunk by chunk, the CPU filling one slot while
-/// the GPU copies out of the others. One upload at a time (the stream's own lock); downloads
-/// have a stream, a ring and a lock of their own and never wait for it.
+/// Host-to-buffer copies through blocks of the staging arena: chunk by chunk, the CPU filling
+/// one block while the GPU copies out of the others (at most `slots` blocks held, fewer when
+/// the arena's budget is reached). One upload at a time (the stream's own lock); downloads have
+/// a stream and a lock of their own and never wait for it.
 class UploadStream {
 public:
-    UploadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
-                 SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
-                 std::uint32_t slots);
+    UploadStream(std::shared_ptr<StagingArena> arena, SubmitTimeline &timeline, CopyThreads &threads,
+                 vk::DeviceSize chunk_bytes, std::uint32_t slots);
 
     /// Copies `bytes` into `destination` from byte `offset` on (checked by the caller) and
     /// returns the timeline value at which the device has them; `bytes` may be freed on return.
@@ -86,31 +57,42 @@ public:
                          vk::DeviceSize offset, std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
 private:
+    std::shared_ptr<StagingArena> m_arena;
     SubmitTimeline &m_timeline;
     CopyThreads &m_threads;
+    vk::DeviceSize m_chunk;
+    std::uint32_t m_slots;
     std::mutex m_mutex;
-    StagingRing m_ring;
-    std::size_t m_cursor = 0;
 };
 
-/// Buffer-to-host copies through a readback ring (host-cached slots): the GPU copies the next
-/// chunks while the CPU copies earlier ones out. One readback at a time (the stream's own
+/// Where a readback's chunks go, in order: called once per chunk with bytes of the mapped
+/// staging memory, valid during the call only.
+using ChunkSink = std::function<void(const std::byte *bytes, std::size_t size)>;
+
+/// Buffer-to-host copies through readback blocks of the arena (host-cached): the GPU copies the
+/// next chunks while the CPU copies earlier ones out. One readback at a time (the stream's own
 /// lock), independent of uploads.
 class DownloadStream {
 public:
-    DownloadStream(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
-                   SubmitTimeline &timeline, CopyThreads &threads, vk::DeviceSize chunk_bytes,
-                   std::uint32_t slots);
+    DownloadStream(std::shared_ptr<StagingArena> arena, SubmitTimeline &timeline, CopyThreads &threads,
+                   vk::DeviceSize chunk_bytes, std::uint32_t slots);
 
     /// Reads `out.size()` bytes of `source` from byte `offset` on (checked by the caller) into
-    /// `out`; returns when they are there.
-    void download(const BufferBase &source, std::span<std::byte> out, vk::DeviceSize offset);
+    /// `out`; returns when they are there. The first copy waits for `waits`.
+    void download(const BufferBase &source, std::span<std::byte> out, vk::DeviceSize offset,
+                  std::span<const vk::SemaphoreSubmitInfo> waits = {});
+    /// Reads `size` bytes of `source` from byte `offset` on, handing them to `sink` chunk by
+    /// chunk, each a multiple of `granule` bytes (at most the chunk size).
+    void download(const BufferBase &source, vk::DeviceSize offset, vk::DeviceSize size, std::size_t granule,
+                  const ChunkSink &sink, std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
 private:
+    std::shared_ptr<StagingArena> m_arena;
     SubmitTimeline &m_timeline;
     CopyThreads &m_threads;
+    vk::DeviceSize m_chunk;
+    std::uint32_t m_slots;
     std::mutex m_mutex;
-    StagingRing m_ring;
 };
 
 } // namespace vw::detail

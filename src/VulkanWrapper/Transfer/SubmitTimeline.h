@@ -41,6 +41,8 @@ public:
     void wait(std::uint64_t value) const;
     /// A ticket completed at `value`.
     [[nodiscard]] TransferTicket ticket(std::uint64_t value) const;
+    /// The semaphore it signals.
+    [[nodiscard]] const std::shared_ptr<Semaphore> &semaphore() const noexcept { return m_semaphore; }
     /// The queue it submits to.
     [[nodiscard]] Queue &queue() const noexcept { return *m_queue; }
 

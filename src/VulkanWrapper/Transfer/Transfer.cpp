@@ -4,10 +4,15 @@
 #include <mutex>
 #include <thread>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "CopyThreads.h"
 #include "ImageCopy.h"
 #include "PendingDownloadState.h"
 #include "RangeCheck.h"
+#include "StagingArena.h"
 #include "StagingStream.h"
 #include "SubmitTimeline.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
@@ -55,9 +60,29 @@ vk::ImageSubresourceRange subresource(const Image &image, MipLevel level, ArrayL
     return {image.aspect(), static_cast<std::uint32_t>(level), 1, static_cast<std::uint32_t>(layer), 1};
 }
 
+// Fresh memory a readback lands in is faulted in page by page as it is written; huge pages cut
+// those faults 512-fold where the kernel offers them on request (THP "madvise" mode).
+void prepare_destination(detail::CopyThreads &threads, std::byte *reserved, vk::DeviceSize size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+    if (reserved == nullptr || size < 2 * huge) return;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(reserved) + huge - 1) & ~(huge - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(reserved) + size) & ~(huge - 1);
+    // Advice only: the result does not matter, the copy is correct either way.
+    if (end > begin) static_cast<void>(madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE));
+    // And the faults themselves spread over the copy threads, before the one-thread copy.
+    threads.populate(reserved, static_cast<std::size_t>(size));
+#else
+    static_cast<void>(threads);
+    static_cast<void>(reserved);
+    static_cast<void>(size);
+#endif
+}
+
 TransferOptions resolved(TransferOptions options) {
     if (options.chunk_bytes == 0) throw LogicError("Transfer: chunk_bytes is zero");
     if (options.staging_slots < 2) throw LogicError("Transfer: staging_slots must be at least 2");
+    if (options.staging_idle.count() < 0) throw LogicError("Transfer: staging_idle is negative");
     if (options.copy_threads == 0) {
         options.copy_threads = std::clamp(std::thread::hardware_concurrency(), 1U, max_default_threads);
     }
@@ -75,8 +100,10 @@ struct Transfer::Impl {
         , threads(options.copy_threads)
         , buffer_timeline(device, queue)
         , image_timeline(device, main_queue)
-        , uploads(device, allocator, buffer_timeline, threads, options.chunk_bytes, options.staging_slots)
-        , downloads(device, allocator, buffer_timeline, threads, options.chunk_bytes, options.staging_slots) {}
+        , arena(std::make_shared<detail::StagingArena>(device, allocator, options.staging_budget,
+                                                       options.staging_idle))
+        , uploads(arena, buffer_timeline, threads, options.chunk_bytes, options.staging_slots)
+        , downloads(arena, buffer_timeline, threads, options.chunk_bytes, options.staging_slots) {}
 
     void check_buffer(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
                       const char *operation) const {
@@ -93,22 +120,51 @@ struct Transfer::Impl {
                (buffer.memory_properties() & vk::MemoryPropertyFlagBits::eHostCached);
     }
 
-    // Reads a buffer the host may map into `out`, after the asynchronous uploads submitted so
-    // far (one of them may be writing it).
-    void read_mapped(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset) {
+    // Reads a buffer the host may map, handing `append` its bytes, after the asynchronous
+    // uploads submitted so far (one of them may be writing it).
+    template <typename Append>
+    void read_mapped(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size, Append &&append) {
         buffer_timeline.wait(buffer_timeline.last_submitted());
         const ScopedMapping mapping(allocator->handle(), buffer.allocation());
-        check(vmaInvalidateAllocation(allocator->handle(), buffer.allocation(), offset, out.size()),
+        check(vmaInvalidateAllocation(allocator->handle(), buffer.allocation(), offset, size),
               "vmaInvalidateAllocation");
-        threads.copy(out.data(), mapping.data() + offset, out.size());
+        append(mapping.data() + offset, static_cast<std::size_t>(size));
     }
 
-    // Frees what completed asynchronous image uploads held.
-    void reclaim_image_uploads() {
-        const std::lock_guard lock(retained_mutex);
-        if (retained.empty()) return;
-        const std::uint64_t reached = image_timeline.completed();
-        std::erase_if(retained, [&](const RetainedUpload &upload) { return upload.value <= reached; });
+    [[nodiscard]] bool host_reads(const BufferBase &buffer) const {
+        return buffer.is_host_visible() || reads_directly(buffer);
+    }
+
+    // Before the host reads `buffer` itself: waits for the caller's work (`waits`) on the
+    // device, with the barrier that makes its writes visible to the host. A command buffer of
+    // the arena's: no pool is created.
+    void wait_for_host_read(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
+                            std::span<const vk::SemaphoreSubmitInfo> waits) {
+        if (waits.empty()) return;
+        const detail::StagingLease lease = arena->acquire(detail::StagingKind::Commands, 0, true);
+        CommandBuffer &commands = lease.commands(device, buffer_timeline.queue().family_index());
+        commands.begin();
+        ResourceTracker tracker;
+        tracker.track(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eAllCommands,
+                                                      vk::AccessFlagBits2::eMemoryWrite});
+        tracker.request(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eHost,
+                                                        vk::AccessFlagBits2::eHostRead});
+        tracker.flush(commands);
+        commands.end();
+        const std::uint64_t value = buffer_timeline.submit(commands, waits);
+        lease.retire(buffer_timeline.semaphore(), value);
+        buffer_timeline.wait(value);
+    }
+
+    // Host-side reads of a buffer the host can read: `append` gets its bytes in one piece.
+    template <typename Append>
+    void read_on_host(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size, Append &&append) {
+        if (buffer.is_host_visible()) {
+            buffer.invalidate(offset, size);
+            append(buffer.mapped_data() + offset, static_cast<std::size_t>(size));
+        } else {
+            read_mapped(buffer, offset, size, append);
+        }
     }
 
     std::shared_ptr<Device> device;
@@ -119,18 +175,9 @@ struct Transfer::Impl {
     // the main queue): a timeline each keeps every semaphore's signals in one queue's order.
     detail::SubmitTimeline buffer_timeline;
     detail::SubmitTimeline image_timeline;
+    std::shared_ptr<detail::StagingArena> arena;
     detail::UploadStream uploads;
     detail::DownloadStream downloads;
-
-    // What asynchronous image uploads hold until their value is reached.
-    struct RetainedUpload {
-        std::uint64_t value;
-        CommandPool pool;
-        CommandBuffer commands;
-        BufferBase staging;
-    };
-    std::mutex retained_mutex;
-    std::vector<RetainedUpload> retained;
 };
 
 Transfer::Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
@@ -157,8 +204,9 @@ void Transfer::check_elements(std::size_t size, std::size_t first, std::size_t c
     detail::check_range(size, first, count, detail::RangeUnit::Elements, operation);
 }
 
-void Transfer::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset) {
-    upload_bytes_async(buffer, bytes, offset).wait();
+void Transfer::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset,
+                            std::span<const vk::SemaphoreSubmitInfo> waits) {
+    upload_bytes_async(buffer, bytes, offset, waits).wait();
 }
 
 TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const std::byte> bytes,
@@ -198,24 +246,42 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     return impl.buffer_timeline.ticket(impl.uploads.upload(buffer, bytes, offset, waits));
 }
 
-void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset) {
+void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset,
+                              std::span<const vk::SemaphoreSubmitInfo> waits) {
     Impl &impl = *m_impl;
     impl.check_buffer(buffer, offset, out.size(), "Transfer::download");
     if (out.empty()) return;
-
-    if (buffer.is_host_visible()) {
-        buffer.invalidate(offset, out.size());
-        impl.threads.copy(out.data(), buffer.mapped_data() + offset, out.size());
-        return;
-    }
-    if (impl.reads_directly(buffer)) {
-        impl.read_mapped(buffer, out, offset);
+    if (impl.host_reads(buffer)) {
+        impl.wait_for_host_read(buffer, offset, out.size(), waits);
+        impl.read_on_host(buffer, offset, out.size(), [&](const std::byte *bytes, std::size_t size) {
+            impl.threads.copy(out.data(), bytes, size);
+        });
         return;
     }
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc)) {
         throw LogicError("Transfer::download: the buffer lacks TransferSrcUsage");
     }
-    impl.downloads.download(buffer, out, offset);
+    impl.downloads.download(buffer, out, offset, waits);
+}
+
+void Transfer::download_appending(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
+                                  std::size_t granule, std::span<const vk::SemaphoreSubmitInfo> waits,
+                                  std::byte *reserved, void (*append)(void *, const std::byte *, std::size_t),
+                                  void *context) {
+    Impl &impl = *m_impl;
+    impl.check_buffer(buffer, offset, size, "Transfer::download");
+    if (size == 0) return;
+    prepare_destination(impl.threads, reserved, size);
+    const auto sink = [&](const std::byte *bytes, std::size_t length) { append(context, bytes, length); };
+    if (impl.host_reads(buffer)) {
+        impl.wait_for_host_read(buffer, offset, size, waits);
+        impl.read_on_host(buffer, offset, size, sink);
+        return;
+    }
+    if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc)) {
+        throw LogicError("Transfer::download: the buffer lacks TransferSrcUsage");
+    }
+    impl.downloads.download(buffer, offset, size, granule, sink, waits);
 }
 
 PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk::DeviceSize offset,
@@ -226,43 +292,23 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     auto state = std::make_unique<PendingDownloadBase::State>();
     state->size = size;
     if (size == 0) return PendingDownloadBase(std::move(state));
-    if (!waits.empty() && (buffer.is_host_visible() || impl.reads_directly(buffer))) {
-        // The host reads the memory itself: wait for the caller's work on the device, with the
-        // barrier that makes its writes visible to the host, before reading.
-        CommandPool pool(impl.device, impl.buffer_timeline.queue().family_index());
-        CommandBuffer commands = pool.allocate();
-        commands.begin();
-        ResourceTracker tracker;
-        tracker.track(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eAllCommands,
-                                                      vk::AccessFlagBits2::eMemoryWrite});
-        tracker.request(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eHost,
-                                                        vk::AccessFlagBits2::eHostRead});
-        tracker.flush(commands);
-        commands.end();
-        impl.buffer_timeline.wait(impl.buffer_timeline.submit(commands, waits));
-    }
-
-    if (buffer.is_host_visible()) {
-        state->immediate.resize(size);
-        buffer.invalidate(offset, size);
-        impl.threads.copy(state->immediate.data(), buffer.mapped_data() + offset, size);
-        return PendingDownloadBase(std::move(state));
-    }
-    if (impl.reads_directly(buffer)) {
-        state->immediate.resize(size);
-        impl.read_mapped(buffer, state->immediate, offset);
+    if (impl.host_reads(buffer)) {
+        impl.wait_for_host_read(buffer, offset, size, waits);
+        state->immediate.reserve(size);
+        impl.read_on_host(buffer, offset, size, [&](const std::byte *bytes, std::size_t length) {
+            state->immediate.insert(state->immediate.end(), bytes, bytes + length);
+        });
         return PendingDownloadBase(std::move(state));
     }
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc)) {
         throw LogicError("Transfer::download_async: the buffer lacks TransferSrcUsage");
     }
-    // Staging memory of its own rather than a slot of the readback ring: several readbacks can
-    // be in flight, and none waits for the ring's lock.
-    state->staging.emplace(impl.allocator->allocate_buffer(size, TransferDstUsage, HostAccess::Random,
-                                                           "vw::Transfer download_async staging"));
-    state->pool.emplace(impl.device, impl.buffer_timeline.queue().family_index());
-    state->commands.emplace(state->pool->allocate());
-    CommandBuffer &commands = *state->commands;
+    // A block that only this readback uses until get(): several readbacks can be in flight,
+    // none waits for the readback lock, and none waits for a block (the caller may hold many
+    // PendingDownloads; past the budget they get blocks freed after use).
+    state->staging = impl.arena->acquire(detail::StagingKind::Readback, size, false);
+    const BufferBase &staging = state->staging.buffer();
+    CommandBuffer &commands = state->staging.commands(impl.device, impl.buffer_timeline.queue().family_index());
     commands.begin();
     // Earlier writes of any kind (the caller's work included) before the copy reads; the copy
     // visible to the host.
@@ -272,12 +318,14 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     tracker.request(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eCopy,
                                                     vk::AccessFlagBits2::eTransferRead});
     tracker.flush(commands);
-    commands.handle().copyBuffer(buffer.handle(), state->staging->handle(), vk::BufferCopy(offset, 0, size));
-    tracker.track(*state->staging, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
-    tracker.request(*state->staging, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+    commands.handle().copyBuffer(buffer.handle(), staging.handle(), vk::BufferCopy(offset, 0, size));
+    tracker.track(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+    tracker.request(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
     tracker.flush(commands);
     commands.end();
-    state->ticket = impl.buffer_timeline.ticket(impl.buffer_timeline.submit(commands, waits));
+    const std::uint64_t value = impl.buffer_timeline.submit(commands, waits);
+    state->staging.retire(impl.buffer_timeline.semaphore(), value);
+    state->ticket = impl.buffer_timeline.ticket(value);
     return PendingDownloadBase(std::move(state));
 }
 
@@ -286,10 +334,9 @@ vk::DeviceSize Transfer::subresource_bytes(const Image &image, MipLevel level) {
 }
 
 void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel level, ArrayLayer layer,
-                      vk::ImageLayout final_layout, vk::ImageLayout current_layout) {
-    upload_async(image, texels, level, layer, final_layout, current_layout).wait();
-    // The upload has completed: its staging memory goes now, not at the next image upload.
-    m_impl->reclaim_image_uploads();
+                      vk::ImageLayout final_layout, vk::ImageLayout current_layout,
+                      std::span<const vk::SemaphoreSubmitInfo> waits) {
+    upload_async(image, texels, level, layer, final_layout, current_layout, waits).wait();
 }
 
 TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> texels, MipLevel level,
@@ -299,18 +346,14 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     Impl &impl = *m_impl;
     detail::check_image_upload(&image, *impl.device, level, layer, texels.size(), final_layout, current_layout,
                                "Transfer::upload");
-    impl.reclaim_image_uploads();
-
-    BufferBase staging = impl.allocator->allocate_buffer(texels.size(), TransferSrcUsage,
-                                                         HostAccess::SequentialWrite,
-                                                         "vw::Transfer image upload staging");
-    impl.threads.copy(staging.mapped_data(), texels.data(), texels.size());
+    // The block, and the command buffer recorded with it, come back to the arena once the
+    // image timeline reaches the upload's value.
+    const detail::StagingLease lease = impl.arena->acquire(detail::StagingKind::Upload, texels.size(), true);
+    const BufferBase &staging = lease.buffer();
+    impl.threads.copy(lease.data(), texels.data(), texels.size());
     staging.flush(0, texels.size());
 
-    // A pool per upload: the command buffer is kept with the staging memory until the upload
-    // completes, while other threads record theirs.
-    CommandPool pool(impl.device, impl.image_timeline.queue().family_index());
-    CommandBuffer commands = pool.allocate();
+    CommandBuffer &commands = lease.commands(impl.device, impl.image_timeline.queue().family_index());
     commands.begin();
     ResourceTracker tracker;
     const TrackedImage tracked = image.tracked();
@@ -325,8 +368,7 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     tracker.flush(commands);
     commands.end();
     const std::uint64_t value = impl.image_timeline.submit(commands, waits);
-    const std::lock_guard lock(impl.retained_mutex);
-    impl.retained.push_back({value, std::move(pool), std::move(commands), std::move(staging)});
+    lease.retire(impl.image_timeline.semaphore(), value);
     return impl.image_timeline.ticket(value);
 }
 
@@ -335,11 +377,9 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
     Impl &impl = *m_impl;
     detail::check_image_download(&image, *impl.device, level, layer, layout, "Transfer::download");
     const vk::DeviceSize bytes = detail::subresource_bytes(image, level);
-    BufferBase staging = impl.allocator->allocate_buffer(bytes, TransferDstUsage, HostAccess::Random,
-                                                         "vw::Transfer image download staging");
-
-    CommandPool pool(impl.device, impl.image_timeline.queue().family_index());
-    CommandBuffer commands = pool.allocate();
+    const detail::StagingLease lease = impl.arena->acquire(detail::StagingKind::Readback, bytes, true);
+    const BufferBase &staging = lease.buffer();
+    CommandBuffer &commands = lease.commands(impl.device, impl.image_timeline.queue().family_index());
     commands.begin();
     ResourceTracker tracker;
     const TrackedImage tracked = image.tracked();
@@ -351,17 +391,31 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
     commands.handle().copyImageToBuffer(image.handle(), vk::ImageLayout::eTransferSrcOptimal, staging.handle(),
                                         detail::copy_region(image, level, layer));
     tracker.request(tracked, range, ImageUse{any_stage, any_access, layout});
-    tracker.track(staging, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
-    tracker.request(staging, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+    tracker.track(staging, 0, bytes, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+    tracker.request(staging, 0, bytes, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
     tracker.flush(commands);
     commands.end();
-    impl.image_timeline.wait(impl.image_timeline.submit(commands, waits));
+    const std::uint64_t value = impl.image_timeline.submit(commands, waits);
+    lease.retire(impl.image_timeline.semaphore(), value);
+    impl.image_timeline.wait(value);
 
-    std::vector<std::byte> result(bytes);
+    std::vector<std::byte> result;
+    result.reserve(bytes);
+    prepare_destination(impl.threads, result.data(), bytes);
     staging.invalidate(0, bytes);
-    impl.threads.copy(result.data(), staging.mapped_data(), bytes);
+    result.insert(result.end(), lease.data(), lease.data() + bytes);
     return result;
 }
+
+vk::DeviceSize Transfer::trim() { return m_impl->arena->trim(); }
+
+StagingStatistics Transfer::staging_statistics() const {
+    const detail::StagingArenaFigures figures = m_impl->arena->figures();
+    return {figures.held_bytes, figures.peak_bytes,  figures.blocks,
+            figures.allocations, figures.command_pools, m_impl->arena->budget()};
+}
+
+const std::shared_ptr<detail::StagingArena> &Transfer::staging_arena() const noexcept { return m_impl->arena; }
 
 Queue &Transfer::queue() const noexcept { return m_impl->buffer_timeline.queue(); }
 

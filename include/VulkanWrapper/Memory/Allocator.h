@@ -15,6 +15,7 @@
 
 #include "VulkanWrapper/Memory/Buffer.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Memory/Statistics.h"
 #include "VulkanWrapper/Utils/Error.h"
 
@@ -25,6 +26,11 @@ class Instance;
 
 class AllocatorBuilder;
 class Pool;
+
+namespace detail {
+class Defragmenter;
+struct DefragmentationGate;
+} // namespace detail
 
 /// One device's memory allocator, built on the Vulkan Memory Allocator (VMA). Thread-safe:
 /// any number of threads may allocate and free at once (VMA's own locking). Owned through
@@ -121,9 +127,23 @@ public:
     /// std::bad_alloc is the only failure.
     [[nodiscard]] std::string json(bool detailed_map = true) const;
 
+    /// Moves buffers and images of the default pools closer together so that blocks empty and
+    /// are freed (see docs/defragmentation.md): VMA plans the moves, the library recreates each
+    /// moved resource from its recorded create info, copies its contents on the GPU (transfer
+    /// queue; the main queue when images move) and swaps the new handle into the caller's own
+    /// Buffer or Image object, reporting each move to `options.on_move`. Skips pinned
+    /// resources, persistently mapped buffers, and images without a layout from
+    /// `options.image_layout`. Resources must not be in use by the GPU. Other threads may
+    /// allocate and free meanwhile (they wait while a pass runs) but must not move or use the
+    /// objects of this allocator. On failure (VulkanException, OutOfMemoryError,
+    /// DeviceLostError) every resource of the failed pass stays where it was, with its contents;
+    /// moves of earlier passes stay done and were reported.
+    DefragmentationResult defragment(const DefragmentationOptions &options = {});
+
 private:
     friend class AllocatorBuilder;
     friend class Pool;
+    friend class detail::Defragmenter;
     // allocate_buffer()'s work (Pool::allocate_buffer()'s with `pool`), into `into`, which must
     // be empty; throws as allocate_buffer(), leaving `into` empty.
     void create_buffer(BufferBase &into, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
@@ -176,6 +196,7 @@ private:
     vk::DeviceSize m_dedicated_threshold;
     vk::DeviceSize m_smallest_heap = 0;
     VmaAllocator m_allocator = nullptr;
+    std::unique_ptr<detail::DefragmentationGate> m_defragmentation_gate;
 };
 
 /// Builds an Allocator. Required: the instance and the device (setters or the two-argument

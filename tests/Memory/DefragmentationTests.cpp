@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -18,6 +19,9 @@
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Memory/Pool.h"
+#include "VulkanWrapper/Synchronization/Fence.h"
+#include "VulkanWrapper/Synchronization/Submission.h"
+#include "VulkanWrapper/Transfer/StagingBufferManager.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw {
@@ -352,6 +356,41 @@ TEST_F(DefragmentationTests, AMovedObjectIsFollowedThroughCppMoves) {
     } else {
         EXPECT_EQ(moved_into.handle(), before);
     }
+    EXPECT_EQ(count_wrong(allocator, buffers, {}, vk::ImageLayout::eUndefined), 0u);
+}
+
+TEST_F(DefragmentationTests, BuffersWithStagedCopiesStayUntilTheBatchIsRetired) {
+    std::vector<std::unique_ptr<Words>> buffers;
+    for (std::size_t i = 0; i < 64; ++i) buffers.push_back(allocator->allocate<Words>(1024));
+    fill(device, buffers);
+    free_odd(buffers);
+    // The last survivor gets a staged copy: pending GPU work the library knows of.
+    auto staged = std::shared_ptr<Words>(std::move(buffers[buffers.size() - 2]));
+    const vk::Buffer staged_handle = staged->handle();
+    DefragmentationOptions options;
+    options.algorithm = DefragmentationAlgorithm::Full;
+    std::set<const Allocation *> moved;
+    options.on_move = [&](const DefragmentationMove &move) { moved.insert(move.object); };
+    {
+        StagingBufferManager manager(device, allocator);
+        const std::vector<std::uint32_t> words(1024, 77);
+        manager.stage(staged, std::span<const std::uint32_t>(words));
+        EXPECT_TRUE(staged->is_pinned());
+        const DefragmentationResult result = allocator->defragment(options);
+        EXPECT_GT(result.moves, 0u);
+        EXPECT_EQ(moved.count(staged.get()), 0u);
+        EXPECT_EQ(staged->handle(), staged_handle);
+        Queue &queue = device->compute_queue();
+        CommandPool pool(device, queue.family_index());
+        CommandBuffer commands = pool.allocate();
+        commands.begin();
+        const StagingFlush batch = manager.flush(commands);
+        commands.end();
+        Fence fence(device);
+        Submission(queue).addCommands(commands).addSignals(batch.signals()).submit(fence);
+        fence.wait();
+    }
+    EXPECT_FALSE(staged->is_pinned()); // the batch was retired with its manager
     EXPECT_EQ(count_wrong(allocator, buffers, {}, vk::ImageLayout::eUndefined), 0u);
 }
 

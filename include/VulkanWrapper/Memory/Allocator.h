@@ -132,7 +132,8 @@ public:
     /// moved resource from its recorded create info, copies its contents on the GPU (transfer
     /// queue; the main queue when images move) and swaps the new handle into the caller's own
     /// Buffer or Image object, reporting each move to `options.on_move`. Skips pinned
-    /// resources, persistently mapped buffers, and images without a layout from
+    /// resources (StagingBufferManager pins what it has copies pending for), persistently
+    /// mapped buffers, and images without a layout from
     /// `options.image_layout`. Resources must not be in use by the GPU. Other threads may
     /// allocate and free meanwhile (they wait while a pass runs) but must not move or use the
     /// objects of this allocator. On failure (VulkanException, OutOfMemoryError,

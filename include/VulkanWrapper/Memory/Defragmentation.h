@@ -68,8 +68,9 @@ struct DefragmentationResult {
     std::uint32_t blocks_released = 0;
     /// Bytes of those blocks.
     vk::DeviceSize bytes_released = 0;
-    /// Moves VMA proposed that were refused: pinned resources, persistently mapped buffers,
-    /// images without a layout (DefragmentationOptions::image_layout).
+    /// Moves VMA proposed that were refused: pinned resources (by the caller, or by the library
+    /// while a StagingBufferManager copy is pending), persistently mapped buffers, images
+    /// without a layout (DefragmentationOptions::image_layout).
     std::uint32_t skipped = 0;
     /// Passes run (each: plan, create, copy on the GPU, swap).
     std::uint32_t passes = 0;

@@ -8,6 +8,7 @@
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Memory/PinGuard.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Utils/Error.h"
@@ -24,9 +25,11 @@ const vk::SemaphoreSubmitInfo &StagingFlush::signal() const {
 }
 
 struct StagingBufferManager::Copy {
+    // The destination is pinned while the copy is staged or in flight: defragment() skips it.
     struct ToBuffer {
         std::shared_ptr<BufferBase> destination;
         vk::DeviceSize offset;
+        detail::PinGuard pin;
     };
     struct ToImage {
         std::shared_ptr<Image> destination;
@@ -34,6 +37,7 @@ struct StagingBufferManager::Copy {
         ArrayLayer layer;
         vk::ImageLayout final_layout;
         vk::ImageLayout current_layout;
+        detail::PinGuard pin;
     };
     BufferBase staging;
     std::variant<ToBuffer, ToImage> target;
@@ -91,7 +95,8 @@ BufferBase StagingBufferManager::prepare_buffer(const BufferBase *buffer, std::s
 
 void StagingBufferManager::add_buffer_copy(BufferBase staging, std::shared_ptr<BufferBase> destination,
                                            vk::DeviceSize offset) {
-    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset}});
+    BufferBase *target = destination.get();
+    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset, detail::PinGuard(target)}});
 }
 
 void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer, std::span<const std::byte> bytes,
@@ -116,8 +121,9 @@ BufferBase StagingBufferManager::prepare_image(const Image *image, std::span<con
 void StagingBufferManager::add_image_copy(BufferBase staging, std::shared_ptr<Image> destination,
                                           MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                           vk::ImageLayout current_layout) {
-    m_staged.push_back(
-        {std::move(staging), Copy::ToImage{std::move(destination), level, layer, final_layout, current_layout}});
+    Image *target = destination.get();
+    m_staged.push_back({std::move(staging), Copy::ToImage{std::move(destination), level, layer, final_layout,
+                                                          current_layout, detail::PinGuard(target)}});
 }
 
 void StagingBufferManager::stage(std::shared_ptr<Image> image, std::span<const std::byte> texels,

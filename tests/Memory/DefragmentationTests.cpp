@@ -16,6 +16,7 @@
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Image/ImageView.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Memory/Pool.h"
@@ -300,6 +301,41 @@ TEST_F(DefragmentationTests, ImagesMoveOnlyWithALayoutAndKeepTheirTexels) {
         }
     });
     EXPECT_EQ(count_wrong(allocator, {}, images, vk::ImageLayout::eTransferSrcOptimal), 0u);
+}
+
+TEST_F(DefragmentationTests, ViewsMadeByTheLibraryAreRecreatedOnTheMovedImage) {
+    std::vector<std::unique_ptr<Image>> images;
+    for (std::uint32_t i = 0; i < 24; ++i) images.push_back(texture(allocator, 32));
+    clear(device, images, vk::ImageLayout::eGeneral);
+    free_odd(images);
+    std::vector<std::unique_ptr<ImageView>> views;
+    std::vector<vk::ImageView> old_views;
+    for (const auto &image : images) {
+        if (!image) continue;
+        views.push_back(ImageViewBuilder().setDevice(device).setImage(*image).build());
+        old_views.push_back(views.back()->handle());
+    }
+    // A view moved by value stays registered under its new address.
+    ImageView carried = std::move(*views.front());
+    *views.front() = std::move(carried);
+    std::set<const Allocation *> moved;
+    DefragmentationOptions options;
+    options.algorithm = DefragmentationAlgorithm::Full;
+    options.image_layout = [](const Allocation &) { return vk::ImageLayout::eGeneral; };
+    options.on_move = [&](const DefragmentationMove &move) { moved.insert(move.object); };
+    ASSERT_GT(allocator->defragment(options).moves, 0u);
+    std::size_t v = 0;
+    for (const auto &image : images) {
+        if (!image) continue;
+        EXPECT_EQ(views[v]->image(), image->handle());
+        if (moved.count(image.get()) != 0) {
+            EXPECT_NE(views[v]->handle(), old_views[v]);
+        } else {
+            EXPECT_EQ(views[v]->handle(), old_views[v]);
+        }
+        ++v;
+    }
+    EXPECT_EQ(count_wrong(allocator, {}, images, vk::ImageLayout::eGeneral), 0u);
 }
 
 TEST_F(DefragmentationTests, APoolIsDefragmentedAloneAndALinearPoolIsRefused) {

@@ -12,6 +12,8 @@
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Image/ImageView.h"
+#include "VulkanWrapper/Image/ImageViewRegistry.h"
 #include "VulkanWrapper/Memory/DefragmentationGate.h"
 #include "VulkanWrapper/Memory/Defragmenter.h"
 #include "VulkanWrapper/Memory/Pool.h"
@@ -19,6 +21,55 @@
 #include "VulkanWrapper/Vulkan/Device.h"
 
 namespace vw {
+
+namespace detail {
+
+// The views part of the image relocation: it reaches into Image and ImageView.
+class ImageViewRelocation {
+public:
+    struct Prepared {
+        std::shared_ptr<ImageViewRegistry> registry;
+        std::vector<std::pair<ImageView *, vk::UniqueImageView>> views;
+    };
+
+    static void *prepare(const Allocation &allocation, std::uint64_t replacement) {
+        const auto &image = static_cast<const Image &>(allocation);
+        if (!image.m_views) return nullptr;
+        auto prepared = std::make_unique<Prepared>();
+        prepared->registry = image.m_views;
+        const std::lock_guard lock(image.m_views->mutex);
+        if (image.m_views->views.empty()) return nullptr;
+        const Device &device = *image.allocator()->device();
+        for (ImageView *view : image.m_views->views) {
+            const vk::ImageViewCreateInfo info({}, vk::Image(reinterpret_cast<VkImage>(replacement)),
+                                               view->m_type, view->m_format, {}, view->m_range);
+            vk::ImageView created;
+            check(device.handle().createImageView(&info, nullptr, &created), "vkCreateImageView");
+            prepared->views.emplace_back(
+                view, vk::UniqueImageView(created, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(
+                                                       device.handle(), nullptr)));
+        }
+        return prepared.release();
+    }
+
+    static void finish(void *opaque, std::uint64_t replacement, bool commit) noexcept {
+        const std::unique_ptr<Prepared> prepared(static_cast<Prepared *>(opaque));
+        if (!commit) return; // the new views go with `prepared`
+        const std::lock_guard lock(prepared->registry->mutex);
+        const auto &live = prepared->registry->views;
+        for (auto &[view, created] : prepared->views) {
+            // A view destroyed meanwhile is no longer registered; its new handle goes with `prepared`.
+            if (std::find(live.begin(), live.end(), view) == live.end()) continue;
+            std::shared_ptr<Device> device = view->m_view.owner<0>();
+            std::shared_ptr<const Image> owner = view->m_view.owner<1>();
+            view->m_view = OwnedHandle<vk::UniqueImageView, Device, const Image>(
+                std::move(created), std::move(device), std::move(owner));
+            view->m_image = vk::Image(reinterpret_cast<VkImage>(replacement));
+        }
+    }
+};
+
+} // namespace detail
 
 namespace {
 
@@ -78,7 +129,9 @@ void record_replacement_copy(const Allocation &allocation, std::uint64_t replace
     commands.pipelineBarrier2(vk::DependencyInfo({}, {}, {}, after));
 }
 
-constexpr detail::ImageRelocation image_relocation{create_replacement, record_replacement_copy};
+constexpr detail::ImageRelocation image_relocation{create_replacement, record_replacement_copy,
+                                                   detail::ImageViewRelocation::prepare,
+                                                   detail::ImageViewRelocation::finish};
 
 std::string extent_string(const vk::Extent3D &extent) {
     return std::to_string(extent.width) + "x" + std::to_string(extent.height) + "x" +
@@ -174,12 +227,14 @@ Image::Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAlloc
 
 Image::Image(Image &&other) noexcept
     : Allocation(std::move(other))
-    , m_description(std::exchange(other.m_description, Description{})) {}
+    , m_description(std::exchange(other.m_description, Description{}))
+    , m_views(std::move(other.m_views)) {}
 
 Image &Image::operator=(Image &&other) noexcept {
     if (this != &other) {
         Allocation::operator=(std::move(other));
         m_description = std::exchange(other.m_description, Description{});
+        m_views = std::move(other.m_views);
     }
     return *this;
 }
@@ -426,6 +481,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     AllocatorInternals::check_invariants("ImageBuilder::build");
     // The result object first: a std::bad_alloc after vmaCreateImage would leak the image.
     auto result_image = std::make_unique<Image>();
+    auto views = std::make_shared<detail::ImageViewRegistry>();
     detail::set_image_relocation(&image_relocation); // before the first image can be moved
     allocation_info.pUserData = static_cast<Allocation *>(result_image.get()); // for defragment()
     detail::throw_if_lost(*m_allocator->device(), "vmaCreateImage");
@@ -464,6 +520,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     std::shared_ptr<const Allocator> owner =
         m_pool ? std::shared_ptr<const Allocator>(m_pool, m_allocator.get()) : m_allocator;
     *result_image = Image(std::move(owner), image, allocation, description);
+    result_image->m_views = std::move(views);
     entry.reset(); // before any path that frees the image
     AllocatorInternals::check_invariants("vmaCreateImage"); // `result_image` frees the image
     if (!m_name.empty()) result_image->set_name(m_name);

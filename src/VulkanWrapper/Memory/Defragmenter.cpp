@@ -39,6 +39,7 @@ struct Relocation {
     vk::ObjectType type = vk::ObjectType::eUnknown;
     std::uint64_t source = 0;
     std::uint64_t replacement = 0;
+    void *views = nullptr; // an image's prepared views (ImageRelocation::prepare_views)
     vk::ImageLayout layout = vk::ImageLayout::eUndefined;
     vk::DeviceSize size_bytes = 0;
 };
@@ -245,10 +246,16 @@ DefragmentationResult Defragmenter::run() {
                         Queue &queue = moves_images ? device.compute_queue() : device.transfer_queue();
                         copy_on_gpu(device, queue, moves, images);
                     }
+                    for (Relocation &move : moves) {
+                        if (move.type == vk::ObjectType::eImage) {
+                            move.views = images->prepare_views(*move.object, move.replacement);
+                        }
+                    }
                     AllocatorInternals::check_invariants("defragment");
                 } catch (...) {
                     for (const Relocation &move : moves) {
-                        destroy_object(device, move.object->m_type, move.replacement);
+                        if (move.views != nullptr) images->finish_views(move.views, move.replacement, false);
+                        destroy_object(device, move.type, move.replacement);
                     }
                     for (std::uint32_t i = 0; i < pass.moveCount; ++i) {
                         pass.pMoves[i].operation = VMA_DEFRAGMENTATION_MOVE_OPERATION_IGNORE;
@@ -259,6 +266,8 @@ DefragmentationResult Defragmenter::run() {
                 reported.reserve(moves.size());
                 for (const Relocation &move : moves) {
                     const vk::ObjectType type = move.object->m_type;
+                    // The views first: they name the image about to be destroyed.
+                    if (move.views != nullptr) images->finish_views(move.views, move.replacement, true);
                     destroy_object(device, type, move.object->m_object);
                     reported.push_back({move.object, type, move.object->m_object, move.replacement,
                                         move.size_bytes});

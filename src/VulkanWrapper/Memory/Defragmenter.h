@@ -26,6 +26,12 @@ struct ImageRelocation {
     // `replacement` (just created), leaving the replacement in `layout`.
     void (*record_copy)(const Allocation &image, std::uint64_t replacement, vk::ImageLayout layout,
                         vk::CommandBuffer commands);
+    // Creates, for every ImageView of `image` made by the library, a view of `replacement`;
+    // returns them (opaque), or throws, leaving nothing behind.
+    void *(*prepare_views)(const Allocation &image, std::uint64_t replacement);
+    // Swaps the prepared views into the ImageView objects (destroying their old handles), or,
+    // with `commit` false, destroys them; frees `prepared` either way.
+    void (*finish_views)(void *prepared, std::uint64_t replacement, bool commit) noexcept;
 };
 
 // Installs the image relocation (ImageBuilder::build does so before the first image exists).

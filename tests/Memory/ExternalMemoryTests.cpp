@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Memory/ExternalMemory.h"
 #include "VulkanWrapper/Report/MemoryMap.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
@@ -204,6 +205,28 @@ TEST_F(ExternalMemoryTests, OrdinaryBuffersAreNotExportable) {
     EXPECT_THROW((void)ExternalMemory::export_fd(*plain), LogicError);
     EXPECT_THROW((void)ExternalMemory::export_fd(HostBuffer()), LogicError);
     EXPECT_THROW((void)ExternalMemory::allocate_exportable<HostBuffer>(*allocator, 0), LogicError);
+}
+
+TEST_F(ExternalMemoryTests, MovedExportedBuffersStayExportableAndDefragmentationLeavesThem) {
+    auto exported = ExternalMemory::allocate_exportable<HostBuffer>(*allocator, 256);
+    exported->write(pattern(256, 5, 3), 0);
+    const vk::Buffer handle = exported->handle();
+    HostBuffer moved = std::move(*exported);
+    EXPECT_TRUE(ExternalMemory::is_exportable(moved));
+    EXPECT_FALSE(ExternalMemory::is_exportable(*exported));
+    auto plain = allocator->allocate<HostBuffer>(64);
+    HostBuffer plain_moved = std::move(*plain);
+    EXPECT_FALSE(ExternalMemory::is_exportable(plain_moved));
+    EXPECT_FALSE(ExternalMemory::is_imported(plain_moved));
+
+    DefragmentationOptions options;
+    options.algorithm = DefragmentationAlgorithm::Full;
+    (void)allocator->defragment(options);
+    EXPECT_EQ(moved.handle(), handle);
+    EXPECT_EQ(moved.read_as_vector(0, 256), pattern(256, 5, 3));
+    ExportedMemory memory = ExternalMemory::export_fd(moved);
+    EXPECT_TRUE(memory.fd.valid());
+    EXPECT_EQ(memory.buffer_size, 256 * sizeof(std::uint32_t));
 }
 
 TEST_F(ExternalMemoryTests, StatisticsAndTheMemoryMapShowExternalMemory) {

@@ -19,6 +19,7 @@
 #include "VulkanWrapper/Memory/FrameArena.h"
 #include "VulkanWrapper/Memory/PackedBuffer.h"
 #include "VulkanWrapper/Memory/Pool.h"
+#include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Report/MemoryMap.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
@@ -534,6 +535,56 @@ std::vector<Scenario> make_scenarios() {
                          registered->write(std::uint32_t{41}, 0);
                          require(*static_cast<const std::uint32_t *>(host.get()) == 41, "host bytes");
                      }
+                 }});
+    s.push_back({"Defragment", [](ScenarioEnv &env) {
+                     // A failed pass leaves every buffer where it was, with its bytes.
+                     auto allocator = AllocatorBuilder(env.instance, env.device).setPreferredBlockSize(64 << 10).build();
+                     std::vector<std::unique_ptr<DeviceWords>> buffers;
+                     for (std::uint32_t i = 0; i < 24; ++i) buffers.push_back(allocator->allocate<DeviceWords>(1024));
+                     Queue &queue = env.device->compute_queue();
+                     CommandPool pool(env.device, queue.family_index());
+                     const auto run = [&](auto record) {
+                         CommandBuffer commands = pool.allocate();
+                         commands.begin();
+                         record(commands.handle());
+                         commands.end();
+                         commands.submit_and_wait(queue);
+                     };
+                     run([&](vk::CommandBuffer c) {
+                         for (std::uint32_t i = 0; i < 24; ++i) c.fillBuffer(buffers[i]->handle(), 0, VK_WHOLE_SIZE, 0x1000u + i);
+                     });
+                     for (std::size_t i = 1; i < buffers.size(); i += 2) buffers[i].reset();
+                     std::vector<vk::Buffer> handles;
+                     for (const auto &b : buffers) handles.push_back(b ? b->handle() : vk::Buffer{});
+                     const auto check_bytes = [&] {
+                         auto back = env.allocator->allocate<ReadbackBuffer<std::uint32_t>>(24 * 1024);
+                         run([&](vk::CommandBuffer c) {
+                             for (std::uint32_t i = 0; i < 24; i += 2) {
+                                 c.copyBuffer(buffers[i]->handle(), back->handle(), vk::BufferCopy(0, i * 4096u, 4096));
+                             }
+                             const vk::MemoryBarrier2 to_host(vk::PipelineStageFlagBits2::eAllTransfer,
+                                                              vk::AccessFlagBits2::eTransferWrite,
+                                                              vk::PipelineStageFlagBits2::eHost,
+                                                              vk::AccessFlagBits2::eHostRead);
+                             c.pipelineBarrier2(vk::DependencyInfo({}, to_host, {}, {}));
+                         });
+                         const Words words = back->read_as_vector(0, 24 * 1024);
+                         for (std::uint32_t i = 0; i < 24; i += 2) {
+                             for (std::uint32_t w = 0; w < 1024; ++w) require(words[i * 1024 + w] == 0x1000u + i, "defragmented bytes");
+                         }
+                     };
+                     DefragmentationOptions options;
+                     options.algorithm = DefragmentationAlgorithm::Full;
+                     options.max_moves = 8; // one pass: a failure leaves every handle as it was
+                     try {
+                         const DefragmentationResult result = allocator->defragment(options);
+                         require(result.moves > 0, "buffers moved");
+                     } catch (const Exception &) {
+                         for (std::size_t i = 0; i < buffers.size(); i += 2) require(buffers[i]->handle() == handles[i], "handle kept");
+                         check_bytes();
+                         throw;
+                     }
+                     check_bytes();
                  }});
     return s;
 }

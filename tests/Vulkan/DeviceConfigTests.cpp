@@ -1,6 +1,8 @@
 // The queue-family policy, checked against the layouts of real devices.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "Support/InternalAccess.h" // the private DeviceConfig.h, from src/
 #include "VulkanWrapper/Utils/Error.h"
 
@@ -65,6 +67,34 @@ TEST(DeviceConfigTests, PromotedExtensionsAreRequiredOnlyBelowTheirVersion) {
     EXPECT_EQ(library_required_extensions(VK_API_VERSION_1_2),
               std::vector<std::string>{VK_KHR_SYNCHRONIZATION_2_EXTENSION_NAME});
     EXPECT_EQ(library_required_extensions(VK_API_VERSION_1_1).size(), 2U);
+}
+
+TEST(DeviceConfigTests, AnExtensionComesWithTheDeviceExtensionsItNeeds) {
+    const std::vector<std::string> available = {
+        "VK_KHR_ray_tracing_pipeline", "VK_KHR_acceleration_structure", "VK_KHR_deferred_host_operations",
+        "VK_KHR_spirv_1_4", "VK_KHR_shader_float_controls", "VK_EXT_descriptor_indexing",
+        "VK_KHR_buffer_device_address", "VK_KHR_maintenance3"};
+    std::vector<std::string> enabled;
+    std::string why;
+    // At 1.2, descriptor indexing, buffer device address and SPIR-V 1.4 are core.
+    ASSERT_TRUE(add_with_dependencies(enabled, "VK_KHR_ray_tracing_pipeline", VK_API_VERSION_1_2, available, why));
+    std::sort(enabled.begin(), enabled.end());
+    EXPECT_EQ(enabled, (std::vector<std::string>{"VK_KHR_acceleration_structure", "VK_KHR_deferred_host_operations",
+                                                 "VK_KHR_ray_tracing_pipeline"}));
+    // At 1.1 they are not: SPIR-V 1.4 brings its own dependency along.
+    enabled.clear();
+    ASSERT_TRUE(add_with_dependencies(enabled, "VK_KHR_ray_tracing_pipeline", VK_API_VERSION_1_1, available, why));
+    for (const char *name : {"VK_KHR_spirv_1_4", "VK_KHR_shader_float_controls", "VK_EXT_descriptor_indexing",
+                             "VK_KHR_buffer_device_address", "VK_KHR_deferred_host_operations"}) {
+        EXPECT_NE(std::find(enabled.begin(), enabled.end(), name), enabled.end()) << name;
+    }
+    // A missing dependency adds nothing and names what is missing.
+    enabled = {"VK_EXT_memory_budget"};
+    const std::vector<std::string> without_deferred = {"VK_KHR_ray_tracing_pipeline", "VK_KHR_acceleration_structure"};
+    EXPECT_FALSE(add_with_dependencies(enabled, "VK_KHR_ray_tracing_pipeline", VK_API_VERSION_1_3, without_deferred, why));
+    EXPECT_EQ(enabled, std::vector<std::string>{"VK_EXT_memory_budget"});
+    EXPECT_EQ(why, "VK_KHR_acceleration_structure needs device extension VK_KHR_deferred_host_operations, which "
+                   "the device lacks");
 }
 
 } // namespace
@@ -198,7 +228,16 @@ TEST(FeatureTableTests, ExtensionStructuresNeedTheirExtension) {
     EXPECT_FALSE(locate_feature(rt, VK_API_VERSION_1_3, {}, why));
     EXPECT_EQ(why, "feature rayTracingPipeline (VkPhysicalDeviceRayTracingPipelineFeaturesKHR) needs "
                    "device extension VK_KHR_ray_tracing_pipeline, which the device lacks");
-    const auto found = locate_feature(rt, VK_API_VERSION_1_3, {"VK_KHR_ray_tracing_pipeline"}, why);
+    // The extension alone is not enough: it needs VK_KHR_acceleration_structure, which needs
+    // VK_KHR_deferred_host_operations.
+    EXPECT_FALSE(locate_feature(rt, VK_API_VERSION_1_3, {"VK_KHR_ray_tracing_pipeline"}, why));
+    EXPECT_EQ(why, "feature rayTracingPipeline (VkPhysicalDeviceRayTracingPipelineFeaturesKHR) needs device "
+                   "extension VK_KHR_ray_tracing_pipeline, but VK_KHR_ray_tracing_pipeline needs device extension "
+                   "VK_KHR_acceleration_structure, which the device lacks");
+    const auto found = locate_feature(rt, VK_API_VERSION_1_3,
+                                      {"VK_KHR_ray_tracing_pipeline", "VK_KHR_acceleration_structure",
+                                       "VK_KHR_deferred_host_operations"},
+                                      why);
     ASSERT_TRUE(found);
     EXPECT_STREQ(found->extension, "VK_KHR_ray_tracing_pipeline");
     EXPECT_EQ(feature_name(info(&vk::PhysicalDeviceFeatures::samplerAnisotropy)), "samplerAnisotropy");

@@ -260,6 +260,7 @@ TEST_F(DeviceFinderTests, RequestedFeaturesAreEnabledExactlyWhereSupported) {
         instance->findGpu()
             .requestFeature(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::shaderBufferFloat32AtomicAdd)
             .requestFeature(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::sparseImageFloat32AtomicAdd)
+            .requestFeature(&vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::shaderImageFloat32AtomicAdd)
             .requestFeature(&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline)
             .requestFeature(&vk::PhysicalDeviceDescriptorIndexingFeatures::runtimeDescriptorArray)
             .requestFeature(&vk::PhysicalDeviceFeatures::sparseBinding)
@@ -270,10 +271,15 @@ TEST_F(DeviceFinderTests, RequestedFeaturesAreEnabledExactlyWhereSupported) {
               atomic.sparseImageFloat32AtomicAdd == VK_TRUE);
     // The extension comes with a feature of its structure, and only then.
     EXPECT_EQ(built->has_extension(VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME),
-              atomic.shaderBufferFloat32AtomicAdd == VK_TRUE || atomic.sparseImageFloat32AtomicAdd == VK_TRUE);
-    EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline),
-              supports(physical, VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME) &&
-                  built->has_extension(VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME));
+              atomic.shaderBufferFloat32AtomicAdd == VK_TRUE || atomic.sparseImageFloat32AtomicAdd == VK_TRUE ||
+                  atomic.shaderImageFloat32AtomicAdd == VK_TRUE);
+    const bool ray_tracing =
+        built->is_feature_enabled(&vk::PhysicalDeviceRayTracingPipelineFeaturesKHR::rayTracingPipeline);
+    EXPECT_EQ(ray_tracing, supports(physical, VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME) &&
+                               built->has_extension(VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME));
+    // With the extensions it needs (the H200 has ray tracing; lavapipe does not).
+    EXPECT_EQ(built->has_extension(VK_KHR_ACCELERATION_STRUCTURE_EXTENSION_NAME), ray_tracing);
+    EXPECT_EQ(built->has_extension(VK_KHR_DEFERRED_HOST_OPERATIONS_EXTENSION_NAME), ray_tracing);
     // A promoted structure is the same feature as its Vulkan 1.2 twin.
     EXPECT_EQ(built->is_feature_enabled(&vk::PhysicalDeviceDescriptorIndexingFeatures::runtimeDescriptorArray),
               v12.runtimeDescriptorArray == VK_TRUE);

@@ -19,6 +19,11 @@ class Allocator;
 class Device;
 class Pool;
 
+namespace detail {
+struct ImageViewRegistry;
+class ImageViewRelocation;
+} // namespace detail
+
 /// The aspects of a format: colour, depth, stencil or depth|stencil.
 [[nodiscard]] vk::ImageAspectFlags aspect_of(vk::Format format) noexcept;
 
@@ -97,12 +102,16 @@ public:
 
 private:
     friend class ImageBuilder;
+    friend class ImageViewBuilder;
+    friend class detail::ImageViewRelocation;
 
     // Adopts `image` and `allocation`, made by `allocator` as described.
     Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAllocation allocation,
           const Description &description) noexcept;
 
     Description m_description;
+    // The views ImageViewBuilder made of it, recreated when defragmentation moves it.
+    std::shared_ptr<detail::ImageViewRegistry> m_views;
 };
 
 /// Builds an Image. Required: device, allocator, format, extent, usage. build() validates

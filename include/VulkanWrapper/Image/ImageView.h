@@ -12,15 +12,23 @@ namespace vw {
 class Device;
 class Image;
 
+namespace detail {
+struct ImageViewRegistry;
+class ImageViewRelocation;
+} // namespace detail
+
 /// A view of an Image, created by ImageViewBuilder. Move-only (a moved-from view is empty).
 /// Keeps the device alive, and the image too when it was given as a std::shared_ptr; an image
-/// given by reference must outlive the view.
+/// given by reference must outlive the view. When defragmentation moves the image, the view is
+/// recreated on the new image (handle() and image() change; see docs/defragmentation.md).
 class ImageView {
 public:
     /// Takes the view of the other one, which is left empty.
-    ImageView(ImageView &&) noexcept = default;
+    ImageView(ImageView &&other) noexcept;
     /// Destroys the current view, then takes the other one's, which is left empty.
-    ImageView &operator=(ImageView &&) noexcept = default;
+    ImageView &operator=(ImageView &&other) noexcept;
+    ImageView(const ImageView &) = delete;
+    ImageView &operator=(const ImageView &) = delete;
     /// Destroys the view (the image and device it holds are released after it).
     ~ImageView();
 
@@ -39,6 +47,7 @@ public:
 
 private:
     friend class ImageViewBuilder;
+    friend class detail::ImageViewRelocation;
 
     // Adopts `view` of `image` on `device`.
     ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, vk::Image image,
@@ -51,6 +60,8 @@ private:
     vk::ImageViewType m_type;
     vk::Format m_format;
     vk::ImageSubresourceRange m_range;
+    // The registry of the image it views (null when empty).
+    std::shared_ptr<detail::ImageViewRegistry> m_registry;
 };
 
 /// Builds an ImageView. Required: the device and the image. Defaults: the image's format,

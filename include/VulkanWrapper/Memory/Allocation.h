@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +13,10 @@
 namespace vw {
 
 class Allocator;
+
+namespace detail {
+class Defragmenter;
+} // namespace detail
 
 /// What buffers and images share: a Vulkan object (VkBuffer or VkImage) bound to a VMA
 /// allocation of an Allocator, and what can be asked about that memory. The base of BufferBase
@@ -42,6 +47,17 @@ public:
     /// The name ("" when unnamed or empty).
     [[nodiscard]] std::string name() const;
 
+    /// Keeps the object where it is: Allocator::defragment() and Pool::defragment() skip it
+    /// until as many unpin() calls as pin() calls were made. For memory whose handle or address
+    /// is recorded where you cannot rewrite it. Thread-safe; the count moves with the object.
+    void pin() noexcept { m_pins.fetch_add(1, std::memory_order_relaxed); }
+    /// Undoes one pin(). LogicError, nothing changed, when the object is not pinned.
+    void unpin();
+    /// True while pinned (see pin()).
+    [[nodiscard]] bool is_pinned() const noexcept {
+        return m_pins.load(std::memory_order_relaxed) != 0;
+    }
+
 protected:
     /// An empty buffer (vk::ObjectType::eBuffer) or image (eImage).
     explicit Allocation(vk::ObjectType type) noexcept
@@ -68,7 +84,10 @@ protected:
         : m_allocator(std::move(other.m_allocator))
         , m_allocation(std::exchange(other.m_allocation, nullptr))
         , m_type(other.m_type)
-        , m_object(std::exchange(other.m_object, 0)) {}
+        , m_object(std::exchange(other.m_object, 0))
+        , m_pins(other.m_pins.exchange(0, std::memory_order_relaxed)) {
+        if (m_allocation != nullptr) attach();
+    }
     /// Frees what this holds, then takes the object and memory of `other`, which is left empty.
     Allocation &operator=(Allocation &&other) noexcept;
     Allocation(const Allocation &) = delete;
@@ -87,13 +106,19 @@ protected:
     [[nodiscard]] std::string qualified(const char *operation) const;
 
 private:
+    friend class detail::Defragmenter;
+
     [[nodiscard]] const char *kind() const noexcept;
     void release() noexcept;
+    // Points the VMA allocation's user data at this object, which defragmentation reads to find
+    // the object holding an allocation it moves.
+    void attach() noexcept;
 
     std::shared_ptr<const Allocator> m_allocator;
     VmaAllocation m_allocation = nullptr;
     vk::ObjectType m_type; // kept when moved from, for messages
     std::uint64_t m_object = 0;
+    std::atomic<std::uint32_t> m_pins{0};
 };
 
 } // namespace vw

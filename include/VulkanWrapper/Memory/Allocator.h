@@ -16,6 +16,7 @@
 
 #include "VulkanWrapper/Memory/Buffer.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Memory/Statistics.h"
 #include "VulkanWrapper/Utils/Error.h"
 
@@ -26,6 +27,11 @@ class Instance;
 
 class AllocatorBuilder;
 class Pool;
+
+namespace detail {
+class Defragmenter;
+struct DefragmentationGate;
+} // namespace detail
 
 /// One device's memory allocator, built on the Vulkan Memory Allocator (VMA). Thread-safe:
 /// any number of threads may allocate and free at once (VMA's own locking). Owned through
@@ -126,10 +132,24 @@ public:
     /// VK_EXT_memory_priority with its memoryPriority feature (enabled by the library whenever
     /// offered) and VMA was told so.
     [[nodiscard]] bool applies_memory_priority() const noexcept { return m_memory_priority; }
+    /// Moves buffers and images of the default pools closer together so that blocks empty and
+    /// are freed (see docs/defragmentation.md): VMA plans the moves, the library recreates each
+    /// moved resource from its recorded create info, copies its contents on the GPU (transfer
+    /// queue; the main queue when images move) and swaps the new handle into the caller's own
+    /// Buffer or Image object, reporting each move to `options.on_move`. Skips pinned
+    /// resources (StagingBufferManager pins what it has copies pending for), persistently
+    /// mapped buffers, and images without a layout from
+    /// `options.image_layout`. Resources must not be in use by the GPU. Other threads may
+    /// allocate and free meanwhile (they wait while a pass runs) but must not move or use the
+    /// objects of this allocator. On failure (VulkanException, OutOfMemoryError,
+    /// DeviceLostError) every resource of the failed pass stays where it was, with its contents;
+    /// moves of earlier passes stay done and were reported.
+    DefragmentationResult defragment(const DefragmentationOptions &options = {});
 
 private:
     friend class AllocatorBuilder;
     friend class Pool;
+    friend class detail::Defragmenter;
     // allocate_buffer()'s work (Pool::allocate_buffer()'s with `pool`), into `into`, which must
     // be empty; throws as allocate_buffer(), leaving `into` empty.
     void create_buffer(BufferBase &into, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
@@ -190,6 +210,7 @@ private:
     mutable std::mutex m_pools_mutex;
     std::vector<const Pool *> m_pools;
     VmaAllocator m_allocator = nullptr;
+    std::unique_ptr<detail::DefragmentationGate> m_defragmentation_gate;
 };
 
 /// Builds an Allocator. Required: the instance and the device (setters or the two-argument

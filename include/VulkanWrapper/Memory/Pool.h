@@ -12,6 +12,7 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Memory/Statistics.h"
 #include "VulkanWrapper/Utils/Error.h"
 
@@ -100,6 +101,11 @@ public:
                                              HostAccess access, std::string_view name = {}) {
         return allocate_buffer(size_bytes, vk::BufferUsageFlags(usage), access, name);
     }
+
+    /// Defragments this pool's blocks, as Allocator::defragment() does the default pools (same
+    /// options, skips, threads and failure guarantee). LogicError for a linear pool (VMA cannot
+    /// defragment one).
+    DefragmentationResult defragment(const DefragmentationOptions &options = {});
 
     /// The OutOfMemoryError for a request of `size_bytes` that the pool could not satisfy,
     /// naming the pool, its blocks and the heap's budget; `operation` names the failed call.

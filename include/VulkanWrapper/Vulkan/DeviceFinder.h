@@ -46,9 +46,12 @@ public:
     /// Requires a transfer-capable queue; Device::transfer_queue() uses a transfer-only family
     /// when the device has one.
     DeviceFinder &requireTransferQueue();
-    /// Requires a device extension; devices without it are rejected.
+    /// Requires a device extension; devices without it, or without a device extension it needs
+    /// (vk.xml's requirements, transitively, less what the usable core version covers), are
+    /// rejected. What it needs is enabled with it.
     DeviceFinder &requireExtension(std::string name);
-    /// Enables a device extension when the device has it.
+    /// Enables a device extension, with the device extensions it needs, when the device has them
+    /// all; otherwise enables none of them.
     DeviceFinder &requestExtension(std::string name);
     /// Requires (and enables) a feature, given as a member pointer into vk::PhysicalDeviceFeatures
     /// or into any feature structure (see FeatureMember):
@@ -56,7 +59,10 @@ public:
     /// `&vk::PhysicalDeviceVulkan12Features::bufferDeviceAddress`,
     /// `&vk::PhysicalDeviceRobustness2FeaturesEXT::nullDescriptor`. The structure is queried only
     /// on devices whose usable version has it in core or that have the extension providing it;
-    /// that extension is then enabled too. A promoted structure is read and enabled through
+    /// that extension is then enabled too, with the device extensions it needs (a device lacking
+    /// one of those does not have the feature). Requirements between features of one structure
+    /// (sparseImageFloat32AtomicAdd needs shaderImageFloat32AtomicAdd) are the caller's to
+    /// request together. A promoted structure is read and enabled through
     /// vk::PhysicalDeviceVulkan11/12/13Features where the usable version has them. A device
     /// without the feature is rejected with a reason naming it. Throws LogicError, before any
     /// Vulkan call, when the member belongs to a structure VulkanWrapper does not know (one newer

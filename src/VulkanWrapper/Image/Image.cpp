@@ -1,22 +1,137 @@
 #include "VulkanWrapper/Image/Image.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include <vulkan/vulkan_format_traits.hpp>
 
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Image/ImageView.h"
+#include "VulkanWrapper/Image/ImageViewRegistry.h"
+#include "VulkanWrapper/Memory/DefragmentationGate.h"
+#include "VulkanWrapper/Memory/Defragmenter.h"
 #include "VulkanWrapper/Memory/Pool.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 
 namespace vw {
 
+namespace detail {
+
+// The views part of the image relocation: it reaches into Image and ImageView.
+class ImageViewRelocation {
+public:
+    struct Prepared {
+        std::shared_ptr<ImageViewRegistry> registry;
+        std::vector<std::pair<ImageView *, vk::UniqueImageView>> views;
+    };
+
+    static void *prepare(const Allocation &allocation, std::uint64_t replacement) {
+        const auto &image = static_cast<const Image &>(allocation);
+        if (!image.m_views) return nullptr;
+        auto prepared = std::make_unique<Prepared>();
+        prepared->registry = image.m_views;
+        const std::lock_guard lock(image.m_views->mutex);
+        if (image.m_views->views.empty()) return nullptr;
+        const Device &device = *image.allocator()->device();
+        for (ImageView *view : image.m_views->views) {
+            const vk::ImageViewCreateInfo info({}, vk::Image(reinterpret_cast<VkImage>(replacement)),
+                                               view->m_type, view->m_format, {}, view->m_range);
+            vk::ImageView created;
+            check(device.handle().createImageView(&info, nullptr, &created), "vkCreateImageView");
+            prepared->views.emplace_back(
+                view, vk::UniqueImageView(created, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(
+                                                       device.handle(), nullptr)));
+        }
+        return prepared.release();
+    }
+
+    static void finish(void *opaque, std::uint64_t replacement, bool commit) noexcept {
+        const std::unique_ptr<Prepared> prepared(static_cast<Prepared *>(opaque));
+        if (!commit) return; // the new views go with `prepared`
+        const std::lock_guard lock(prepared->registry->mutex);
+        const auto &live = prepared->registry->views;
+        for (auto &[view, created] : prepared->views) {
+            // A view destroyed meanwhile is no longer registered; its new handle goes with `prepared`.
+            if (std::find(live.begin(), live.end(), view) == live.end()) continue;
+            std::shared_ptr<Device> device = view->m_view.owner<0>();
+            std::shared_ptr<const Image> owner = view->m_view.owner<1>();
+            view->m_view = OwnedHandle<vk::UniqueImageView, Device, const Image>(
+                std::move(created), std::move(device), std::move(owner));
+            view->m_image = vk::Image(reinterpret_cast<VkImage>(replacement));
+        }
+    }
+};
+
+} // namespace detail
+
 namespace {
+
+VkImageCreateInfo image_create_info(const Image::Description &d) {
+    return vk::ImageCreateInfo({}, d.type, d.format, d.extent, d.mip_levels, d.array_layers,
+                               d.samples, d.tiling, d.usage, vk::SharingMode::eExclusive, {},
+                               vk::ImageLayout::eUndefined);
+}
+
+// What the defragmenter (module Memory) calls to move an image.
+std::uint64_t create_replacement(const Allocation &allocation, VmaAllocation destination) {
+    const auto &image = static_cast<const Image &>(allocation);
+    const Image::Description description{image.type(),         image.format(),  image.extent(),
+                                         image.mip_levels(),   image.array_layers(),
+                                         image.samples(),      image.tiling(),  image.usage()};
+    const VkImageCreateInfo info = image_create_info(description);
+    const VkDevice device = image.allocator()->device()->handle();
+    VkImage created = VK_NULL_HANDLE;
+    check(vkCreateImage(device, &info, nullptr, &created), "vkCreateImage");
+    const VkResult bound = vmaBindImageMemory(image.allocator()->handle(), destination, created);
+    if (bound != VK_SUCCESS) {
+        vkDestroyImage(device, created, nullptr);
+        check(bound, "vmaBindImageMemory");
+    }
+    return reinterpret_cast<std::uint64_t>(created);
+}
+
+void record_replacement_copy(const Allocation &allocation, std::uint64_t replacement,
+                             vk::ImageLayout layout, vk::CommandBuffer commands) {
+    using S = vk::PipelineStageFlagBits2;
+    using A = vk::AccessFlagBits2;
+    const auto &image = static_cast<const Image &>(allocation);
+    const vk::Image target(reinterpret_cast<VkImage>(replacement));
+    const vk::ImageSubresourceRange range = image.full_range();
+    const bool general = layout == vk::ImageLayout::eGeneral;
+    const vk::ImageLayout source_layout = general ? layout : vk::ImageLayout::eTransferSrcOptimal;
+    const vk::ImageLayout target_layout = general ? layout : vk::ImageLayout::eTransferDstOptimal;
+    const std::array before{
+        vk::ImageMemoryBarrier2(S::eAllCommands, A::eMemoryWrite, S::eCopy, A::eTransferRead,
+                                layout, source_layout, VK_QUEUE_FAMILY_IGNORED,
+                                VK_QUEUE_FAMILY_IGNORED, image.handle(), range),
+        vk::ImageMemoryBarrier2(S::eNone, A::eNone, S::eCopy, A::eTransferWrite,
+                                vk::ImageLayout::eUndefined, target_layout, VK_QUEUE_FAMILY_IGNORED,
+                                VK_QUEUE_FAMILY_IGNORED, target, range)};
+    commands.pipelineBarrier2(vk::DependencyInfo({}, {}, {}, before));
+    std::vector<vk::ImageCopy> regions;
+    for (std::uint32_t level = 0; level < image.mip_levels(); ++level) {
+        const vk::ImageSubresourceLayers layers(range.aspectMask, level, 0, image.array_layers());
+        regions.emplace_back(layers, vk::Offset3D{}, layers, vk::Offset3D{},
+                             image.mip_extent(MipLevel{level}));
+    }
+    commands.copyImage(image.handle(), source_layout, target, target_layout, regions);
+    const vk::ImageMemoryBarrier2 after(S::eCopy, A::eTransferWrite, S::eAllCommands,
+                                        A::eMemoryRead | A::eMemoryWrite, target_layout, layout,
+                                        VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED, target,
+                                        range);
+    commands.pipelineBarrier2(vk::DependencyInfo({}, {}, {}, after));
+}
+
+constexpr detail::ImageRelocation image_relocation{create_replacement, record_replacement_copy,
+                                                   detail::ImageViewRelocation::prepare,
+                                                   detail::ImageViewRelocation::finish};
 
 std::string extent_string(const vk::Extent3D &extent) {
     return std::to_string(extent.width) + "x" + std::to_string(extent.height) + "x" +
@@ -112,12 +227,14 @@ Image::Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAlloc
 
 Image::Image(Image &&other) noexcept
     : Allocation(std::move(other))
-    , m_description(std::exchange(other.m_description, Description{})) {}
+    , m_description(std::exchange(other.m_description, Description{}))
+    , m_views(std::move(other.m_views)) {}
 
 Image &Image::operator=(Image &&other) noexcept {
     if (this != &other) {
         Allocation::operator=(std::move(other));
         m_description = std::exchange(other.m_description, Description{});
+        m_views = std::move(other.m_views);
     }
     return *this;
 }
@@ -334,9 +451,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
 
     Image::Description description{type, m_format, extent, mip_levels, m_array_layers,
                                    m_samples, m_tiling, m_usage};
-    const VkImageCreateInfo image_info = vk::ImageCreateInfo(
-        {}, type, m_format, extent, mip_levels, m_array_layers, m_samples, m_tiling, m_usage,
-        vk::SharingMode::eExclusive, {}, vk::ImageLayout::eUndefined);
+    const VkImageCreateInfo image_info = image_create_info(description);
     VmaAllocationCreateInfo allocation_info{};
     allocation_info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
     if (!m_allocator->allows_over_subscription()) {
@@ -366,7 +481,12 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     AllocatorInternals::check_invariants("ImageBuilder::build");
     // The result object first: a std::bad_alloc after vmaCreateImage would leak the image.
     auto result_image = std::make_unique<Image>();
+    auto views = std::make_shared<detail::ImageViewRegistry>();
+    detail::set_image_relocation(&image_relocation); // before the first image can be moved
+    allocation_info.pUserData = static_cast<Allocation *>(result_image.get()); // for defragment()
     detail::throw_if_lost(*m_allocator->device(), "vmaCreateImage");
+    std::optional<detail::GateEntry> entry(std::in_place,
+                                           AllocatorInternals::defragmentation_gate(*m_allocator));
     VkImage image = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
     VmaAllocationInfo info{};
@@ -400,6 +520,8 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     std::shared_ptr<const Allocator> owner =
         m_pool ? std::shared_ptr<const Allocator>(m_pool, m_allocator.get()) : m_allocator;
     *result_image = Image(std::move(owner), image, allocation, description);
+    result_image->m_views = std::move(views);
+    entry.reset(); // before any path that frees the image
     AllocatorInternals::check_invariants("vmaCreateImage"); // `result_image` frees the image
     if (!m_name.empty()) result_image->set_name(m_name);
     return result_image;

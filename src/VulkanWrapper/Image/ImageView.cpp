@@ -1,6 +1,9 @@
 #include "VulkanWrapper/Image/ImageView.h"
 
+#include <utility>
+
 #include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Image/ImageViewRegistry.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -39,7 +42,33 @@ ImageView::ImageView(std::shared_ptr<Device> device, vk::UniqueImageView view, v
     , m_format(format)
     , m_range(range) {}
 
-ImageView::~ImageView() = default;
+ImageView::ImageView(ImageView &&other) noexcept
+    : m_view(std::move(other.m_view))
+    , m_image(std::exchange(other.m_image, vk::Image{}))
+    , m_type(other.m_type)
+    , m_format(other.m_format)
+    , m_range(other.m_range)
+    , m_registry(std::move(other.m_registry)) {
+    if (m_registry) m_registry->replace(&other, this);
+}
+
+ImageView &ImageView::operator=(ImageView &&other) noexcept {
+    if (this != &other) {
+        if (m_registry) m_registry->remove(this);
+        m_view = std::move(other.m_view);
+        m_image = std::exchange(other.m_image, vk::Image{});
+        m_type = other.m_type;
+        m_format = other.m_format;
+        m_range = other.m_range;
+        m_registry = std::move(other.m_registry);
+        if (m_registry) m_registry->replace(&other, this);
+    }
+    return *this;
+}
+
+ImageView::~ImageView() {
+    if (m_registry) m_registry->remove(this);
+}
 
 ImageViewBuilder &ImageViewBuilder::setDevice(std::shared_ptr<Device> device) {
     m_device = std::move(device);
@@ -128,8 +157,13 @@ std::unique_ptr<ImageView> ImageViewBuilder::build() const {
     check(m_device->handle().createImageView(&info, nullptr, &view), "vkCreateImageView");
     vk::UniqueImageView owned(
         view, vk::ObjectDestroy<vk::Device, vk::DispatchLoaderStatic>(m_device->handle(), nullptr));
-    return std::unique_ptr<ImageView>(new ImageView(m_device, std::move(owned), image.handle(), type,
-                                                    format, range, m_shared_image));
+    auto result = std::unique_ptr<ImageView>(new ImageView(m_device, std::move(owned), image.handle(),
+                                                           type, format, range, m_shared_image));
+    if (image.m_views) {
+        image.m_views->add(result.get());
+        result->m_registry = image.m_views;
+    }
+    return result;
 }
 
 } // namespace vw

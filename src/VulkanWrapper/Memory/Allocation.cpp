@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
+#include "VulkanWrapper/Memory/DefragmentationGate.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Utils/Error.h"
 
@@ -15,12 +16,27 @@ Allocation &Allocation::operator=(Allocation &&other) noexcept {
         m_allocation = std::exchange(other.m_allocation, nullptr);
         m_type = other.m_type;
         m_object = std::exchange(other.m_object, 0);
+        m_pins.store(other.m_pins.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+        if (m_allocation != nullptr) attach();
     }
     return *this;
 }
 
+void Allocation::attach() noexcept {
+    vmaSetAllocationUserData(m_allocator->handle(), m_allocation, this);
+}
+
+void Allocation::unpin() {
+    std::uint32_t pins = m_pins.load(std::memory_order_relaxed);
+    do {
+        if (pins == 0) throw LogicError(qualified("unpin") + ": the " + kind() + " is not pinned");
+    } while (!m_pins.compare_exchange_weak(pins, pins - 1, std::memory_order_relaxed));
+}
+
 void Allocation::release() noexcept {
     if (m_allocation != nullptr) {
+        // Scoped: the gate lives in the allocator, which m_allocator.reset() may destroy.
+        const detail::GateEntry entry(AllocatorInternals::defragmentation_gate(*m_allocator));
         if (m_type == vk::ObjectType::eImage) {
             vmaDestroyImage(m_allocator->handle(), reinterpret_cast<VkImage>(m_object), m_allocation);
         } else {

@@ -8,6 +8,8 @@
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Utils/Utf8.h"
 #include "VmaAssertions.h"
+#include "VulkanWrapper/Memory/DefragmentationGate.h"
+#include "VulkanWrapper/Memory/Defragmenter.h"
 #include "VulkanWrapper/Memory/HostMapping.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
@@ -35,7 +37,8 @@ Allocator::Allocator(const AllocatorBuilder &builder)
     , m_over_subscription(builder.m_over_subscription)
     , m_max_buffer_size(m_device->physical_device().memory_limits().max_buffer_size.value_or(
           std::numeric_limits<vk::DeviceSize>::max()))
-    , m_dedicated_threshold(builder.m_block_size.value_or(default_block_size) / 2) {
+    , m_dedicated_threshold(builder.m_block_size.value_or(default_block_size) / 2)
+    , m_defragmentation_gate(std::make_unique<detail::DefragmentationGate>()) {
     const Instance &instance = *m_device->instance();
     const auto &memory = m_device->physical_device().memory_properties();
     m_smallest_heap = std::numeric_limits<vk::DeviceSize>::max();
@@ -171,6 +174,8 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
     VkBuffer buffer = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
     VmaAllocationInfo info{};
+    allocation_info.pUserData = static_cast<Allocation *>(&into); // how defragment() finds it
+    std::optional<detail::GateEntry> entry(std::in_place, *m_defragmentation_gate);
     const VkResult result =
         vmaCreateBuffer(m_allocator, &buffer_info, &allocation_info, &buffer, &allocation, &info);
     if (is_out_of_memory(result)) {
@@ -194,6 +199,7 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
     into.adopt(std::move(owner), buffer, allocation, size_bytes, usage, access,
                access == HostAccess::None ? nullptr : info.pMappedData,
                detail::may_map(allocation_info.flags, memory_flags));
+    entry.reset(); // before any path that frees `into`
     try {
         // After the VMA call: one check covers a failure pending from before and one raised
         // inside it.
@@ -270,6 +276,10 @@ std::optional<OutOfMemoryError> Allocator::over_budget(VmaAllocation allocation,
     if (budgets[heap].usage <= budgets[heap].budget) return std::nullopt;
     return out_of_memory(vk::Result::eErrorOutOfDeviceMemory, operation, info.size,
                          info.memoryType, location);
+}
+
+DefragmentationResult Allocator::defragment(const DefragmentationOptions &options) {
+    return detail::Defragmenter(*this, nullptr, options).run();
 }
 
 AllocatorStatistics Allocator::statistics() const {

@@ -10,6 +10,7 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Memory/DefragmentationGate.h"
 #include "VulkanWrapper/Utils/Error.h"
 
 namespace vw {
@@ -51,6 +52,10 @@ public:
     /// InvariantError when a VMA assertion failed since the last report (see
     /// Allocator::check_invariants); reports each failure once.
     static void check_invariants(std::string_view operation) { Allocator::check_invariants(operation); }
+    /// What keeps allocations and frees apart from defragmentation passes.
+    [[nodiscard]] static detail::DefragmentationGate &defragmentation_gate(const Allocator &allocator) {
+        return *allocator.m_defragmentation_gate;
+    }
 };
 
 } // namespace vw

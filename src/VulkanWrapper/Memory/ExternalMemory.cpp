@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -21,11 +22,16 @@ namespace {
 
 enum class Origin : std::uint8_t { Exported, ImportedFd, ImportedHost };
 
+struct ExternalOwner;
+
 // Per allocator, the live exported and imported buffers. Never destroyed: owners freed while
 // statics are torn down still find it.
 struct Registry {
     std::mutex mutex;
     std::unordered_map<const Allocator *, ExternalMemoryStatistics> counts;
+    // VMA's user data of every allocation points at its Allocation (defragment() reads it), so
+    // the owner of an exported or imported allocation is found here.
+    std::unordered_map<VmaAllocation, const ExternalOwner *> owners;
 };
 
 Registry &registry() {
@@ -35,7 +41,7 @@ Registry &registry() {
 
 // The private pool of one exported or imported buffer. The buffer shares this object's
 // ownership (its allocator pointer is an alias of it), so the pool goes right after the buffer,
-// and the allocator after the pool. VMA's user data of the allocation points here.
+// and the allocator after the pool.
 struct ExternalOwner {
     ExternalOwner(std::shared_ptr<const Allocator> owner, Origin kind, ExternalMemoryHandle type)
         : allocator(std::move(owner))
@@ -47,6 +53,7 @@ struct ExternalOwner {
         if (counted) {
             Registry &r = registry();
             const std::lock_guard lock(r.mutex);
+            if (auto o = r.owners.find(allocation); o != r.owners.end() && o->second == this) r.owners.erase(o);
             auto it = r.counts.find(allocator.get());
             if (it != r.counts.end()) {
                 ExternalMemoryStatistics &s = it->second;
@@ -63,9 +70,11 @@ struct ExternalOwner {
         if (pool != nullptr) vmaDestroyPool(allocator->handle(), pool);
     }
 
-    void count() {
+    void count(VmaAllocation made) {
         Registry &r = registry();
         const std::lock_guard lock(r.mutex);
+        r.owners[made] = this;
+        allocation = made;
         ExternalMemoryStatistics &s = r.counts[allocator.get()];
         if (origin == Origin::Exported) {
             ++s.exported_allocations;
@@ -82,6 +91,7 @@ struct ExternalOwner {
     ExternalMemoryHandle handle;
     vk::DeviceSize bytes = 0;
     bool counted = false;
+    VmaAllocation allocation = nullptr;
     VmaPool pool = nullptr;
     // What the pool chains to vkAllocateMemory: VMA wants it alive and unchanged while the pool
     // lives.
@@ -177,11 +187,19 @@ void validate_common(const Allocator &allocator, vk::BufferUsageFlags usage, Hos
     if (!name.empty()) AllocatorInternals::validate_name(name, operation);
 }
 
-ExternalOwner *owner_of(const BufferBase &buffer) noexcept {
-    if (buffer.empty()) return nullptr;
-    VmaAllocationInfo info{};
-    vmaGetAllocationInfo(buffer.allocator()->handle(), buffer.allocation(), &info);
-    return static_cast<ExternalOwner *>(info.pUserData);
+struct OwnerFacts {
+    Origin origin;
+    ExternalMemoryHandle handle;
+    vk::DeviceSize bytes;
+};
+
+std::optional<OwnerFacts> owner_of(const BufferBase &buffer) noexcept {
+    if (buffer.empty()) return std::nullopt;
+    Registry &r = registry();
+    const std::lock_guard lock(r.mutex);
+    const auto it = r.owners.find(buffer.allocation());
+    if (it == r.owners.end()) return std::nullopt;
+    return OwnerFacts{it->second->origin, it->second->handle, it->second->bytes};
 }
 
 } // namespace
@@ -266,8 +284,7 @@ void ExternalMemory::create_exportable(Allocator &allocator, BufferBase &into, v
                                             &buffer, &allocation, &info);
     if (result != VK_SUCCESS) throw_allocation_failure(allocator, result, "vmaCreateBuffer", bytes, memory_type);
     owner->bytes = info.size;
-    vmaSetAllocationUserData(allocator.handle(), allocation, owner.get());
-    owner->count();
+    owner->count(allocation);
     const auto memory_flags =
         device.physical_device().memory_properties().memoryTypes[info.memoryType].propertyFlags;
     ExternalOwner *raw = owner.get();
@@ -287,8 +304,8 @@ void ExternalMemory::create_exportable(Allocator &allocator, BufferBase &into, v
 ExportedMemory ExternalMemory::export_fd(const BufferBase &buffer) {
     const char *operation = "ExternalMemory::export_fd";
     if (buffer.empty()) throw LogicError(operation_error(operation, "the buffer is empty"));
-    const ExternalOwner *owner = owner_of(buffer);
-    if (owner == nullptr || owner->origin != Origin::Exported) {
+    const std::optional<OwnerFacts> owner = owner_of(buffer);
+    if (!owner || owner->origin != Origin::Exported) {
         throw LogicError(operation_error(operation, "the buffer was not allocated exportable "
                                                     "(ExternalMemory::allocate_exportable)"));
     }
@@ -438,8 +455,7 @@ void ExternalMemory::import_fd(Allocator &allocator, BufferBase &into, ExportedM
         detail::check_on(device, static_cast<vk::Result>(bound), "vmaBindBufferMemory2");
     }
     owner->bytes = info.size;
-    vmaSetAllocationUserData(allocator.handle(), allocation, owner.get());
-    owner->count();
+    owner->count(allocation);
     void *mapped = access == HostAccess::None || info.pMappedData == nullptr
                        ? nullptr
                        : static_cast<std::byte *>(info.pMappedData) + memory.offset;
@@ -530,8 +546,7 @@ void ExternalMemory::import_host(Allocator &allocator, BufferBase &into, void *p
         detail::check_on(device, static_cast<vk::Result>(bound), "vmaBindBufferMemory2");
     }
     owner->bytes = info.size;
-    vmaSetAllocationUserData(allocator.handle(), allocation, owner.get());
-    owner->count();
+    owner->count(allocation);
     const VkBuffer buffer = std::exchange(guard.buffer, VK_NULL_HANDLE);
     ExternalOwner *raw = owner.get();
     into.adopt(std::shared_ptr<const Allocator>(std::move(owner), raw->allocator.get()), buffer,
@@ -548,13 +563,13 @@ void ExternalMemory::import_host(Allocator &allocator, BufferBase &into, void *p
 }
 
 bool ExternalMemory::is_exportable(const BufferBase &buffer) noexcept {
-    const ExternalOwner *owner = owner_of(buffer);
-    return owner != nullptr && owner->origin == Origin::Exported;
+    const std::optional<OwnerFacts> owner = owner_of(buffer);
+    return owner && owner->origin == Origin::Exported;
 }
 
 bool ExternalMemory::is_imported(const BufferBase &buffer) noexcept {
-    const ExternalOwner *owner = owner_of(buffer);
-    return owner != nullptr && owner->origin != Origin::Exported;
+    const std::optional<OwnerFacts> owner = owner_of(buffer);
+    return owner && owner->origin != Origin::Exported;
 }
 
 ExternalMemoryStatistics ExternalMemory::statistics(const Allocator &allocator) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "AllocatorInternals.h"
+#include "Defragmenter.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/PhysicalDevice.h"
@@ -110,6 +111,14 @@ Pool::Pool(const PoolBuilder &builder)
 Pool::~Pool() {
     m_allocator->unregister_pool(*this);
     vmaDestroyPool(m_allocator->handle(), m_pool);
+}
+
+DefragmentationResult Pool::defragment(const DefragmentationOptions &options) {
+    if (m_linear) {
+        throw LogicError("Pool::defragment: pool " + label() +
+                         " uses the linear algorithm, which VMA cannot defragment");
+    }
+    return detail::Defragmenter(*m_allocator, m_pool, options).run();
 }
 
 PoolStatistics Pool::statistics() const {

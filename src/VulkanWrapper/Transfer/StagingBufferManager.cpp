@@ -12,6 +12,7 @@
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Memory/PinGuard.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
@@ -29,9 +30,11 @@ const vk::SemaphoreSubmitInfo &StagingFlush::signal() const {
 }
 
 struct StagingBufferManager::Copy {
+    // The destination is pinned while the copy is staged or in flight: defragment() skips it.
     struct ToBuffer {
         std::shared_ptr<BufferBase> destination;
         vk::DeviceSize offset;
+        detail::PinGuard pin;
     };
     struct ToImage {
         std::shared_ptr<Image> destination;
@@ -39,6 +42,7 @@ struct StagingBufferManager::Copy {
         ArrayLayer layer;
         vk::ImageLayout final_layout;
         vk::ImageLayout current_layout;
+        detail::PinGuard pin;
     };
     Staged staging;
     std::variant<ToBuffer, ToImage> target;
@@ -123,7 +127,8 @@ StagingBufferManager::Staged StagingBufferManager::stage_into_block(std::span<co
 
 void StagingBufferManager::add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination,
                                            vk::DeviceSize offset) {
-    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset}});
+    BufferBase *target = destination.get();
+    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset, detail::PinGuard(target)}});
 }
 
 void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer, std::span<const std::byte> bytes,
@@ -145,8 +150,9 @@ StagingBufferManager::Staged StagingBufferManager::prepare_image(const Image *im
 void StagingBufferManager::add_image_copy(Staged staging, std::shared_ptr<Image> destination,
                                           MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                           vk::ImageLayout current_layout) {
-    m_staged.push_back(
-        {std::move(staging), Copy::ToImage{std::move(destination), level, layer, final_layout, current_layout}});
+    Image *target = destination.get();
+    m_staged.push_back({std::move(staging), Copy::ToImage{std::move(destination), level, layer, final_layout,
+                                                          current_layout, detail::PinGuard(target)}});
 }
 
 void StagingBufferManager::stage(std::shared_ptr<Image> image, std::span<const std::byte> texels,

@@ -15,10 +15,6 @@ namespace vw {
 
 namespace {
 
-void add_unique(std::vector<std::string> &names, std::string name) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
-}
-
 void add_unique(std::vector<vk::StructureType> &types, vk::StructureType type) {
     if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
 }
@@ -78,7 +74,12 @@ Device::Device(Config config)
         }
         enabled_features.push_back(&feature);
         add_unique(enabled_types, feature.location->type);
-        if (feature.location->extension != nullptr) add_unique(m_extensions, feature.location->extension);
+        if (feature.location->extension != nullptr) {
+            // locate_feature checked that everything the extension needs is there.
+            std::string unmet;
+            detail::add_with_dependencies(m_extensions, feature.location->extension, m_api_version,
+                                          m_physical_device.extensions(), unmet);
+        }
     }
     std::sort(m_extensions.begin(), m_extensions.end());
 

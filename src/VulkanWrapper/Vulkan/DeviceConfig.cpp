@@ -63,6 +63,58 @@ const FeatureMemberInfo feature_members[] = {
 #undef VW_PROMOTED_FEATURE_MEMBER
 #undef VW_CORE10_FEATURE_MEMBER
 
+struct ExtensionRequirement {
+    std::string_view extension;
+    std::string_view needs;
+};
+#define VW_FEATURE_STRUCTURE(Type, sType, core, first, second)
+#define VW_FEATURE_MEMBER(Type, sType, member)
+#define VW_PROMOTED_FEATURE_MEMBER(Type, sType, member, Twin, twin_sType)
+#define VW_CORE10_FEATURE_MEMBER(member)
+#define VW_DEVICE_EXTENSION_REQUIRES(extension, needed) {extension, needed},
+const ExtensionRequirement extension_requirements[] = {
+#include "FeatureTables.inc"
+};
+#undef VW_DEVICE_EXTENSION_REQUIRES
+
+struct ExtensionPromotion {
+    std::string_view extension;
+    std::uint32_t version;
+};
+#define VW_DEVICE_EXTENSION_PROMOTED(extension, version) {extension, version},
+const ExtensionPromotion extension_promotions[] = {
+#include "FeatureTables.inc"
+};
+#undef VW_DEVICE_EXTENSION_PROMOTED
+#undef VW_FEATURE_STRUCTURE
+#undef VW_FEATURE_MEMBER
+#undef VW_PROMOTED_FEATURE_MEMBER
+#undef VW_CORE10_FEATURE_MEMBER
+
+bool in_core(std::string_view extension, std::uint32_t api_version) {
+    for (const auto &promotion : extension_promotions) {
+        if (promotion.extension == extension) return api_version >= promotion.version;
+    }
+    return false;
+}
+
+bool collect_dependencies(std::vector<std::string> &found, std::string_view extension,
+                          std::uint32_t api_version, const std::vector<std::string> &available,
+                          std::string &why) {
+    if (contains(found, extension)) return true;
+    found.emplace_back(extension);
+    for (const auto &requirement : extension_requirements) {
+        if (requirement.extension != extension || in_core(requirement.needs, api_version)) continue;
+        if (!contains(available, requirement.needs)) {
+            why = std::string(extension) + " needs device extension " + std::string(requirement.needs) +
+                  ", which the device lacks";
+            return false;
+        }
+        if (!collect_dependencies(found, requirement.needs, api_version, available, why)) return false;
+    }
+    return true;
+}
+
 bool is_core_structure(vk::StructureType type) {
     return type == vk::StructureType::ePhysicalDeviceFeatures2 ||
            type == vk::StructureType::ePhysicalDeviceVulkan11Features ||
@@ -98,6 +150,17 @@ std::string feature_name(const FeatureMemberInfo &feature) {
     return std::string(feature.name) + " (" + find_feature_structure(feature.type)->name + ")";
 }
 
+bool add_with_dependencies(std::vector<std::string> &enabled, std::string_view extension,
+                           std::uint32_t api_version, const std::vector<std::string> &available,
+                           std::string &why) {
+    std::vector<std::string> found;
+    if (!collect_dependencies(found, extension, api_version, available, why)) return false;
+    for (auto &name : found) {
+        if (!contains(enabled, name)) enabled.push_back(std::move(name));
+    }
+    return true;
+}
+
 std::optional<FeatureLocation> locate_feature(const FeatureMemberInfo &feature,
                                               std::uint32_t api_version,
                                               const std::vector<std::string> &extensions,
@@ -110,11 +173,24 @@ std::optional<FeatureLocation> locate_feature(const FeatureMemberInfo &feature,
         return FeatureLocation{feature.type, feature.offset, nullptr};
     }
     std::string wanted;
+    std::string unmet;
+    const char *blocked = nullptr;
     for (const char *extension : structure.extensions) {
         if (extension == nullptr) continue;
-        if (contains(extensions, extension)) return FeatureLocation{feature.type, feature.offset, extension};
+        if (contains(extensions, extension)) {
+            std::vector<std::string> needed;
+            if (collect_dependencies(needed, extension, api_version, extensions, unmet)) {
+                return FeatureLocation{feature.type, feature.offset, extension};
+            }
+            blocked = extension;
+            continue;
+        }
         wanted += wanted.empty() ? std::string("device extension ") + extension
                                  : std::string(" or ") + extension;
+    }
+    if (blocked != nullptr) {
+        why = "feature " + feature_name(feature) + " needs device extension " + blocked + ", but " + unmet;
+        return std::nullopt;
     }
     why = "feature " + feature_name(feature) + " needs ";
     if (structure.core_version != 0) {

@@ -50,8 +50,16 @@ struct FeatureLocation {
     const char *extension; // the device extension to enable for the structure; nullptr if core
 };
 
+// Adds `extension` and every device extension it needs (vk.xml's `requires`, transitively; a
+// dependency promoted to a core version `api_version` reaches is not needed) to `enabled`, once
+// each. When one of them is not in `available` nothing is added and false is returned, with
+// "VK_X needs device extension VK_Y, which the device lacks" in `why`.
+bool add_with_dependencies(std::vector<std::string> &enabled, std::string_view extension,
+                           std::uint32_t api_version, const std::vector<std::string> &available,
+                           std::string &why);
+
 // The location of `feature` at usable version `api_version` with device extensions
-// `extensions` (sorted or not); nullopt when neither the version nor an extension provides its
+// `extensions` (sorted or not; an extension counts only with what it needs); nullopt when neither the version nor an extension provides its
 // structure, with the rejection reason in `why`.
 std::optional<FeatureLocation> locate_feature(const FeatureMemberInfo &feature,
                                               std::uint32_t api_version,

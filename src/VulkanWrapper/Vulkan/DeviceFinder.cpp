@@ -140,7 +140,13 @@ std::vector<std::string> DeviceFinder::rejections(const PhysicalDevice &device) 
     std::vector<std::string> required = m_required_extensions;
     for (auto &name : detail::library_required_extensions(api)) add_unique(required, std::move(name));
     for (const auto &name : required) {
-        if (!device.has_extension(name)) reasons.push_back("lacks device extension " + name);
+        std::string why;
+        std::vector<std::string> closure;
+        if (!device.has_extension(name)) {
+            reasons.push_back("lacks device extension " + name);
+        } else if (!detail::add_with_dependencies(closure, name, api, device.extensions(), why)) {
+            reasons.push_back(why);
+        }
     }
 
     // Query only the structures this device has at this version; a required feature whose
@@ -222,12 +228,20 @@ std::shared_ptr<Device> DeviceFinder::build() {
     const std::uint32_t api =
         detail::effective_api_version(m_instance->api_version(), device.api_version());
 
-    std::vector<std::string> extensions = m_required_extensions;
-    for (auto &name : detail::library_required_extensions(api)) add_unique(extensions, std::move(name));
+    std::vector<std::string> required = m_required_extensions;
+    for (auto &name : detail::library_required_extensions(api)) add_unique(required, std::move(name));
     auto requested = m_requested_extensions;
     for (auto &name : detail::library_requested_extensions(api)) add_unique(requested, std::move(name));
-    for (auto &name : requested) {
-        if (device.has_extension(name)) add_unique(extensions, std::move(name));
+    // Each with the device extensions it needs; a requested one whose needs are missing is left out.
+    std::vector<std::string> extensions;
+    std::string why;
+    for (const auto &name : required) {
+        if (!detail::add_with_dependencies(extensions, name, api, device.extensions(), why)) {
+            throw NotSupportedError("DeviceFinder::build: " + std::string(device.name()) + ": " + why);
+        }
+    }
+    for (const auto &name : requested) {
+        if (device.has_extension(name)) detail::add_with_dependencies(extensions, name, api, device.extensions(), why);
     }
     std::sort(extensions.begin(), extensions.end());
 

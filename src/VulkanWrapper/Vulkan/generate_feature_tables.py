@@ -10,6 +10,13 @@ VkPhysicalDeviceVulkan11/12/13Features, which replaces the structure from Vulkan
 entry is guarded by the macros of the versions or extensions that define the structure, so the
 file compiles against older headers too. Provisional, platform-specific and disabled extensions
 are left out.
+
+It also emits, for every device extension that requires other device extensions (vk.xml's
+`requires`), one VW_DEVICE_EXTENSION_REQUIRES row, and for every device extension promoted to a
+core version one VW_DEVICE_EXTENSION_PROMOTED row: the library enables what an extension needs
+with it, or nothing when a dependency the core version does not cover is missing. Instance
+extensions in `requires` are left out (the instance is the application's; the one that matters,
+VK_KHR_get_physical_device_properties2, is core in the Vulkan 1.1 the library needs).
 """
 import sys
 import xml.etree.ElementTree as ET
@@ -119,7 +126,32 @@ def main():
                 out.write(f"VW_FEATURE_MEMBER({structure}, {stype}, {member})\n")
         out.write("#endif\n")
         emitted += 1
-    sys.stderr.write(f"{emitted} feature structures\n")
+    device_extensions = {}
+    for extension in root.find("extensions"):
+        if ("vulkan" not in extension.get("supported", "").split(",") or extension.get("platform")
+                or extension.get("provisional") == "true" or extension.get("type") != "device"):
+            continue
+        if extension.get("depends"):
+            raise SystemExit("vk.xml uses 'depends' expressions: teach this script to read them")
+        device_extensions[extension.get("name")] = extension
+    out.write("\n#ifdef VW_DEVICE_EXTENSION_REQUIRES\n")
+    out.write("// VW_DEVICE_EXTENSION_REQUIRES(extension, required device extension)\n")
+    rows = 0
+    for name in sorted(device_extensions):
+        for needed in (device_extensions[name].get("requires") or "").split(","):
+            if needed in device_extensions:
+                out.write(f'VW_DEVICE_EXTENSION_REQUIRES("{name}", "{needed}")\n')
+                rows += 1
+    out.write("#endif\n")
+    out.write("\n#ifdef VW_DEVICE_EXTENSION_PROMOTED\n")
+    out.write("// VW_DEVICE_EXTENSION_PROMOTED(extension, the core version that has it)\n")
+    for name in sorted(device_extensions):
+        promoted = device_extensions[name].get("promotedto") or ""
+        if promoted in VERSIONS:
+            major, minor = VERSIONS[promoted]
+            out.write(f'VW_DEVICE_EXTENSION_PROMOTED("{name}", VK_API_VERSION_{major}_{minor})\n')
+    out.write("#endif\n")
+    sys.stderr.write(f"{emitted} feature structures, {rows} extension dependencies\n")
 
 
 if __name__ == "__main__":

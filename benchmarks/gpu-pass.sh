@@ -80,11 +80,11 @@ step() {
 step info 60 "$build/tools/vw-info"
 mkdir -p "$work/demo"
 step demo 180 "$build/tools/vw-info" --demo --validate --out "$work/demo"
-step tests 330 "$build/tests/vw-tests" --gtest_brief=1 --gtest_output="xml:$work/tests.xml"
-step cuda 120 "$build/examples/vw-example-cuda_interop"
-step alloc 120 "$build/benchmarks/vw-bench-alloc" --benchmark_min_time=0.2
-step overhead 120 "$build/benchmarks/vw-bench-alloc-overhead"
-step transfer 420 "$build/benchmarks/vw-bench-transfer" --runs="$runs"
+step tests 200 "$build/tests/vw-tests" --gtest_brief=1 --gtest_output="xml:$work/tests.xml"
+step cuda 60 "$build/examples/vw-example-cuda_interop"
+step alloc 90 "$build/benchmarks/vw-bench-alloc" --benchmark_min_time=0.2
+step overhead 90 "$build/benchmarks/vw-bench-alloc-overhead"
+step transfer 300 "$build/benchmarks/vw-bench-transfer" --runs="$runs"
 step tracker 120 "$build/benchmarks/vw-bench-tracker"
 step pools 120 "$build/benchmarks/vw-bench-pools"
 step defrag 120 "$build/benchmarks/vw-bench-defrag"

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include <VulkanWrapper/Transfer/Transfer.h>
 #include <VulkanWrapper/Vulkan/DeviceFinder.h>
 #include <VulkanWrapper/Vulkan/Instance.h>
+#include <VulkanWrapper/Vulkan/Queue.h>
 
 namespace {
 
@@ -312,7 +314,12 @@ int run() {
         vw::ExportedMemory exported = vw::ExternalMemory::export_fd(*buffer);
         CudaBuffer shared;
         import_into_cuda(exported, shared);
-        timeline.signal(1); // Vulkan's writes are done: CUDA may read
+        // Vulkan's writes are done: CUDA may read. Signalled by a submission, as finished GPU work
+        // would: the 1.3.239 validation layer wrongly rejects a host signal of an exported
+        // semaphore (VUID-VkSemaphoreSignalInfo-value-03259, Vulkan-ValidationLayers #8212).
+        const vk::SemaphoreSubmitInfo vulkan_done = timeline.submit_info(1);
+        const vk::SubmitInfo2 submit({}, {}, {}, vulkan_done);
+        device->transfer_queue().submit(std::span(&submit, 1));
         CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS wait{};
         wait.params.fence.value = 1;
         cu(g_cuda.cuWaitExternalSemaphoresAsync(&cuda_timeline, &wait, 1, nullptr), "cuWaitExternalSemaphoresAsync");
@@ -358,6 +365,11 @@ int run() {
         std::printf("cuda_interop: 1 GiB hand-over (export_fd + cuImportExternalMemory + map) %.3f ms; "
                     "cuMemcpyDtoD of 1 GiB %.3f ms (%.1f GB/s); hand-over / copy = %.3f\n",
                     hand_over_ms, copy_ms, static_cast<double>(bytes) / (copy_ms * 1e6), hand_over_ms / copy_ms);
+    }
+    if (instance->validation_error_count() != 0) {
+        std::printf("cuda_interop: %llu validation errors\n",
+                    static_cast<unsigned long long>(instance->validation_error_count()));
+        ok = false;
     }
     std::printf("cuda_interop: %s\n", ok ? "OK" : "FAILED");
     return ok ? 0 : 1;

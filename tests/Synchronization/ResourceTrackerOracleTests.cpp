@@ -22,9 +22,11 @@
 #include "VulkanWrapper/Image/CommandRecorder.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw {
 namespace {
@@ -619,6 +621,234 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
         << hazards_missed_among_ops << " of " << with_hazard_among_ops << " sequences";
     EXPECT_GT(with_hazard_among_ops, sequences / 4);
     EXPECT_GT(with_hazard, sequences / 2);
+}
+
+// Across queues and submissions, where the layer cannot see: random copies and fills, each on
+// the transfer queue or the main one at random, every queue switch a new submission ordered by a
+// timeline semaphore, images (exclusive) handed between the families by the tracker's release
+// and acquire barriers, buffers (concurrent where the families differ) ordered by the
+// semaphore and the tracker's barriers; the bytes read back are the CPU model's. On a device
+// with one family (lavapipe) both "queues" are that family's: the sequences then prove the
+// ordering across submissions only.
+class ResourceTrackerCrossQueueTests : public test::AllocatorTest {};
+
+TEST_F(ResourceTrackerCrossQueueTests, SequencesOverBothQueuesReadBackAsTheModelPredicts) {
+    constexpr std::size_t cross_sequences = 300;
+    Queue &main_queue = device->has_graphics_queue() ? device->graphics_queue() : device->compute_queue();
+    Queue &transfer_queue = device->transfer_queue();
+    const std::uint32_t main_family = main_queue.family_index();
+    const std::uint32_t transfer_family = transfer_queue.family_index();
+    const bool two_families = main_family != transfer_family;
+
+    std::array buffers{allocator->allocate<DeviceBytes>(buffer_bytes), allocator->allocate<DeviceBytes>(buffer_bytes)};
+    std::array<std::unique_ptr<Image>, 2> images;
+    for (auto &image : images) {
+        image = ImageBuilder()
+                    .setDevice(device)
+                    .setAllocator(allocator)
+                    .setFormat(vk::Format::eR8Uint)
+                    .setExtent(Width{side}, Height{side})
+                    .setMipLevels(levels)
+                    .setArrayLayers(layers)
+                    .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
+                    .build();
+    }
+    auto readback = allocator->allocate<HostBytes>(element_count);
+    CommandPool main_pool(device, main_family);
+    CommandPool transfer_pool(device, transfer_family);
+    Semaphore timeline(device);
+    std::uint64_t value = 0;
+    ResourceTracker tracker;
+    std::vector<std::uint8_t> model(element_count, 0);
+
+    constexpr auto stage = vk::PipelineStageFlagBits2::eAllTransfer;
+    auto range_of = [](const Box &b) {
+        return vk::ImageSubresourceRange(vk::ImageAspectFlagBits::eColor, b.level, 1, b.base_layer, b.layer_count);
+    };
+    auto layers_of = [](const Box &b) {
+        return vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, b.level, b.base_layer, b.layer_count);
+    };
+    auto offset_of = [](const Box &b) {
+        return vk::Offset3D(static_cast<std::int32_t>(b.x), static_cast<std::int32_t>(b.y), 0);
+    };
+    const auto read_image = [&](const Box &b, std::uint32_t family) {
+        tracker.request(images[b.image]->tracked(), range_of(b),
+                        ImageUse{stage, vk::AccessFlagBits2::eTransferRead, vk::ImageLayout::eTransferSrcOptimal, family});
+    };
+    const auto write_image = [&](const Box &b, std::uint32_t family) {
+        tracker.request(images[b.image]->tracked(), range_of(b),
+                        ImageUse{stage, vk::AccessFlagBits2::eTransferWrite, vk::ImageLayout::eTransferDstOptimal, family});
+    };
+    const auto read_bytes = [&](std::uint32_t buffer, std::uint32_t offset, std::uint32_t size) {
+        tracker.request(*buffers[buffer], offset, size, BufferUse{stage, vk::AccessFlagBits2::eTransferRead});
+    };
+    const auto write_bytes = [&](std::uint32_t buffer, std::uint32_t offset, std::uint32_t size) {
+        tracker.request(*buffers[buffer], offset, size, BufferUse{stage, vk::AccessFlagBits2::eTransferWrite});
+    };
+
+    // The open batch: a command buffer of one family, submitted when the other family's turn comes.
+    std::vector<CommandBuffer> in_flight;
+    CommandBuffer *open = nullptr;
+    bool open_on_transfer = false;
+    std::size_t submissions = 0;
+    std::size_t ownership_transfers = 0;
+    const auto submit_open = [&] {
+        if (open == nullptr) return;
+        open->end();
+        const vk::CommandBufferSubmitInfo buffer_info(open->handle());
+        const vk::SemaphoreSubmitInfo wait = timeline.submit_info(value);
+        const vk::SemaphoreSubmitInfo signal = timeline.submit_info(value + 1);
+        const vk::SubmitInfo2 submit({}, value > 0 ? 1U : 0U, &wait, 1, &buffer_info, 1, &signal);
+        Queue &queue = open_on_transfer ? transfer_queue : main_queue;
+        queue.submit(std::span(&submit, 1));
+        ++value;
+        ++submissions;
+        open = nullptr;
+    };
+    const auto open_batch = [&](bool on_transfer) {
+        if (open != nullptr && open_on_transfer == on_transfer) return;
+        submit_open();
+        in_flight.push_back((on_transfer ? transfer_pool : main_pool).allocate());
+        open = &in_flight.back();
+        open_on_transfer = on_transfer;
+        open->begin();
+    };
+    // Before a command on one queue: the other family's halves of ownership transfers recorded
+    // in a batch of its own, then the rest flushed into a batch of this queue.
+    const auto prepare = [&](bool on_transfer) {
+        if (two_families) {
+            const ResourceTracker::Barriers released = tracker.take(on_transfer ? main_family : transfer_family);
+            if (!released.buffers.empty() || !released.images.empty()) {
+                ownership_transfers += released.buffers.size() + released.images.size();
+                open_batch(!on_transfer);
+                open->handle().pipelineBarrier2(vk::DependencyInfo({}, {}, released.buffers, released.images));
+                submit_open();
+            }
+        }
+        open_batch(on_transfer);
+        tracker.flush(*open);
+    };
+
+    in_flight.reserve(4 * 16);
+    // A known start: zeros everywhere, on the main queue.
+    {
+        for (std::uint32_t b = 0; b < 2; ++b) write_bytes(b, 0, buffer_bytes);
+        for (auto &image : images) {
+            tracker.request(image->tracked(), ImageUse{stage, vk::AccessFlagBits2::eTransferWrite,
+                                                       vk::ImageLayout::eTransferDstOptimal, main_family});
+        }
+        prepare(false);
+        for (auto &buffer : buffers) open->handle().fillBuffer(buffer->handle(), 0, VK_WHOLE_SIZE, 0);
+        for (auto &image : images) {
+            open->handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
+                                           vk::ClearColorValue(std::array<std::uint32_t, 4>{}), image->full_range());
+        }
+    }
+
+    Generator generator(20261203, 0, false);
+    std::vector<std::uint32_t> reads, writes;
+    for (std::size_t s = 0; s < cross_sequences; ++s) {
+        const std::size_t length = 3 + generator.below(6);
+        for (std::size_t i = 0; i < length; ++i) {
+            Op op = generator.op();
+            while (op.kind == Op::Blit || op.kind == Op::Clear) op = generator.op(); // graphics work
+            // A transfer-only family copies between buffers and images at offsets of 4 bytes.
+            if (op.kind == Op::BufferToImage || op.kind == Op::ImageToBuffer) op.offset &= ~3U;
+            const bool on_transfer = generator.below(2) == 1;
+            const std::uint32_t family = on_transfer ? transfer_family : main_family;
+            switch (op.kind) {
+            case Op::Fill: write_bytes(op.buffer, op.offset, op.size); break;
+            case Op::CopyBuffer:
+                read_bytes(op.buffer, op.offset, op.size);
+                write_bytes(op.buffer2, op.offset2, op.size);
+                break;
+            case Op::BufferToImage:
+                read_bytes(op.buffer, op.offset, op.box.w * op.box.h * op.box.layer_count);
+                write_image(op.box, family);
+                break;
+            case Op::ImageToBuffer:
+                read_image(op.box, family);
+                write_bytes(op.buffer, op.offset, op.box.w * op.box.h * op.box.layer_count);
+                break;
+            case Op::CopyImage:
+                read_image(op.box, family);
+                write_image(op.box2, family);
+                break;
+            default: FAIL() << "unexpected kind";
+            }
+            prepare(on_transfer);
+            const vk::CommandBuffer cmd = open->handle();
+            const vk::Buffer b1 = buffers[op.buffer]->handle();
+            const vk::Buffer b2 = buffers[op.buffer2]->handle();
+            switch (op.kind) {
+            case Op::Fill: cmd.fillBuffer(b1, op.offset, op.size, op.value * 0x01010101U); break;
+            case Op::CopyBuffer: cmd.copyBuffer(b1, b2, vk::BufferCopy(op.offset, op.offset2, op.size)); break;
+            case Op::BufferToImage:
+                cmd.copyBufferToImage(b1, images[op.box.image]->handle(), vk::ImageLayout::eTransferDstOptimal,
+                                      vk::BufferImageCopy(op.offset, 0, 0, layers_of(op.box), offset_of(op.box),
+                                                          {op.box.w, op.box.h, 1}));
+                break;
+            case Op::ImageToBuffer:
+                cmd.copyImageToBuffer(images[op.box.image]->handle(), vk::ImageLayout::eTransferSrcOptimal, b1,
+                                      vk::BufferImageCopy(op.offset, 0, 0, layers_of(op.box), offset_of(op.box),
+                                                          {op.box.w, op.box.h, 1}));
+                break;
+            default:
+                cmd.copyImage(images[op.box.image]->handle(), vk::ImageLayout::eTransferSrcOptimal,
+                              images[op.box2.image]->handle(), vk::ImageLayout::eTransferDstOptimal,
+                              vk::ImageCopy(layers_of(op.box), offset_of(op.box), layers_of(op.box2),
+                                            offset_of(op.box2), {op.box.w, op.box.h, 1}));
+                break;
+            }
+            elements_of(op, reads, writes);
+            if (op.kind == Op::Fill) {
+                for (const auto e : writes) model[e] = static_cast<std::uint8_t>(op.value);
+            } else {
+                std::vector<std::uint8_t> moved;
+                for (const auto e : reads) moved.push_back(model[e]);
+                for (std::size_t k = 0; k < writes.size(); ++k) model[writes[k]] = moved[k];
+            }
+        }
+
+        // Everything read back on the main queue, then compared.
+        for (std::uint32_t b = 0; b < 2; ++b) read_bytes(b, 0, buffer_bytes);
+        for (auto &image : images) {
+            tracker.request(image->tracked(), ImageUse{stage, vk::AccessFlagBits2::eTransferRead,
+                                                       vk::ImageLayout::eTransferSrcOptimal, main_family});
+        }
+        tracker.request(*readback, BufferUse{stage, vk::AccessFlagBits2::eTransferWrite});
+        prepare(false);
+        for (std::uint32_t b = 0; b < 2; ++b) {
+            open->handle().copyBuffer(buffers[b]->handle(), readback->handle(),
+                                      vk::BufferCopy(0, buffer_element(b, 0), buffer_bytes));
+        }
+        for (std::uint32_t i = 0; i < 2; ++i) {
+            for (std::uint32_t layer = 0; layer < layers; ++layer) {
+                for (std::uint32_t level = 0; level < levels; ++level) {
+                    const vk::BufferImageCopy region(
+                        image_element(i, layer, level, 0, 0), 0, 0,
+                        vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, level, layer, 1), {},
+                        vk::Extent3D{extent_of(level), extent_of(level), 1});
+                    open->handle().copyImageToBuffer(images[i]->handle(), vk::ImageLayout::eTransferSrcOptimal,
+                                                     readback->handle(), region);
+                }
+            }
+        }
+        tracker.request(*readback, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+        tracker.flush(*open);
+        submit_open();
+        ASSERT_TRUE(timeline.wait(value));
+        in_flight.clear();
+        ASSERT_EQ(readback->read_as_vector(0, element_count), model) << "sequence " << s;
+        ASSERT_EQ(validation_errors_so_far(), 0U) << "sequence " << s;
+    }
+    std::printf("cross-queue oracle: %zu sequences, %zu submissions, %zu ownership-transfer barriers (%s)\n",
+                cross_sequences, submissions, ownership_transfers,
+                two_families ? "two families" : "one family: submissions only");
+    if (two_families) {
+        EXPECT_GT(ownership_transfers, cross_sequences);
+    }
+    EXPECT_GT(submissions, 2 * cross_sequences);
 }
 
 } // namespace

@@ -11,6 +11,7 @@
 #include "VulkanWrapper/Synchronization/Fence.h"
 #include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw {
 namespace {
@@ -93,7 +94,12 @@ TEST_F(SynchronizationTests, ExportedTimelineSemaphoreIsSharedOrNotSupported) {
     ASSERT_TRUE(fd.valid());
     Semaphore imported = Semaphore::import_fd(device, fd);
     EXPECT_FALSE(fd.valid());
-    exported.signal(5);
+    // A submission signals it: the 1.3.239 validation layer wrongly rejects a host signal of a
+    // semaphore whose payload was exported (VUID-VkSemaphoreSignalInfo-value-03259,
+    // Vulkan-ValidationLayers #8212).
+    const vk::SemaphoreSubmitInfo signal = exported.submit_info(5);
+    const vk::SubmitInfo2 submit({}, {}, {}, signal);
+    device->compute_queue().submit(std::span(&submit, 1));
     EXPECT_TRUE(imported.wait(5, 1s));
     EXPECT_EQ(imported.value(), 5U);
 }

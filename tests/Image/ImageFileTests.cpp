@@ -109,6 +109,24 @@ TEST(ImageFileTests, ChannelsAreConvertedOnRequest) {
     EXPECT_THROW((void)load_image(encode_png(rgb), ImageLoadOptions{5}), LogicError);
 }
 
+TEST(ImageFileTests, AJpegHuffmanTableOfMoreThan256CodesIsRefused) {
+    // Debian 12's stb_image writes past its table for such a file (vw-image-fuzzer found it);
+    // the library refuses it before stb sees it.
+    std::vector<std::byte> jpeg;
+    const auto put = [&](unsigned value) { jpeg.push_back(static_cast<std::byte>(value)); };
+    for (const unsigned b : {0xFFU, 0xD8U, 0xFFU, 0xC4U}) put(b);
+    const unsigned length = 2 + 17 + 16 * 20;
+    put(length >> 8);
+    put(length & 0xFF);
+    put(0x00); // DC table 0
+    for (int i = 0; i < 16; ++i) put(20); // 320 codes
+    for (int i = 0; i < 16 * 20; ++i) put(static_cast<unsigned>(i % 12));
+    for (const unsigned b : {0xFFU, 0xD9U}) put(b);
+    const std::string message = image_file_error([&] { (void)load_image(jpeg, {}, "hostile.jpg"); });
+    EXPECT_NE(message.find("hostile.jpg"), std::string::npos) << message;
+    EXPECT_NE(message.find("DHT"), std::string::npos) << message;
+}
+
 TEST(ImageFileTests, BadInputThrowsImageFileErrorNamingTheFile) {
     TempDir dir;
     EXPECT_NE(image_file_error([&] { (void)load_image(dir / "missing.png"); }).find("missing.png: no such file"),

@@ -32,6 +32,51 @@ bool fits_int(std::span<const std::byte> bytes) { return bytes.size() <= static_
 
 const stbi_uc *as_uc(std::span<const std::byte> bytes) { return reinterpret_cast<const stbi_uc *>(bytes.data()); }
 
+// False when a JPEG has a Huffman table of more than 256 codes. The stb_image of Debian 12
+// (2022-09) does not check that and writes past its code-size table (found by vw-image-fuzzer);
+// later stb releases reject such a table ("bad DHT header"), as this does first. Everything
+// else, malformed or not, is left to stb.
+bool jpeg_huffman_tables_fit(std::span<const std::byte> bytes) noexcept {
+    const auto at = [&](std::size_t i) { return std::to_integer<unsigned>(bytes[i]); };
+    if (bytes.size() < 4 || at(0) != 0xFF || at(1) != 0xD8) return true;
+    std::size_t pos = 2;
+    while (pos + 4 <= bytes.size()) {
+        if (at(pos) != 0xFF) {
+            // Entropy-coded data after a scan: on to the next marker that is not a stuffed
+            // zero or a restart marker.
+            ++pos;
+            continue;
+        }
+        const unsigned marker = at(pos + 1);
+        if (marker == 0xFF || marker == 0x00 || marker == 0x01 || marker == 0xD8 ||
+            (marker >= 0xD0 && marker <= 0xD7)) {
+            pos += marker == 0xFF ? 1 : 2;
+            continue;
+        }
+        if (marker == 0xD9) return true;
+        const std::size_t length = at(pos + 2) << 8 | at(pos + 3);
+        if (length < 2 || pos + 2 + length > bytes.size()) return true;
+        if (marker == 0xC4) {
+            std::size_t table = pos + 4;
+            const std::size_t end = pos + 2 + length;
+            while (table + 17 <= end) {
+                std::size_t codes = 0;
+                for (std::size_t i = 1; i <= 16; ++i) codes += at(table + i);
+                if (codes > 256) return false;
+                table += 17 + codes;
+            }
+        }
+        pos += 2 + length;
+    }
+    return true;
+}
+
+bool jpeg_acceptable(std::span<const std::byte> bytes) noexcept {
+    if (jpeg_huffman_tables_fit(bytes)) return true;
+    stbi__err("bad DHT header", "Corrupt JPEG");
+    return false;
+}
+
 void append(void *context, void *data, int size) {
     auto &out = *static_cast<std::vector<std::byte> *>(context);
     const auto *begin = static_cast<const std::byte *>(data);
@@ -52,6 +97,7 @@ bool stb_info(std::span<const std::byte> bytes, StbInfo &info) noexcept {
         stbi__err("file too large", "file too large");
         return false;
     }
+    if (!jpeg_acceptable(bytes)) return false;
     const int length = static_cast<int>(bytes.size());
     if (!stbi_info_from_memory(as_uc(bytes), length, &info.width, &info.height, &info.channels)) return false;
     info.is_16_bit = stbi_is_16_bit_from_memory(as_uc(bytes), length) != 0;
@@ -65,6 +111,7 @@ StbPixels stb_decode(std::span<const std::byte> bytes, StbDepth depth, int desir
         stbi__err("file too large", "file too large");
         return nullptr;
     }
+    if (!jpeg_acceptable(bytes)) return nullptr;
     const int length = static_cast<int>(bytes.size());
     switch (depth) {
     case StbDepth::Eight:

@@ -55,18 +55,24 @@ bool jpeg_huffman_tables_fit(std::span<const std::byte> bytes) noexcept {
         }
         if (marker == 0xD9) return true;
         const std::size_t length = at(pos + 2) << 8 | at(pos + 3);
-        if (length < 2 || pos + 2 + length > bytes.size()) return true;
-        if (marker == 0xC4) {
-            std::size_t table = pos + 4;
-            const std::size_t end = pos + 2 + length;
-            while (table + 17 <= end) {
-                std::size_t codes = 0;
-                for (std::size_t i = 1; i <= 16; ++i) codes += at(table + i);
-                if (codes > 256) return false;
-                table += 17 + codes;
-            }
+        if (marker != 0xC4) {
+            if (length < 2) return true;
+            pos += 2 + length;
+            continue;
         }
-        pos += 2 + length;
+        // As stb reads it: tables until the segment's length is used up, each read whole even
+        // past the segment's end (past the file's end stb reads zeros), and the next marker
+        // looked for where the last table ended.
+        std::size_t cursor = pos + 4;
+        std::ptrdiff_t left = static_cast<std::ptrdiff_t>(length) - 2;
+        while (left > 0 && cursor < bytes.size()) {
+            std::size_t codes = 0;
+            for (std::size_t i = 1; i <= 16 && cursor + i < bytes.size(); ++i) codes += at(cursor + i);
+            if (codes > 256) return false;
+            cursor += 17 + codes;
+            left -= static_cast<std::ptrdiff_t>(17 + codes);
+        }
+        pos = cursor;
     }
     return true;
 }

@@ -58,6 +58,7 @@
 #include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
 #include "VulkanWrapper/Synchronization/Submission.h"
+#include "VulkanWrapper/Transfer/HostRegistration.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -106,7 +107,8 @@ struct Options {
 
 void print_usage(std::ostream &out) {
     out << "Usage: vw-bench-transfer [--sizes=LIST] [--max-size=SIZE] [--chunk=SIZE] [--slots=N]\n"
-           "                         [--threads=N] [--budget=SIZE] [--runs=N] [--help]\n"
+           "                         [--threads=N] [--budget=SIZE] [--direct-limit=SIZE]\n"
+           "                         [--runs=N] [--help]\n"
            "\n"
            "Measures host<->device buffer transfers: the bus limit (GPU timestamps around one\n"
            "vkCmdCopyBuffer), the textbook staging path, vw::Transfer (default options and the\n"
@@ -119,6 +121,8 @@ void print_usage(std::ostream &out) {
            "  --chunk=SIZE, --slots=N, --threads=N  the engine's TransferOptions (default 16M, 4,\n"
            "                   the hardware's thread count).\n"
            "  --budget=SIZE    the engine's staging_budget (default 128M).\n"
+           "  --direct-limit=SIZE  the engine's direct_write_limit (default 16M): the largest upload\n"
+           "                   written straight into resizable-BAR memory.\n"
            "  --runs=N         timed runs per figure, after one warm-up (default 9 up to 16M,\n"
            "                   5 up to 256M, 3 above).\n"
            "  --help           this text.\n"
@@ -205,6 +209,10 @@ Options parse_options(int argc, char **argv) {
             const auto bytes = parse_size(*budget);
             if (!bytes) throw vw::LogicError("--budget: cannot read size '" + std::string(*budget) + "'");
             options.engine.staging_budget = *bytes;
+        } else if (const auto limit = value_of("--direct-limit")) {
+            const auto bytes = parse_size(*limit);
+            if (!bytes) throw vw::LogicError("--direct-limit: cannot read size '" + std::string(*limit) + "'");
+            options.engine.direct_write_limit = *bytes;
         } else if (const auto runs = value_of("--runs")) {
             const auto count = std::stoul(std::string(*runs));
             if (count == 0) throw vw::LogicError("--runs: at least 1");
@@ -269,15 +277,28 @@ std::string queue_flags_text(vk::QueueFlags flags) {
 
 // ---- Measurements -----------------------------------------------------------------------------
 
-/// Median of `runs` results of `run` (seconds per call), after one warm-up call.
+/// The median, fastest and slowest of `runs` results (seconds per call).
+struct Timing {
+    double median = -1.0;
+    double fastest = -1.0;
+    double slowest = -1.0;
+};
+
+/// Times `runs` calls of `run` (each returns its seconds), after one warm-up call.
 template <typename Function>
-double median_seconds(std::size_t runs, Function &&run) {
+Timing timed_runs(std::size_t runs, Function &&run) {
     static_cast<void>(run());
     std::vector<double> seconds;
     seconds.reserve(runs);
     for (std::size_t i = 0; i < runs; ++i) seconds.push_back(run());
     std::sort(seconds.begin(), seconds.end());
-    return seconds[seconds.size() / 2];
+    return {seconds[seconds.size() / 2], seconds.front(), seconds.back()};
+}
+
+/// Median of `runs` results of `run` (seconds per call), after one warm-up call.
+template <typename Function>
+double median_seconds(std::size_t runs, Function &&run) {
+    return timed_runs(runs, std::forward<Function>(run)).median;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -438,10 +459,13 @@ enum Row : std::size_t {
     UploadTextbook,
     UploadEngine,
     UploadEngineStaged,
+    UploadEngineDirect,
+    UploadRegistered,
     ReadbackBus,
     ReadbackTextbook,
     ReadbackEngine,
     ReadbackEngineStaged,
+    ReadbackRegistered,
     ReadbackVector,
     ReadbackVectorStaged,
     HostMemcpy,
@@ -453,10 +477,13 @@ constexpr std::array<const char *, RowCount> row_names{
     "upload   textbook (memcpy+copy+fence)",
     "upload   engine (default options)",
     "upload   engine (direct_access=false)",
+    "upload   engine (direct writes, no limit)",
+    "upload   registered source (staged eng.)",
     "readback bus (GPU timestamps)",
     "readback textbook (copy+fence+memcpy)",
     "readback engine (default options)",
     "readback engine (direct_access=false)",
+    "readback registered dest. (staged eng.)",
     "readback download() -> new vector",
     "readback download() (direct_access=false)",
     "host memcpy (1 thread)",
@@ -466,7 +493,20 @@ struct SizeResult {
     std::size_t size = 0;
     std::optional<std::string> skipped; // the reason, when the size was not measured
     std::array<double, RowCount> seconds{}; // median seconds per transfer; negative: not measured
+    std::array<double, RowCount> fastest{};
+    std::array<double, RowCount> slowest{};
+    double registration_seconds = -1.0; // importing the source for the registered rows
+    bool registered = false;            // the import succeeded (else those rows were staged)
 };
+
+/// Times `run` for `row` of `result`: median and spread.
+template <typename Function>
+void record(SizeResult &result, Row row, std::size_t runs, Function &&run) {
+    const Timing timing = timed_runs(runs, std::forward<Function>(run));
+    result.seconds[row] = timing.median;
+    result.fastest[row] = timing.fastest;
+    result.slowest[row] = timing.slowest;
+}
 
 /// A mismatch in the engine's result: ends the run with exit code 1.
 struct MismatchError : std::runtime_error {
@@ -475,10 +515,12 @@ struct MismatchError : std::runtime_error {
 
 /// Measures every row for one size. Throws MismatchError on wrong data.
 void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
-             vw::Transfer &staged_engine, SizeResult &result) {
+             vw::Transfer &staged_engine, vw::Transfer &direct_engine, SizeResult &result) {
     const std::size_t size = result.size;
     const std::size_t runs = runs_for(size);
     result.seconds.fill(-1.0);
+    result.fastest.fill(-1.0);
+    result.slowest.fill(-1.0);
 
     std::unique_ptr<StagingBuffer> staging;
     std::unique_ptr<DeviceLocalBuffer> device_local;
@@ -534,14 +576,14 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
     std::fill(out.begin(), out.end(), std::byte{0});
     static_cast<void>(textbook_readback());
     expect_equal(source, out, "textbook path (harness) at " + format_size(size));
-    result.seconds[UploadTextbook] = median_seconds(runs, textbook_upload);
-    result.seconds[ReadbackTextbook] = median_seconds(runs, textbook_readback);
+    record(result, UploadTextbook, runs, textbook_upload);
+    record(result, ReadbackTextbook, runs, textbook_readback);
 
     // 3. The engine, both ways, each checked once before it is timed.
     const std::span<const std::byte> source_bytes(source);
     const std::span<std::byte> out_bytes(out);
-    const auto run_engine = [&](vw::Transfer &transfer, Row upload_row, Row readback_row,
-                                const char *name) {
+    const auto run_engine = [&](vw::Transfer &transfer, std::optional<Row> upload_row,
+                                std::optional<Row> readback_row, const char *name) {
         bench.scribble(*device_local);
         std::fill(out.begin(), out.end(), std::byte{0});
         transfer.upload(*device_local, source_bytes);
@@ -551,16 +593,20 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
         } catch (const std::runtime_error &error) {
             throw MismatchError(error.what());
         }
-        result.seconds[upload_row] = median_seconds(runs, [&] {
-            const auto start = std::chrono::steady_clock::now();
-            transfer.upload(*device_local, source_bytes);
-            return seconds_since(start);
-        });
-        result.seconds[readback_row] = median_seconds(runs, [&] {
-            const auto start = std::chrono::steady_clock::now();
-            transfer.download_bytes(*device_local, out_bytes, 0);
-            return seconds_since(start);
-        });
+        if (upload_row) {
+            record(result, *upload_row, runs, [&] {
+                const auto start = std::chrono::steady_clock::now();
+                transfer.upload(*device_local, source_bytes);
+                return seconds_since(start);
+            });
+        }
+        if (readback_row) {
+            record(result, *readback_row, runs, [&] {
+                const auto start = std::chrono::steady_clock::now();
+                transfer.download_bytes(*device_local, out_bytes, 0);
+                return seconds_since(start);
+            });
+        }
     };
     // The natural call: a new vector each time, allocation and page faults included.
     const auto run_vector = [&](vw::Transfer &transfer, Row row, const char *name) {
@@ -569,7 +615,7 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
         } catch (const std::runtime_error &error) {
             throw MismatchError(error.what());
         }
-        result.seconds[row] = median_seconds(runs, [&] {
+        record(result, row, runs, [&] {
             const auto start = std::chrono::steady_clock::now();
             const std::vector<std::byte> back = transfer.download(*device_local);
             const double seconds = seconds_since(start);
@@ -582,10 +628,25 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
     run_engine(staged_engine, UploadEngineStaged, ReadbackEngineStaged,
                "engine (direct_access=false)");
     run_vector(staged_engine, ReadbackVectorStaged, "download() (direct_access=false)");
+    run_engine(direct_engine, UploadEngineDirect, std::nullopt, "engine (direct writes, no limit)");
+    // Registered (imported) source and destination: the device copies them without the CPU.
+    {
+        const auto start = std::chrono::steady_clock::now();
+        vw::HostRegistration source_registration = staged_engine.register_host_memory(std::span(source));
+        result.registration_seconds = seconds_since(start);
+        const vw::HostRegistration out_registration = staged_engine.register_host_memory(out_bytes);
+        result.registered = source_registration.imported() && out_registration.imported();
+        if (!result.registered) {
+            std::cout << format_size(size) << ": registration not imported ("
+                      << (source_registration.imported() ? out_registration : source_registration).fallback_reason()
+                      << "): the registered rows are staged\n";
+        }
+        run_engine(staged_engine, UploadRegistered, ReadbackRegistered, "registered source and destination");
+    }
 
     // 4. One-thread host memcpy. Called through a volatile pointer so that it cannot be elided.
     void *(*volatile host_memcpy)(void *, const void *, std::size_t) = &std::memcpy;
-    result.seconds[HostMemcpy] = median_seconds(runs, [&] {
+    record(result, HostMemcpy, runs, [&] {
         const auto start = std::chrono::steady_clock::now();
         host_memcpy(copy_target.data(), source.data(), size);
         return seconds_since(start);
@@ -650,7 +711,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         Row numerator;
         Row denominator;
     };
-    constexpr std::array<RatioRow, 16> ratios{{
+    constexpr std::array<RatioRow, 21> ratios{{
         {"upload   engine / bus", UploadEngine, UploadBus},
         {"upload   engine / textbook", UploadEngine, UploadTextbook},
         {"upload   engine / memcpy", UploadEngine, HostMemcpy},
@@ -663,6 +724,11 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         {"readback engine(staged) / bus", ReadbackEngineStaged, ReadbackBus},
         {"readback engine(staged) / textbook", ReadbackEngineStaged, ReadbackTextbook},
         {"readback engine(staged) / memcpy", ReadbackEngineStaged, HostMemcpy},
+        {"upload   direct(no limit) / staged", UploadEngineDirect, UploadEngineStaged},
+        {"upload   registered / bus", UploadRegistered, UploadBus},
+        {"upload   registered / staged", UploadRegistered, UploadEngineStaged},
+        {"readback registered / bus", ReadbackRegistered, ReadbackBus},
+        {"readback registered / staged", ReadbackRegistered, ReadbackEngineStaged},
         {"readback download() / memcpy", ReadbackVector, HostMemcpy},
         {"readback download() / textbook", ReadbackVector, ReadbackTextbook},
         {"readback download()(staged) / memcpy", ReadbackVectorStaged, HostMemcpy},
@@ -672,6 +738,27 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         print_row(out, results, ratio.label, false, [&](const SizeResult &result) {
             return ratio_cell(result, ratio.numerator, ratio.denominator);
         });
+    }
+
+    out << '\n';
+    print_header_row(out, results, "Spread, (slowest - fastest) / median, %", false);
+    for (std::size_t row = 0; row < RowCount; ++row) {
+        print_row(out, results, row_names[row], false, [&](const SizeResult &result) {
+            const double median = result.seconds[row];
+            if (median <= 0.0 || result.fastest[row] <= 0.0) return std::string("n/a");
+            return format_fixed((result.slowest[row] - result.fastest[row]) / median * 100.0, 0);
+        });
+    }
+
+    out << '\n';
+    print_header_row(out, results, "Registering the source (import), ms", false);
+    print_row(out, results, "register_host_memory()", false, [&](const SizeResult &result) {
+        if (result.registration_seconds < 0.0) return std::string("n/a");
+        return format_fixed(result.registration_seconds * 1e3, 3) + (result.registered ? "" : "*");
+    });
+    if (std::any_of(results.begin(), results.end(),
+                    [](const SizeResult &result) { return !result.skipped && !result.registered; })) {
+        out << "  * not imported: the registered rows were staged\n";
     }
 
     const bool any_small = std::any_of(results.begin(), results.end(), [](const SizeResult &result) {
@@ -729,6 +816,9 @@ int run(const Options &options) {
     vw::TransferOptions staged_options = options.engine;
     staged_options.direct_access = false;
     vw::Transfer staged_engine(device, allocator, staged_options);
+    vw::TransferOptions direct_options = options.engine;
+    direct_options.direct_write_limit = std::numeric_limits<vk::DeviceSize>::max();
+    vw::Transfer direct_engine(device, allocator, direct_options);
     vw::Queue &queue = engine.queue();
     const std::uint32_t family = queue.family_index();
     const vk::QueueFamilyProperties &family_properties = gpu.queue_families().at(family);
@@ -772,7 +862,13 @@ int run(const Options &options) {
                                               vk::MemoryPropertyFlagBits::eHostVisible);
         std::cout << "device-local: memory type " << probe->memory_type_index() << ' '
                   << vk::to_string(probe->memory_properties()) << " -> default engine "
-                  << (direct ? "writes/reads it directly" : "stages through its ring") << '\n';
+                  << (!direct ? "stages through its ring"
+                      : allocator->unified_memory()
+                          ? "writes/reads it directly (unified memory)"
+                          : "writes uploads up to " +
+                                format_size(static_cast<std::size_t>(engine.options().direct_write_limit)) +
+                                " directly (resizable BAR), stages larger ones")
+                  << '\n';
     }
     if (g_runs) {
         std::cout << "runs:         1 warm-up, then the median of " << *g_runs << " (--runs)\n";
@@ -811,7 +907,7 @@ int run(const Options &options) {
         }
         const auto start = std::chrono::steady_clock::now();
         try {
-            measure(bench, *allocator, engine, staged_engine, result);
+            measure(bench, *allocator, engine, staged_engine, direct_engine, result);
         } catch (const MismatchError &error) {
             std::cerr << "vw-bench-transfer: " << error.what() << '\n';
             return 1;

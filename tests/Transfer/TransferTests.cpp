@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "Support/IndependentCopies.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Transfer/StagingStream.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
@@ -49,37 +50,10 @@ TransferOptions staging_options() {
 
 class TransferTests : public test::AllocatorTest {
 protected:
-    // Reads a buffer without the Transfer engine: a copy recorded by hand into a host-cached buffer.
-    Bytes read_independently(const BufferBase &buffer) {
-        auto readback = allocator->allocate<ReadbackBuffer<std::byte>>(buffer.size_bytes());
-        CommandPool pool(device, device->compute_queue().family_index());
-        CommandBuffer commands = pool.allocate();
-        commands.begin();
-        const vk::MemoryBarrier2 before(vk::PipelineStageFlagBits2::eAllCommands,
-                                        vk::AccessFlagBits2::eMemoryWrite,
-                                        vk::PipelineStageFlagBits2::eCopy,
-                                        vk::AccessFlagBits2::eTransferRead);
-        commands.handle().pipelineBarrier2(vk::DependencyInfo({}, before));
-        commands.handle().copyBuffer(buffer.handle(), readback->handle(),
-                                     vk::BufferCopy(0, 0, buffer.size_bytes()));
-        const vk::MemoryBarrier2 after(vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite,
-                                       vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead);
-        commands.handle().pipelineBarrier2(vk::DependencyInfo({}, after));
-        commands.end();
-        commands.submit_and_wait(device->compute_queue());
-        return readback->read_as_vector(0, readback->size());
-    }
+    Bytes read_independently(const BufferBase &buffer) { return test::read_independently(device, *allocator, buffer); }
 
-    // Fills a buffer without the Transfer engine: host writes, then a copy recorded by hand.
     void write_independently(BufferBase &buffer, const Bytes &bytes) {
-        auto staging = allocator->allocate<Buffer<std::byte, true, StagingBufferUsage>>(bytes.size());
-        staging->write(bytes, 0);
-        CommandPool pool(device, device->compute_queue().family_index());
-        CommandBuffer commands = pool.allocate();
-        commands.begin();
-        commands.handle().copyBuffer(staging->handle(), buffer.handle(), vk::BufferCopy(0, 0, bytes.size()));
-        commands.end();
-        commands.submit_and_wait(device->compute_queue());
+        test::write_independently(device, *allocator, buffer, bytes);
     }
 };
 

@@ -63,6 +63,11 @@ public:
     /// True when every device-local memory type is also host-visible (integrated GPUs, lavapipe):
     /// device-local buffers are then allowed to be mapped, which lets Transfer write them directly.
     [[nodiscard]] bool unified_memory() const noexcept { return m_unified_memory; }
+    /// True when a discrete device has resizable BAR over its whole largest device-local heap (a
+    /// device-local, host-visible memory type there): device-local buffers are then placed in
+    /// that type where the budget allows, and Transfer writes small uploads into them directly
+    /// (TransferOptions::direct_write_limit) instead of staging.
+    [[nodiscard]] bool resizable_bar() const noexcept { return m_resizable_bar; }
 
     /// The queue families buffers are shared between: every family the device has a queue of.
     /// With more than one, buffers are created VK_SHARING_MODE_CONCURRENT across them, so that
@@ -204,6 +209,7 @@ private:
     vk::DeviceSize m_max_buffer_size;
     std::vector<std::uint32_t> m_queue_families;
     bool m_unified_memory = false;
+    bool m_resizable_bar = false;
     vk::DeviceSize m_dedicated_threshold;
     vk::DeviceSize m_smallest_heap = 0;
     bool m_memory_priority = false;

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Buffer.h"
 #include "VulkanWrapper/Memory/BufferSlice.h"
+#include "VulkanWrapper/Transfer/HostRegistration.h"
 #include "VulkanWrapper/Transfer/PendingDownload.h"
 #include "VulkanWrapper/Transfer/TransferTicket.h"
 #include "VulkanWrapper/Utils/Error.h" // the errors its calls document
@@ -56,6 +58,16 @@ struct TransferOptions {
     /// Write (and, for host-cached memory, read) a destination directly when its memory is
     /// host-visible — resizable-BAR VRAM, integrated GPUs, lavapipe — instead of staging.
     bool direct_access = true;
+    /// Largest upload written directly into device-local memory on a discrete GPU with
+    /// resizable BAR (Allocator::resizable_bar()): below it, a host write across the bus beats
+    /// a submission's latency; above it, the DMA engine's copy from staging or from registered
+    /// memory beats the host's writes. Unified memory (integrated GPUs, lavapipe) is always
+    /// written directly: staging there only adds a copy.
+    vk::DeviceSize direct_write_limit = vk::DeviceSize{16} << 20;
+    /// Host memory registered with register_host_memory() that the device may have imported
+    /// (pinned) at once; past it, the least recently used registrations are released and
+    /// imported again when next used.
+    vk::DeviceSize registration_budget = vk::DeviceSize{4} << 30;
 };
 
 /// What a Transfer's staging arena holds now and has done so far (Transfer::staging_statistics).
@@ -331,6 +343,30 @@ public:
 
     /// The bytes one mip level of one array layer of `image` occupies, tightly packed.
     [[nodiscard]] static vk::DeviceSize subresource_bytes(const Image &image, MipLevel level);
+
+    /// Registers the caller's host memory for zero-copy transfers: uploads from inside it and
+    /// readbacks into it (download_bytes(), the download() into a caller's span) that would be
+    /// staged are copied by the device straight from and into the memory, without the CPU copy.
+    /// The memory is imported now (VK_EXT_external_memory_host: the driver pins its pages,
+    /// widened to minImportedHostPointerAlignment; HostRegistration::import_time() says how
+    /// long it took), within TransferOptions::registration_budget, evicting the least recently
+    /// used registrations not in use. Where the import cannot be made (no extension, the
+    /// driver refuses, over the budget) the registration stays and its transfers are staged as
+    /// before: HostRegistration::fallback_reason() says why. Uploads that write device memory
+    /// directly (host-visible buffers, small ones on resizable BAR, unified memory) do so
+    /// still. The memory must outlive the registration and stay unchanged until an
+    /// upload_async() from it completes. LogicError for empty memory or memory overlapping a
+    /// registration. Thread-safe.
+    [[nodiscard]] HostRegistration register_host_memory(std::span<std::byte> memory);
+    /// The typed form: registers the bytes of `memory`.
+    /// @tparam T a trivially copyable, non-const element type.
+    template <typename T>
+        requires std::is_trivially_copyable_v<T> && (!std::is_const_v<T>)
+    [[nodiscard]] HostRegistration register_host_memory(std::span<T> memory) {
+        return register_host_memory(std::as_writable_bytes(memory));
+    }
+    /// What the registrations hold now and have done so far. Thread-safe.
+    [[nodiscard]] RegistrationStatistics registration_statistics() const;
 
     /// Frees every staging block not in use whose last transfer has completed (the idle policy
     /// does so after TransferOptions::staging_idle); returns the bytes freed. Thread-safe.

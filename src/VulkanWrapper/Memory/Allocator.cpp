@@ -11,6 +11,7 @@
 #include "VulkanWrapper/Memory/DefragmentationGate.h"
 #include "VulkanWrapper/Memory/Defragmenter.h"
 #include "VulkanWrapper/Memory/HostMapping.h"
+#include "VulkanWrapper/Memory/MemoryPolicy.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
@@ -45,15 +46,8 @@ Allocator::Allocator(const AllocatorBuilder &builder)
     for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) {
         m_smallest_heap = std::min(m_smallest_heap, memory.memoryHeaps[i].size);
     }
-    for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
-        const auto flags = memory.memoryTypes[i].propertyFlags;
-        if (!(flags & vk::MemoryPropertyFlagBits::eDeviceLocal)) continue;
-        if (!(flags & vk::MemoryPropertyFlagBits::eHostVisible)) {
-            m_unified_memory = false;
-            break;
-        }
-        m_unified_memory = true;
-    }
+    m_unified_memory = detail::is_unified_memory(memory);
+    m_resizable_bar = !m_unified_memory && detail::has_resizable_bar(memory);
     for (const Queue *queue : m_device->queues()) m_queue_families.push_back(queue->family_index());
     std::sort(m_queue_families.begin(), m_queue_families.end());
     m_queue_families.erase(std::unique(m_queue_families.begin(), m_queue_families.end()),
@@ -239,11 +233,15 @@ VmaAllocationCreateInfo Allocator::allocation_create_info(HostAccess access) con
     switch (access) {
     case HostAccess::None:
         info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
-        if (m_unified_memory) {
-            // Every device-local type is host-visible anyway: the flags change no memory choice,
-            // but make mapping legal for VMA, so that Transfer can write such buffers directly.
+        if (m_unified_memory || m_resizable_bar) {
+            // Unified memory: every device-local type is host-visible anyway, the flags change no
+            // memory choice but make mapping legal for VMA, so that Transfer can write such
+            // buffers directly. Resizable BAR over the whole heap: VMA then prefers the
+            // device-local type the host can write (the same VRAM, no scarcer), and the blocks
+            // stay mapped, so that Transfer's small uploads are plain host writes.
             info.flags = VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT |
                          VMA_ALLOCATION_CREATE_HOST_ACCESS_ALLOW_TRANSFER_INSTEAD_BIT;
+            if (m_resizable_bar) info.flags |= VMA_ALLOCATION_CREATE_MAPPED_BIT;
         }
         break;
     case HostAccess::SequentialWrite:

@@ -513,11 +513,19 @@ void ExternalMemory::import_host(Allocator &allocator, BufferBase &into, void *p
     device.dispatcher().vkGetBufferMemoryRequirements(device.handle(), guard.buffer, &requirements);
     const auto &properties = device.physical_device().memory_properties();
     std::uint32_t bits = host_properties.memoryTypeBits & requirements.memoryTypeBits;
+    // A host-coherent type first: the host reaches the memory through its own pointer too,
+    // which no flush or invalidate covers.
     std::uint32_t type = UINT32_MAX;
-    for (std::uint32_t i = 0; i < properties.memoryTypeCount && type == UINT32_MAX; ++i) {
-        const bool host_visible = static_cast<bool>(properties.memoryTypes[i].propertyFlags &
-                                                    vk::MemoryPropertyFlagBits::eHostVisible);
-        if ((bits & (1U << i)) != 0 && (access == HostAccess::None || host_visible)) type = i;
+    for (const bool want_coherent : {true, false}) {
+        for (std::uint32_t i = 0; i < properties.memoryTypeCount && type == UINT32_MAX; ++i) {
+            const auto flags = properties.memoryTypes[i].propertyFlags;
+            const bool host_visible = static_cast<bool>(flags & vk::MemoryPropertyFlagBits::eHostVisible);
+            const bool coherent = static_cast<bool>(flags & vk::MemoryPropertyFlagBits::eHostCoherent);
+            if ((bits & (1U << i)) != 0 && (access == HostAccess::None || host_visible) &&
+                (coherent || !want_coherent)) {
+                type = i;
+            }
+        }
     }
     if (type == UINT32_MAX) {
         throw NotSupportedError(operation_error(operation, "no memory type can hold both the host "

@@ -9,6 +9,7 @@
 #endif
 
 #include "CopyThreads.h"
+#include "HostRegistry.h"
 #include "ImageCopy.h"
 #include "PendingDownloadState.h"
 #include "RangeCheck.h"
@@ -103,7 +104,8 @@ struct Transfer::Impl {
         , arena(std::make_shared<detail::StagingArena>(device, allocator, options.staging_budget,
                                                        options.staging_idle))
         , uploads(arena, buffer_timeline, threads, options.chunk_bytes, options.staging_slots)
-        , downloads(arena, buffer_timeline, threads, options.chunk_bytes, options.staging_slots) {}
+        , downloads(arena, buffer_timeline, threads, options.chunk_bytes, options.staging_slots)
+        , registry(std::make_shared<detail::HostRegistry>(allocator, options.registration_budget)) {}
 
     void check_buffer(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
                       const char *operation) const {
@@ -167,6 +169,48 @@ struct Transfer::Impl {
         }
     }
 
+    // Whether an upload of `size` bytes into `buffer` (not host-visible) is a host write: always
+    // on unified memory, up to the limit on resizable BAR, and beyond it for a buffer that no
+    // copy may write.
+    [[nodiscard]] bool writes_directly(const BufferBase &buffer, vk::DeviceSize size) const {
+        if (!options.direct_access || !buffer.allows_host_access()) return false;
+        return buffer.allocator()->unified_memory() || size <= options.direct_write_limit ||
+               !(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst);
+    }
+
+    // The device copies between `buffer` and registered host memory itself, after `waits`;
+    // returns the timeline value at which it is done (and, for a readback, the bytes are
+    // visible to the host).
+    std::uint64_t copy_registered(const detail::HostRegistry::Use &use, const BufferBase &buffer,
+                                  vk::DeviceSize offset, vk::DeviceSize size, detail::RegisteredDirection direction,
+                                  std::span<const vk::SemaphoreSubmitInfo> waits) {
+        const detail::StagingLease lease = arena->acquire(detail::StagingKind::Commands, 0, true);
+        CommandBuffer &commands = lease.commands(device, buffer_timeline.queue().family_index());
+        commands.begin();
+        const bool upload = direction == detail::RegisteredDirection::Upload;
+        ResourceTracker tracker;
+        tracker.track(buffer, offset, size, BufferUse{any_stage, vk::AccessFlagBits2::eMemoryWrite});
+        tracker.request(buffer, offset, size,
+                        BufferUse{vk::PipelineStageFlagBits2::eCopy,
+                                  upload ? vk::AccessFlagBits2::eTransferWrite : vk::AccessFlagBits2::eTransferRead});
+        tracker.flush(commands);
+        if (upload) {
+            commands.handle().copyBuffer(use.buffer().handle(), buffer.handle(), vk::BufferCopy(use.offset(), offset, size));
+        } else {
+            commands.handle().copyBuffer(buffer.handle(), use.buffer().handle(), vk::BufferCopy(offset, use.offset(), size));
+            tracker.track(use.buffer(), use.offset(), size,
+                          BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+            tracker.request(use.buffer(), use.offset(), size,
+                            BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
+            tracker.flush(commands);
+        }
+        commands.end();
+        const std::uint64_t value = buffer_timeline.submit(commands, waits);
+        lease.retire(buffer_timeline.semaphore(), value);
+        use.retire(buffer_timeline.semaphore(), value);
+        return value;
+    }
+
     std::shared_ptr<Device> device;
     std::shared_ptr<Allocator> allocator;
     TransferOptions options;
@@ -178,6 +222,8 @@ struct Transfer::Impl {
     std::shared_ptr<detail::StagingArena> arena;
     detail::UploadStream uploads;
     detail::DownloadStream downloads;
+    // Shared with the HostRegistrations, which may outlive the Transfer.
+    std::shared_ptr<detail::HostRegistry> registry;
 };
 
 Transfer::Transfer(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator,
@@ -198,6 +244,7 @@ Transfer::~Transfer() {
     } catch (const Exception &) {
         // Device lost: nothing is in flight any more, and destruction must go on.
     }
+    m_impl->registry->close();
 }
 
 void Transfer::check_elements(std::size_t size, std::size_t first, std::size_t count, const char *operation) {
@@ -215,7 +262,8 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     Impl &impl = *m_impl;
     impl.check_buffer(buffer, offset, bytes.size(), "Transfer::upload");
     if (bytes.empty()) return {};
-    const bool host_writes = buffer.is_host_visible() || (impl.options.direct_access && buffer.allows_host_access());
+    const bool direct = !buffer.is_host_visible() && impl.writes_directly(buffer, bytes.size());
+    const bool host_writes = buffer.is_host_visible() || direct;
     if (!waits.empty() && host_writes) {
         // The host writes the memory itself: the caller's work on the device finishes first.
         std::vector<vk::Semaphore> semaphores;
@@ -233,7 +281,7 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
         buffer.flush(offset, bytes.size());
         return {};
     }
-    if (impl.options.direct_access && buffer.allows_host_access()) {
+    if (direct) {
         const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
         impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size());
         check(vmaFlushAllocation(impl.allocator->handle(), buffer.allocation(), offset, bytes.size()),
@@ -242,6 +290,10 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     }
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst)) {
         throw LogicError("Transfer::upload: the buffer lacks TransferDstUsage");
+    }
+    if (auto use = impl.registry->find(bytes.data(), bytes.size(), detail::RegisteredDirection::Upload)) {
+        return impl.buffer_timeline.ticket(
+            impl.copy_registered(*use, buffer, offset, bytes.size(), detail::RegisteredDirection::Upload, waits));
     }
     return impl.buffer_timeline.ticket(impl.uploads.upload(buffer, bytes, offset, waits));
 }
@@ -260,6 +312,11 @@ void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out
     }
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc)) {
         throw LogicError("Transfer::download: the buffer lacks TransferSrcUsage");
+    }
+    if (auto use = impl.registry->find(out.data(), out.size(), detail::RegisteredDirection::Download)) {
+        impl.buffer_timeline.wait(
+            impl.copy_registered(*use, buffer, offset, out.size(), detail::RegisteredDirection::Download, waits));
+        return;
     }
     impl.downloads.download(buffer, out, offset, waits);
 }
@@ -406,6 +463,13 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
     result.insert(result.end(), lease.data(), lease.data() + bytes);
     return result;
 }
+
+HostRegistration Transfer::register_host_memory(std::span<std::byte> memory) {
+    const std::uint64_t id = m_impl->registry->add(memory);
+    return HostRegistration(m_impl->registry, id, memory);
+}
+
+RegistrationStatistics Transfer::registration_statistics() const { return m_impl->registry->statistics(); }
 
 vk::DeviceSize Transfer::trim() { return m_impl->arena->trim(); }
 

@@ -461,6 +461,7 @@ enum Row : std::size_t {
     UploadEngineStaged,
     UploadEngineDirect,
     UploadRegistered,
+    UploadHostVisible,
     ReadbackBus,
     ReadbackTextbook,
     ReadbackEngine,
@@ -479,6 +480,7 @@ constexpr std::array<const char *, RowCount> row_names{
     "upload   engine (direct_access=false)",
     "upload   engine (direct writes, no limit)",
     "upload   registered source (staged eng.)",
+    "upload   into host-visible (copy threads)",
     "readback bus (GPU timestamps)",
     "readback textbook (copy+fence+memcpy)",
     "readback engine (default options)",
@@ -629,6 +631,16 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
                "engine (direct_access=false)");
     run_vector(staged_engine, ReadbackVectorStaged, "download() (direct_access=false)");
     run_engine(direct_engine, UploadEngineDirect, std::nullopt, "engine (direct writes, no limit)");
+    // The copy threads alone: an upload into a persistently mapped host buffer is their memcpy
+    // (wake-up and split included), nothing else.
+    record(result, UploadHostVisible, runs, [&] {
+        const auto start = std::chrono::steady_clock::now();
+        engine.upload(*staging, source_bytes);
+        return seconds_since(start);
+    });
+    if (!std::equal(source.begin(), source.end(), staging->mapped_data())) {
+        throw MismatchError("upload into a host-visible buffer at " + format_size(size));
+    }
     // Registered (imported) source and destination: the device copies them without the CPU.
     {
         const auto start = std::chrono::steady_clock::now();
@@ -711,7 +723,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         Row numerator;
         Row denominator;
     };
-    constexpr std::array<RatioRow, 21> ratios{{
+    constexpr std::array<RatioRow, 22> ratios{{
         {"upload   engine / bus", UploadEngine, UploadBus},
         {"upload   engine / textbook", UploadEngine, UploadTextbook},
         {"upload   engine / memcpy", UploadEngine, HostMemcpy},
@@ -725,6 +737,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         {"readback engine(staged) / textbook", ReadbackEngineStaged, ReadbackTextbook},
         {"readback engine(staged) / memcpy", ReadbackEngineStaged, HostMemcpy},
         {"upload   direct(no limit) / staged", UploadEngineDirect, UploadEngineStaged},
+        {"upload   copy threads / memcpy", UploadHostVisible, HostMemcpy},
         {"upload   registered / bus", UploadRegistered, UploadBus},
         {"upload   registered / staged", UploadRegistered, UploadEngineStaged},
         {"readback registered / bus", ReadbackRegistered, ReadbackBus},

@@ -75,6 +75,7 @@ step() {
     nvidia-smi --query-gpu=name,driver_version,memory.total,pcie.link.gen.max,pcie.link.width.max --format=csv 2>&1
     uname -a
     nproc
+    echo "transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>&1)"
 } > "$work/machine.txt" 2>&1
 
 step info 60 "$build/tools/vw-info"

@@ -25,6 +25,7 @@
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Synchronization/Submission.h"
+#include "VulkanWrapper/Transfer/HostRegistration.h"
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 #include "VulkanWrapper/Transfer/Texture.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
@@ -585,6 +586,22 @@ std::vector<Scenario> make_scenarios() {
                          throw;
                      }
                      check_bytes();
+                 }});
+    // Registered host memory: the import (vkGetMemoryHostPointerPropertiesEXT, vkCreateBuffer,
+    // vkAllocateMemory with the host pointer) falls back to staging when it fails; the
+    // zero-copy copies' submissions and waits throw.
+    s.push_back({"RegisteredHostMemory", [](ScenarioEnv &env) {
+                     TransferOptions options = small_transfer();
+                     options.direct_access = false;
+                     Transfer transfer(env.device, env.allocator, options);
+                     auto buffer = env.allocator->allocate<DeviceWords>(4096);
+                     Words source = pattern(4096, 37);
+                     Words landing(4096, 0);
+                     const HostRegistration from = transfer.register_host_memory(std::span(source));
+                     const HostRegistration into = transfer.register_host_memory(std::span(landing));
+                     transfer.upload(*buffer, std::span<const std::uint32_t>(source));
+                     transfer.download(*buffer, std::span(landing));
+                     require(landing == source, "registered round trip");
                  }});
     return s;
 }

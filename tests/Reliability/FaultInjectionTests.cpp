@@ -325,7 +325,7 @@ TEST_F(DeviceLoss, EveryLaterCallThrowsDeviceLostAndDestructionCompletes) {
     for (const char *name : {"RecordAndSubmit", "FencesAndSemaphores", "SubmissionWithFenceAndSignal",
                              "UploadDownloadAsync", "StagedChunkedUpload", "ImageUploadDownload", "StagingBatch",
                              "FrameArenaFrames", "RecorderCopiesAndMipmaps", "TrackerWithUserSubmission",
-                             "TransferWaitsOnSemaphores", "LegacySubmitAndQueueWaitIdle"}) {
+                             "TransferWaitsOnSemaphores", "LegacySubmitAndQueueWaitIdle", "RegisteredHostMemory"}) {
         const auto &all = fault_scenarios();
         const auto it = std::find_if(all.begin(), all.end(), [&](const Scenario &s) { return s.name == name; });
         ASSERT_NE(it, all.end()) << name;

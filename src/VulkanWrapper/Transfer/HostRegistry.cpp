@@ -148,6 +148,11 @@ void HostRegistry::import_locked(Entry &entry, std::vector<Released> &released) 
         entry.buffer = std::move(buffer);
     } catch (const DeviceLostError &) {
         throw;
+    } catch (const OutOfMemoryError &error) {
+        // Memory may come back: the next use tries again.
+        entry.reason = "the import ran out of memory: " + error.message();
+        ++m_statistics.refusals;
+        return;
     } catch (const Exception &error) {
         entry.reason = "the import was refused: " + error.message();
         entry.permanent = true;

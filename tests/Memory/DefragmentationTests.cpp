@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Memory/AllocatorInternals.h"
+#include "VulkanWrapper/Memory/PendingWork.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
@@ -22,7 +24,9 @@
 #include "VulkanWrapper/Memory/Pool.h"
 #include "VulkanWrapper/Synchronization/Fence.h"
 #include "VulkanWrapper/Synchronization/Submission.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
+#include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw {
@@ -428,6 +432,61 @@ TEST_F(DefragmentationTests, BuffersWithStagedCopiesStayUntilTheBatchIsRetired) 
     }
     EXPECT_FALSE(staged->is_pinned()); // the batch was retired with its manager
     EXPECT_EQ(count_wrong(allocator, buffers, {}, vk::ImageLayout::eUndefined), 0u);
+}
+
+TEST_F(DefragmentationTests, BuffersWithPendingAsynchronousTransfersStayUntilTheCopyIsDone) {
+    std::vector<std::unique_ptr<Words>> buffers;
+    for (std::size_t i = 0; i < 64; ++i) buffers.push_back(allocator->allocate<Words>(1024));
+    fill(device, buffers);
+    free_odd(buffers);
+    Words &target = *buffers[buffers.size() - 2];
+    Words &source = *buffers[buffers.size() - 4];
+    detail::PendingWork &pending = AllocatorInternals::pending_work(*allocator);
+
+    // Transfer records its asynchronous copies: held by a semaphore only the test signals, they
+    // are pending until then, deterministically.
+    TransferOptions staged;
+    staged.direct_access = false; // lavapipe's memory would be written on the host, at once
+    Transfer transfer(device, allocator, staged);
+    {
+        Semaphore gate(device, 0);
+        const vk::SemaphoreSubmitInfo wait = gate.submit_info(1);
+        const std::vector<std::uint32_t> words(1024, 77);
+        const TransferTicket upload =
+            transfer.upload_async(target, std::span<const std::uint32_t>(words), std::span(&wait, 1));
+        PendingDownload<std::uint32_t> readback = transfer.download_async(source, std::span(&wait, 1));
+        EXPECT_TRUE(pending.busy(target.allocation()));
+        EXPECT_TRUE(pending.busy(source.allocation()));
+        gate.signal(1);
+        upload.wait();
+        EXPECT_EQ(readback.get(), std::vector<std::uint32_t>(1024, word_of(buffers.size() - 4)));
+        EXPECT_FALSE(pending.busy(target.allocation()));
+        EXPECT_FALSE(pending.busy(source.allocation()));
+    }
+
+    // The defragmenter leaves what is busy in place. (Not with a real copy waiting on the gate:
+    // its own copies would queue behind it on lavapipe's single queue.)
+    auto never = std::make_shared<Semaphore>(device, 0);
+    pending.add(target.allocation(), never, never->handle(), 1);
+    const vk::Buffer target_handle = target.handle();
+    DefragmentationOptions options;
+    options.algorithm = DefragmentationAlgorithm::Full;
+    std::set<const Allocation *> moved;
+    options.on_move = [&](const DefragmentationMove &move) { moved.insert(move.object); };
+    const DefragmentationResult first = allocator->defragment(options);
+    EXPECT_GT(first.moves, 0U);
+    EXPECT_GT(first.skipped, 0U);
+    EXPECT_EQ(moved.count(&target), 0U);
+    EXPECT_EQ(target.handle(), target_handle);
+    // Its semaphore gone (as when its Transfer has waited and gone), the record no longer holds.
+    never.reset();
+    EXPECT_FALSE(pending.busy(target.allocation()));
+    const DefragmentationResult second = allocator->defragment(options);
+    EXPECT_TRUE(second.complete);
+    EXPECT_EQ(second.skipped, 0U);
+    EXPECT_EQ(transfer.download(target), std::vector<std::uint32_t>(1024, 77));
+    // Every other buffer kept its words; the target holds the uploaded 77s instead of its own.
+    EXPECT_EQ(count_wrong(allocator, buffers, {}, vk::ImageLayout::eUndefined), 1024U);
 }
 
 // The proof of issue 13: a heap fragmented by 20,000 buffers and some images of mixed sizes,

@@ -31,6 +31,7 @@ class Pool;
 namespace detail {
 class Defragmenter;
 struct DefragmentationGate;
+class PendingWork;
 } // namespace detail
 
 /// One device's memory allocator, built on the Vulkan Memory Allocator (VMA). Thread-safe:
@@ -217,6 +218,7 @@ private:
     std::vector<const Pool *> m_pools;
     VmaAllocator m_allocator = nullptr;
     std::unique_ptr<detail::DefragmentationGate> m_defragmentation_gate;
+    std::unique_ptr<detail::PendingWork> m_pending_work;
 };
 
 /// Builds an Allocator. Required: the instance and the device (setters or the two-argument

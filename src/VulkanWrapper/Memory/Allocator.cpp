@@ -12,6 +12,7 @@
 #include "VulkanWrapper/Memory/Defragmenter.h"
 #include "VulkanWrapper/Memory/HostMapping.h"
 #include "VulkanWrapper/Memory/MemoryPolicy.h"
+#include "VulkanWrapper/Memory/PendingWork.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
@@ -39,7 +40,8 @@ Allocator::Allocator(const AllocatorBuilder &builder)
     , m_max_buffer_size(m_device->physical_device().memory_limits().max_buffer_size.value_or(
           std::numeric_limits<vk::DeviceSize>::max()))
     , m_dedicated_threshold(builder.m_block_size.value_or(default_block_size) / 2)
-    , m_defragmentation_gate(std::make_unique<detail::DefragmentationGate>()) {
+    , m_defragmentation_gate(std::make_unique<detail::DefragmentationGate>())
+    , m_pending_work(std::make_unique<detail::PendingWork>(*m_device)) {
     const Instance &instance = *m_device->instance();
     const auto &memory = m_device->physical_device().memory_properties();
     m_smallest_heap = std::numeric_limits<vk::DeviceSize>::max();

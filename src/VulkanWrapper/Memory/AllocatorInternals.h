@@ -11,6 +11,7 @@
 
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/DefragmentationGate.h"
+#include "VulkanWrapper/Memory/PendingWork.h"
 #include "VulkanWrapper/Utils/Error.h"
 
 namespace vw {
@@ -55,6 +56,10 @@ public:
     /// What keeps allocations and frees apart from defragmentation passes.
     [[nodiscard]] static detail::DefragmentationGate &defragmentation_gate(const Allocator &allocator) {
         return *allocator.m_defragmentation_gate;
+    }
+    /// The library's GPU work on the allocator's allocations, which defragmentation waits out.
+    [[nodiscard]] static detail::PendingWork &pending_work(const Allocator &allocator) {
+        return *allocator.m_pending_work;
     }
 };
 

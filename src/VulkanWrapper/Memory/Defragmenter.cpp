@@ -11,6 +11,7 @@
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Buffer.h"
 #include "VulkanWrapper/Memory/DefragmentationGate.h"
+#include "VulkanWrapper/Memory/PendingWork.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
@@ -217,8 +218,10 @@ DefragmentationResult Defragmenter::run() {
                         vmaGetAllocationInfo(vma, move.srcAllocation, &source);
                         auto *object = static_cast<Allocation *>(source.pUserData);
                         Relocation relocation{&move, object};
+                        // Pinned, or with a Transfer's asynchronous copy still running.
                         bool movable = object != nullptr && object->m_allocation == move.srcAllocation &&
-                                       !object->is_pinned();
+                                       !object->is_pinned() &&
+                                       !AllocatorInternals::pending_work(m_allocator).busy(move.srcAllocation);
                         if (movable) {
                             relocation.type = object->m_type;
                             relocation.source = object->m_object;

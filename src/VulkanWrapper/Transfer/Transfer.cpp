@@ -20,8 +20,11 @@
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Memory/AllocatorInternals.h"
+#include "VulkanWrapper/Memory/PendingWork.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
@@ -211,6 +214,14 @@ struct Transfer::Impl {
         return value;
     }
 
+    // Tells `target`'s allocator that the copy signalling `value` on `timeline` uses it, so
+    // that defragmentation leaves it in place until then.
+    static void record_pending(const Allocation &target, const detail::SubmitTimeline &timeline, std::uint64_t value) {
+        const std::shared_ptr<Semaphore> &semaphore = timeline.semaphore();
+        AllocatorInternals::pending_work(*target.allocator())
+            .add(target.allocation(), semaphore, semaphore->handle(), value);
+    }
+
     std::shared_ptr<Device> device;
     std::shared_ptr<Allocator> allocator;
     TransferOptions options;
@@ -291,11 +302,14 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst)) {
         throw LogicError("Transfer::upload: the buffer lacks TransferDstUsage");
     }
+    std::uint64_t value = 0;
     if (auto use = impl.registry->find(bytes.data(), bytes.size(), detail::RegisteredDirection::Upload)) {
-        return impl.buffer_timeline.ticket(
-            impl.copy_registered(*use, buffer, offset, bytes.size(), detail::RegisteredDirection::Upload, waits));
+        value = impl.copy_registered(*use, buffer, offset, bytes.size(), detail::RegisteredDirection::Upload, waits);
+    } else {
+        value = impl.uploads.upload(buffer, bytes, offset, waits);
     }
-    return impl.buffer_timeline.ticket(impl.uploads.upload(buffer, bytes, offset, waits));
+    Impl::record_pending(buffer, impl.buffer_timeline, value);
+    return impl.buffer_timeline.ticket(value);
 }
 
 void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset,
@@ -382,6 +396,7 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     commands.end();
     const std::uint64_t value = impl.buffer_timeline.submit(commands, waits);
     state->staging.retire(impl.buffer_timeline.semaphore(), value);
+    Impl::record_pending(buffer, impl.buffer_timeline, value);
     state->ticket = impl.buffer_timeline.ticket(value);
     return PendingDownloadBase(std::move(state));
 }
@@ -426,6 +441,7 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     commands.end();
     const std::uint64_t value = impl.image_timeline.submit(commands, waits);
     lease.retire(impl.image_timeline.semaphore(), value);
+    Impl::record_pending(image, impl.image_timeline, value);
     return impl.image_timeline.ticket(value);
 }
 

@@ -38,8 +38,10 @@ TEST_F(HostMappingDeviceTests, BuffersReportWhetherTheHostMayMapThem) {
     EXPECT_TRUE(staging->allows_host_access());
     const bool host_visible = static_cast<bool>(device_local->memory_properties() & Props::eHostVisible);
     // Device-local buffers are mappable exactly where the allocator told VMA the host may
-    // access them: on unified memory (lavapipe), never merely because the type is host-visible.
-    EXPECT_EQ(device_local->allows_host_access(), allocator->unified_memory() && host_visible);
+    // access them: on unified memory (lavapipe) and resizable BAR over the whole heap, never
+    // merely because the type is host-visible.
+    EXPECT_EQ(device_local->allows_host_access(),
+              (allocator->unified_memory() || allocator->resizable_bar()) && host_visible);
     BufferBase moved = std::move(*device_local);
     EXPECT_FALSE(device_local->allows_host_access());
 }

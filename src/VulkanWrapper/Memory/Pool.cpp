@@ -69,7 +69,14 @@ Pool::Pool(const PoolBuilder &builder)
     } else {
         const VkBufferCreateInfo buffer_info = buffer_create_info(
             *m_allocator, 1024, builder.m_usage.value_or(default_usage(device)));
-        const VmaAllocationCreateInfo allocation_info = m_allocator->allocation_create_info(m_access);
+        VmaAllocationCreateInfo allocation_info = m_allocator->allocation_create_info(m_access);
+        if (m_access == HostAccess::None) {
+            // A device-local pool holds images too, which resizable-BAR types may not take
+            // (NVIDIA: buffers only): its type is chosen by the plain device-local policy.
+            allocation_info.flags &= ~static_cast<VmaAllocationCreateFlags>(
+                VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT |
+                VMA_ALLOCATION_CREATE_HOST_ACCESS_ALLOW_TRANSFER_INSTEAD_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT);
+        }
         const VkResult found = vmaFindMemoryTypeIndexForBufferInfo(
             m_allocator->handle(), &buffer_info, &allocation_info, &m_memory_type);
         if (found == VK_ERROR_FEATURE_NOT_PRESENT) {

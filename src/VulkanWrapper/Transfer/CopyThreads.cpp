@@ -14,8 +14,12 @@ namespace {
 
 // Below this a single memcpy wins: waking threads costs more than it saves.
 // (measured on lavapipe: one memcpy still won at 1 MiB).
-constexpr std::size_t parallel_threshold = std::size_t{4} << 20;
-constexpr std::size_t min_piece = std::size_t{1} << 20;
+// From 1 MiB a copy is shared: on the H200 one thread writes write-combined staging or BAR
+// memory at about 18 GB/s, short of the 20 a 1 MiB upload is to reach, and workers that poll
+// between copies start within microseconds.
+constexpr std::size_t parallel_threshold = std::size_t{1} << 20;
+constexpr std::size_t populate_threshold = std::size_t{4} << 20;
+constexpr std::size_t min_piece = std::size_t{256} << 10;
 constexpr std::size_t huge_page = std::size_t{2} << 20;
 
 #if defined(__linux__)
@@ -104,7 +108,7 @@ void CopyThreads::populate(std::byte *destination, std::size_t bytes) {
     if (end <= begin) return;
     auto *aligned = reinterpret_cast<std::byte *>(begin);
     const std::size_t length = end - begin;
-    if (length < parallel_threshold || m_workers.empty()) {
+    if (length < populate_threshold || m_workers.empty()) {
         piece_work(aligned, nullptr, length);
         return;
     }
@@ -119,7 +123,7 @@ void CopyThreads::run(std::byte *destination, const std::byte *source, std::size
         return;
     }
     const std::size_t participants = m_workers.size() + 1;
-    // Pieces of at least 1 MiB, aligned, a few per participant to even out the load; only as
+    // Pieces of at least 256 KiB, aligned, a few per participant to even out the load; only as
     // many workers are woken as there are pieces beyond the caller's first.
     std::size_t piece = std::max(min_piece, bytes / (participants * 4));
     piece = (piece + piece_alignment - 1) / piece_alignment * piece_alignment;

@@ -111,12 +111,10 @@ knobs_size() { sed -n '1s/.*--sizes=\([^,]*\).*/\1/p' "$1"; }
 
 # ---- Machines ---------------------------------------------------------------------------------
 
-label_of() { # 2026-11-23-h100-transfer.txt -> h100
+label_of() { # 2026-11-23-h100-transfer.txt, 2026-12-02-h200-transfer-registered-pass2.txt -> the machine
     local name; name="$(basename "$1" .txt)"
     name="${name#????-??-??-}"
-    name="${name%-transfer-knobs}"; name="${name%-transfer}"
-    name="${name%-alloc-run*}"; name="${name%-alloc}"
-    echo "$name"
+    echo "${name%%-*}"
 }
 
 device_line() { # the device name a result file names
@@ -154,7 +152,11 @@ for label in "${labels[@]}"; do
 
     # Transfers across sizes.
     transfer_files=()
-    for file in "$results"/*-"$label"-transfer.txt; do transfer_files+=("$file"); done
+    # The plain run and the named ones (-5runs, -registered-pass2...), not the knob sweeps; the
+    # newest by name (date first, then the name's order).
+    for file in "$results"/*-"$label"-transfer.txt "$results"/*-"$label"-transfer-*.txt; do
+        [[ "$file" == *-transfer-knobs.txt || "$file" == *-transfer-arena.txt ]] || transfer_files+=("$file")
+    done
     if ((${#transfer_files[@]})); then
         main="$(newest "${transfer_files[@]}")"
         transfer_dat "$main" > "$work/transfer.dat"

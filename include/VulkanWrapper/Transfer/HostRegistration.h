@@ -54,7 +54,9 @@ class HostRegistration {
 public:
     /// An empty registration.
     HostRegistration() noexcept = default;
+    /// Takes over `other`'s registration; `other` is left empty.
     HostRegistration(HostRegistration &&other) noexcept;
+    /// Releases this registration (as reset()), then takes over `other`'s; `other` is left empty.
     HostRegistration &operator=(HostRegistration &&other) noexcept;
     HostRegistration(const HostRegistration &) = delete;
     HostRegistration &operator=(const HostRegistration &) = delete;

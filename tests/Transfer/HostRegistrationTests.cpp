@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "Support/IndependentCopies.h"
+#include "Support/RandomBytes.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Transfer/HostRegistration.h"
@@ -25,12 +26,7 @@ using Bytes = std::vector<std::byte>;
 using DeviceBytes = Buffer<std::byte, false, StorageBufferUsage>;
 using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
 
-Bytes random_bytes(std::size_t count, std::uint32_t seed) {
-    std::mt19937 random(seed);
-    Bytes bytes(count);
-    for (auto &b : bytes) b = static_cast<std::byte>(random());
-    return bytes;
-}
+using test::random_bytes;
 
 // Page-aligned host memory the tests register, freed with std::free.
 struct AlignedMemory {

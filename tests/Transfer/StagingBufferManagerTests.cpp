@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "Support/RandomBytes.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
@@ -25,12 +26,7 @@ namespace {
 using Bytes = std::vector<std::byte>;
 using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
 
-Bytes random_bytes(std::size_t count, std::uint32_t seed) {
-    std::mt19937 random(seed);
-    Bytes bytes(count);
-    for (auto &b : bytes) b = static_cast<std::byte>(random());
-    return bytes;
-}
+using test::random_bytes;
 
 class StagingBufferManagerTests : public test::AllocatorTest {
 protected:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "Support/IndependentCopies.h"
+#include "Support/RandomBytes.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Transfer/StagingStream.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
@@ -31,12 +32,7 @@ using Bytes = std::vector<std::byte>;
 using DeviceBytes = Buffer<std::byte, false, StorageBufferUsage>;
 using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
 
-Bytes random_bytes(std::size_t count, std::uint32_t seed) {
-    std::mt19937 random(seed);
-    Bytes bytes(count);
-    for (auto &b : bytes) b = static_cast<std::byte>(random());
-    return bytes;
-}
+using test::random_bytes;
 
 // Small chunks and a short ring, so that modest sizes exercise chunking and ring reuse.
 TransferOptions staging_options() {

@@ -49,6 +49,20 @@ std::uint32_t texel_offset(std::uint32_t layer, std::uint32_t level) {
     return layer * (side * side + (side / 2) * (side / 2)) + (level == 0 ? 0 : side * side);
 }
 constexpr std::uint32_t image_elements = layers * (side * side + (side / 2) * (side / 2));
+
+// One of the oracle's two images: side x side, `levels` levels, `layers` layers of R8Uint.
+std::unique_ptr<Image> oracle_image(const std::shared_ptr<Device> &device, const std::shared_ptr<Allocator> &allocator,
+                                    vk::ImageUsageFlags usage) {
+    return ImageBuilder()
+        .setDevice(device)
+        .setAllocator(allocator)
+        .setFormat(vk::Format::eR8Uint)
+        .setExtent(Width{side}, Height{side})
+        .setMipLevels(levels)
+        .setArrayLayers(layers)
+        .setUsage(usage)
+        .build();
+}
 std::uint32_t image_element(std::uint32_t image, std::uint32_t layer, std::uint32_t level,
                             std::uint32_t x, std::uint32_t y) {
     return 2 * buffer_bytes + image * image_elements + texel_offset(layer, level) +
@@ -273,18 +287,7 @@ TEST_F(ResourceTrackerOracleTests, RandomSequencesAreHazardFreeAndExactWithTheTr
 #endif
     const vk::ImageUsageFlags image_usage = vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst |
                                             (storage_images ? vk::ImageUsageFlagBits::eStorage : vk::ImageUsageFlags{});
-    std::array<std::unique_ptr<Image>, 2> images;
-    for (auto &image : images) {
-        image = ImageBuilder()
-                    .setDevice(device)
-                    .setAllocator(allocator)
-                    .setFormat(vk::Format::eR8Uint)
-                    .setExtent(Width{side}, Height{side})
-                    .setMipLevels(levels)
-                    .setArrayLayers(layers)
-                    .setUsage(image_usage)
-                    .build();
-    }
+    std::array images{oracle_image(device, allocator, image_usage), oracle_image(device, allocator, image_usage)};
     auto readback = allocator->allocate<HostBytes>(element_count);
     CommandPool pool(device, device->graphics_queue().family_index());
     CommandBuffer commands = pool.allocate();
@@ -641,18 +644,8 @@ TEST_F(ResourceTrackerCrossQueueTests, SequencesOverBothQueuesReadBackAsTheModel
     const bool two_families = main_family != transfer_family;
 
     std::array buffers{allocator->allocate<DeviceBytes>(buffer_bytes), allocator->allocate<DeviceBytes>(buffer_bytes)};
-    std::array<std::unique_ptr<Image>, 2> images;
-    for (auto &image : images) {
-        image = ImageBuilder()
-                    .setDevice(device)
-                    .setAllocator(allocator)
-                    .setFormat(vk::Format::eR8Uint)
-                    .setExtent(Width{side}, Height{side})
-                    .setMipLevels(levels)
-                    .setArrayLayers(layers)
-                    .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
-                    .build();
-    }
+    constexpr vk::ImageUsageFlags copy_usage = vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst;
+    std::array images{oracle_image(device, allocator, copy_usage), oracle_image(device, allocator, copy_usage)};
     auto readback = allocator->allocate<HostBytes>(element_count);
     CommandPool main_pool(device, main_family);
     CommandPool transfer_pool(device, transfer_family);

@@ -8,6 +8,7 @@
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Utils/Utf8.h"
 #include "VmaAssertions.h"
+#include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/DefragmentationGate.h"
 #include "VulkanWrapper/Memory/Defragmenter.h"
 #include "VulkanWrapper/Memory/HostMapping.h"
@@ -123,16 +124,7 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
                                "Pool::allocate_buffer (the size exceeds the block size)", size_bytes);
     }
 
-    VkBufferCreateInfo buffer_info{};
-    buffer_info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-    buffer_info.size = size_bytes;
-    buffer_info.usage = static_cast<VkBufferUsageFlags>(usage);
-    buffer_info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    if (m_queue_families.size() > 1) {
-        buffer_info.sharingMode = VK_SHARING_MODE_CONCURRENT;
-        buffer_info.queueFamilyIndexCount = static_cast<std::uint32_t>(m_queue_families.size());
-        buffer_info.pQueueFamilyIndices = m_queue_families.data();
-    }
+    VkBufferCreateInfo buffer_info = AllocatorInternals::buffer_create_info(*this, size_bytes, usage);
 
     VmaAllocationCreateInfo allocation_info = allocation_create_info(access);
     std::shared_ptr<const Allocator> owner;

@@ -57,6 +57,24 @@ public:
     [[nodiscard]] static detail::DefragmentationGate &defragmentation_gate(const Allocator &allocator) {
         return *allocator.m_defragmentation_gate;
     }
+    /// The create info of every buffer the allocator makes: `size` bytes of `usage`, shared
+    /// between the allocator's queue families when there are several (the info points at the
+    /// allocator's list of them).
+    [[nodiscard]] static VkBufferCreateInfo buffer_create_info(const Allocator &allocator, vk::DeviceSize size,
+                                                               vk::BufferUsageFlags usage) noexcept {
+        VkBufferCreateInfo info{};
+        info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+        info.size = size;
+        info.usage = static_cast<VkBufferUsageFlags>(usage);
+        info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+        const auto &families = allocator.buffer_queue_families();
+        if (families.size() > 1) {
+            info.sharingMode = VK_SHARING_MODE_CONCURRENT;
+            info.queueFamilyIndexCount = static_cast<std::uint32_t>(families.size());
+            info.pQueueFamilyIndices = families.data();
+        }
+        return info;
+    }
     /// The library's GPU work on the allocator's allocations, which defragmentation waits out.
     [[nodiscard]] static detail::PendingWork &pending_work(const Allocator &allocator) {
         return *allocator.m_pending_work;

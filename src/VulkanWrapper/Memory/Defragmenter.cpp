@@ -48,17 +48,7 @@ struct Relocation {
 std::uint64_t create_buffer_replacement(const Allocator &allocator, const BufferBase &buffer,
                                         VmaAllocation destination) {
     const Device &device = *allocator.device();
-    VkBufferCreateInfo info{};
-    info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-    info.size = buffer.size_bytes();
-    info.usage = static_cast<VkBufferUsageFlags>(buffer.usage());
-    info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    const auto &families = allocator.buffer_queue_families();
-    if (families.size() > 1) {
-        info.sharingMode = VK_SHARING_MODE_CONCURRENT;
-        info.queueFamilyIndexCount = static_cast<std::uint32_t>(families.size());
-        info.pQueueFamilyIndices = families.data();
-    }
+    const VkBufferCreateInfo info = AllocatorInternals::buffer_create_info(allocator, buffer.size_bytes(), buffer.usage());
     VkBuffer created = VK_NULL_HANDLE;
     check(vkCreateBuffer(device.handle(), &info, nullptr, &created), "vkCreateBuffer");
     const VkResult bound = vmaBindBufferMemory(allocator.handle(), destination, created);

@@ -30,22 +30,6 @@ vk::BufferUsageFlags default_usage(const Device &device) {
     return usage;
 }
 
-VkBufferCreateInfo buffer_create_info(const Allocator &allocator, vk::DeviceSize size,
-                                      vk::BufferUsageFlags usage) {
-    VkBufferCreateInfo info{};
-    info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-    info.size = size;
-    info.usage = static_cast<VkBufferUsageFlags>(usage);
-    info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    const auto &families = allocator.buffer_queue_families();
-    if (families.size() > 1) {
-        info.sharingMode = VK_SHARING_MODE_CONCURRENT;
-        info.queueFamilyIndexCount = static_cast<std::uint32_t>(families.size());
-        info.pQueueFamilyIndices = families.data();
-    }
-    return info;
-}
-
 std::string pool_label(const std::string &name) {
     return name.empty() ? std::string("(unnamed)") : "'" + name + "'";
 }
@@ -67,7 +51,7 @@ Pool::Pool(const PoolBuilder &builder)
     if (builder.m_memory_type) {
         m_memory_type = *builder.m_memory_type;
     } else {
-        const VkBufferCreateInfo buffer_info = buffer_create_info(
+        const VkBufferCreateInfo buffer_info = AllocatorInternals::buffer_create_info(
             *m_allocator, 1024, builder.m_usage.value_or(default_usage(device)));
         VmaAllocationCreateInfo allocation_info = m_allocator->allocation_create_info(m_access);
         if (m_access == HostAccess::None) {

@@ -22,9 +22,15 @@ std::string format_bytes(vk::DeviceSize bytes) {
 }
 
 std::string format_count(std::uint64_t n) {
-    std::string digits = std::to_string(n);
-    for (std::size_t i = digits.size(); i > 3; i -= 3) digits.insert(i - 3, ",");
-    return digits;
+    // Built forwards: GCC 12 reads the inserting form as a possible overflow in Release.
+    const std::string digits = std::to_string(n);
+    std::string grouped;
+    grouped.reserve(digits.size() + digits.size() / 3);
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i != 0 && (digits.size() - i) % 3 == 0) grouped.push_back(',');
+        grouped.push_back(digits[i]);
+    }
+    return grouped;
 }
 
 } // namespace vw::detail

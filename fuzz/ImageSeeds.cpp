@@ -1,7 +1,8 @@
 // Writes the image fuzzer's seeds into the directory given (scripts/fuzz.sh runs it): small
-// pictures of every kind the decoder reads that the library or stb_image_write can make — PNG
-// of 1 to 4 channels at 8 and 16 bits, Radiance HDR, BMP, TGA (plain and RLE), JPEG — made
-// here from code, so that no binary file is committed.
+// pictures of every kind the decoder reads — PNG of 1 to 4 channels at 8 and 16 bits, Radiance
+// HDR, BMP, TGA (plain and RLE), JPEG, PSD (8-bit raw and RLE, 16-bit raw) — made from code by
+// the library and the tests' picture writers (tests/Support/PictureFiles), so that no binary
+// file is committed.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -10,19 +11,10 @@
 #include <string>
 #include <vector>
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STBI_WRITE_NO_STDIO
-#include <stb/stb_image_write.h>
-
+#include "Support/PictureFiles.h"
 #include "VulkanWrapper/Image/ImageFile.h"
 
 namespace {
-
-void append(void *context, void *data, int size) {
-    auto &out = *static_cast<std::vector<std::byte> *>(context);
-    out.insert(out.end(), static_cast<std::byte *>(data), static_cast<std::byte *>(data) + size);
-}
 
 void write(const std::filesystem::path &path, const std::vector<std::byte> &bytes) {
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char *>(bytes.data()),
@@ -59,19 +51,17 @@ int main(int argc, char **argv) {
     write(dir / "light.hdr", vw::encode_hdr(picture(6, 4, 3, vw::PixelType::Float32)));
     const vw::PixelImage rgb = picture(9, 6, 3, vw::PixelType::UInt8);
     const vw::PixelImage rgba = picture(9, 6, 4, vw::PixelType::UInt8);
-    std::vector<std::byte> out;
-    stbi_write_bmp_to_func(append, &out, 9, 6, 3, rgb.pixels.data());
-    write(dir / "rgb.bmp", out);
-    out.clear();
-    stbi_write_tga_with_rle = 0;
-    stbi_write_tga_to_func(append, &out, 9, 6, 4, rgba.pixels.data());
-    write(dir / "plain.tga", out);
-    out.clear();
-    stbi_write_tga_with_rle = 1;
-    stbi_write_tga_to_func(append, &out, 9, 6, 3, rgb.pixels.data());
-    write(dir / "rle.tga", out);
-    out.clear();
-    stbi_write_jpg_to_func(append, &out, 9, 6, 3, rgb.pixels.data(), 90);
-    write(dir / "photo.jpg", out);
+    const auto bytes = [](const vw::PixelImage &image) {
+        return std::vector<std::uint8_t>(reinterpret_cast<const std::uint8_t *>(image.pixels.data()),
+                                         reinterpret_cast<const std::uint8_t *>(image.pixels.data()) + image.pixels.size());
+    };
+    using vw::test::PictureKind;
+    write(dir / "rgb.bmp", vw::test::write_picture(PictureKind::Bmp, 9, 6, 3, bytes(rgb)));
+    write(dir / "plain.tga", vw::test::write_picture(PictureKind::TgaPlain, 9, 6, 4, bytes(rgba)));
+    write(dir / "rle.tga", vw::test::write_picture(PictureKind::Tga, 9, 6, 3, bytes(rgb)));
+    write(dir / "photo.jpg", vw::test::write_picture(PictureKind::Jpeg, 9, 6, 3, bytes(rgb)));
+    write(dir / "raw.psd", vw::test::write_psd(9, 6, 3, 8, false, rgb.pixels));
+    write(dir / "rle.psd", vw::test::write_psd(9, 6, 4, 8, true, rgba.pixels));
+    write(dir / "deep.psd", vw::test::write_psd(5, 3, 4, 16, false, picture(5, 3, 4, vw::PixelType::UInt16).pixels));
     return 0;
 }

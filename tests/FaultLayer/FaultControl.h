@@ -40,4 +40,8 @@ int vwfault_lost();
 /// While `on`, vkGetPhysicalDeviceMemoryProperties(2) report no memory type as host-coherent
 /// (the memory stays coherent), so that an allocator created meanwhile flushes and invalidates.
 void vwfault_set_non_coherent(int on);
+/// From now on vkGetPhysicalDeviceFormatProperties(2) report `format` without `features` (a
+/// VkFormatFeatureFlags mask) in every tiling; the device still has them. Format 0
+/// (VK_FORMAT_UNDEFINED) ends it.
+void vwfault_hide_format_features(std::int32_t format, std::uint32_t features);
 }

@@ -32,6 +32,8 @@ namespace {
     X(vkGetPhysicalDeviceImageFormatProperties2, 1)                                                \
     X(vkGetPhysicalDeviceMemoryProperties, 0)                                                      \
     X(vkGetPhysicalDeviceMemoryProperties2, 0)                                                     \
+    X(vkGetPhysicalDeviceFormatProperties, 0)                                                      \
+    X(vkGetPhysicalDeviceFormatProperties2, 0)                                                     \
     X(vkCreateDevice, 1)                                                                           \
     X(vkCreateDebugUtilsMessengerEXT, 1)                                                           \
     X(vkDestroyDebugUtilsMessengerEXT, 0)                                                          \
@@ -130,6 +132,10 @@ std::atomic<std::uint64_t> g_fired{0};
 std::atomic<int> g_last_fired{-1};
 std::atomic<bool> g_lost{false};
 std::atomic<bool> g_non_coherent{false};
+// vwfault_hide_format_features: the format (VK_FORMAT_UNDEFINED: none) and the features hidden.
+std::mutex g_hidden_mutex;
+VkFormat g_hidden_format = VK_FORMAT_UNDEFINED;
+VkFormatFeatureFlags g_hidden_features = 0;
 
 int find_entry(std::string_view name) {
     for (int i = 0; i < entry_count; ++i) {
@@ -318,6 +324,32 @@ VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceMemoryProperties2(VkPhysicalDevice p
     inext<PFN_vkGetPhysicalDeviceMemoryProperties2>(physical, e_vkGetPhysicalDeviceMemoryProperties2)(physical,
                                                                                                       properties);
     hide_coherence(properties->memoryProperties);
+}
+
+// While vwfault_hide_format_features is in effect, the chosen format reports fewer features
+// (optimal, linear and buffer alike); the device still has them.
+void hide_features(VkFormat format, VkFormatProperties &properties) {
+    std::lock_guard lock(g_hidden_mutex);
+    if (g_hidden_format == VK_FORMAT_UNDEFINED || format != g_hidden_format) return;
+    properties.optimalTilingFeatures &= ~g_hidden_features;
+    properties.linearTilingFeatures &= ~g_hidden_features;
+    properties.bufferFeatures &= ~g_hidden_features;
+}
+
+VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFormatProperties(VkPhysicalDevice physical, VkFormat format,
+                                                             VkFormatProperties *properties) {
+    count(e_vkGetPhysicalDeviceFormatProperties);
+    inext<PFN_vkGetPhysicalDeviceFormatProperties>(physical, e_vkGetPhysicalDeviceFormatProperties)(physical, format,
+                                                                                                    properties);
+    hide_features(format, *properties);
+}
+
+VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFormatProperties2(VkPhysicalDevice physical, VkFormat format,
+                                                              VkFormatProperties2 *properties) {
+    count(e_vkGetPhysicalDeviceFormatProperties2);
+    inext<PFN_vkGetPhysicalDeviceFormatProperties2>(physical, e_vkGetPhysicalDeviceFormatProperties2)(physical, format,
+                                                                                                      properties);
+    hide_features(format, properties->formatProperties);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateDebugUtilsMessengerEXT(VkInstance instance,
@@ -636,6 +668,8 @@ const Intercept intercepts[] = {
     VWF_I(vkGetPhysicalDeviceImageFormatProperties2, GetPhysicalDeviceImageFormatProperties2, false),
     VWF_I(vkGetPhysicalDeviceMemoryProperties, GetPhysicalDeviceMemoryProperties, false),
     VWF_I(vkGetPhysicalDeviceMemoryProperties2, GetPhysicalDeviceMemoryProperties2, false),
+    VWF_I(vkGetPhysicalDeviceFormatProperties, GetPhysicalDeviceFormatProperties, false),
+    VWF_I(vkGetPhysicalDeviceFormatProperties2, GetPhysicalDeviceFormatProperties2, false),
     VWF_I(vkCreateDevice, CreateDevice, false),
     VWF_I(vkCreateDebugUtilsMessengerEXT, CreateDebugUtilsMessengerEXT, false),
     VWF_I(vkDestroyDebugUtilsMessengerEXT, DestroyDebugUtilsMessengerEXT, false),
@@ -792,3 +826,8 @@ VWF_EXPORT const char *vwfault_type_name(std::uint32_t index) { return index < t
 VWF_EXPORT void vwfault_clear_lost() { g_lost.store(false); }
 VWF_EXPORT int vwfault_lost() { return g_lost.load() ? 1 : 0; }
 VWF_EXPORT void vwfault_set_non_coherent(int on) { g_non_coherent.store(on != 0); }
+VWF_EXPORT void vwfault_hide_format_features(std::int32_t format, std::uint32_t features) {
+    std::lock_guard lock(g_hidden_mutex);
+    g_hidden_format = static_cast<VkFormat>(format);
+    g_hidden_features = features;
+}

@@ -86,7 +86,7 @@ TEST(ImageFileTests, DecodesBmpTgaExactlyAndJpegClosely) {
     const PixelImage rgb = pattern8(8, 6, 3);
     std::vector<std::uint8_t> bytes(rgb.pixels.size());
     std::memcpy(bytes.data(), rgb.pixels.data(), bytes.size());
-    for (const auto kind : {test::PictureKind::Bmp, test::PictureKind::Tga}) {
+    for (const auto kind : {test::PictureKind::Bmp, test::PictureKind::Tga, test::PictureKind::TgaPlain}) {
         const PixelImage read = load_image(test::write_picture(kind, 8, 6, 3, bytes));
         EXPECT_EQ(read.channels, 3U);
         EXPECT_EQ(read.pixels, rgb.pixels);
@@ -96,6 +96,47 @@ TEST(ImageFileTests, DecodesBmpTgaExactlyAndJpegClosely) {
     const PixelImage jpeg = load_image(test::write_picture(test::PictureKind::Jpeg, 16, 16, 3, flat));
     ASSERT_EQ(jpeg.pixels.size(), flat.size());
     for (const std::byte b : jpeg.pixels) EXPECT_NEAR(std::to_integer<int>(b), 200, 2);
+}
+
+TEST(ImageFileTests, PsdDecodesExactlyAtEightAndSixteenBitsRawAndRle) {
+    // Rows of runs and rows of noise, so that PackBits writes both kinds of packet.
+    PixelImage rgb = pattern8(37, 5, 3);
+    for (std::size_t i = 0; i < 37 * 3 * 2; ++i) rgb.pixels[i] = std::byte{0x44};
+    // stb_image gives every PSD four channels; a missing alpha plane is opaque.
+    std::vector<std::byte> rgba;
+    for (std::size_t p = 0; p < 37 * 5; ++p) {
+        rgba.insert(rgba.end(), rgb.pixels.begin() + static_cast<std::ptrdiff_t>(p * 3),
+                    rgb.pixels.begin() + static_cast<std::ptrdiff_t>(p * 3 + 3));
+        rgba.push_back(std::byte{255});
+    }
+    for (const bool rle : {false, true}) {
+        const std::vector<std::byte> psd = test::write_psd(37, 5, 3, 8, rle, rgb.pixels);
+        const ImageFileInfo info = image_file_info(psd);
+        EXPECT_EQ(info.width, 37U);
+        EXPECT_EQ(info.height, 5U);
+        EXPECT_EQ(info.channels, 4U);
+        EXPECT_EQ(info.type, PixelType::UInt8);
+        const PixelImage read = load_image(psd);
+        ASSERT_EQ(read.channels, 4U);
+        EXPECT_EQ(read.pixels, rgba) << (rle ? "RLE" : "raw");
+    }
+    // 16 bits, four planes; alphas of 0 and 65535 only (stb removes Photoshop's white matte
+    // from the others, changing the colour).
+    std::vector<std::uint16_t> data(6 * 3 * 4);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        data[i] = i % 4 == 3 ? (i % 8 == 3 ? 0 : 65535) : static_cast<std::uint16_t>(i * 2311 + 7);
+    }
+    const PixelImage deep = from_values(6, 3, 4, PixelType::UInt16, data);
+    const std::vector<std::byte> psd16 = test::write_psd(6, 3, 4, 16, false, deep.pixels);
+    EXPECT_EQ(image_file_info(psd16).type, PixelType::UInt16);
+    const PixelImage read16 = load_image(psd16);
+    EXPECT_EQ(read16.type, PixelType::UInt16);
+    EXPECT_EQ(values<std::uint16_t>(read16), data);
+    // stb_image would read 16-bit RLE planes as 8-bit ones and return wrong pixels: refused.
+    const std::string message =
+        image_file_error([&] { (void)load_image(test::write_psd(6, 3, 4, 16, true, deep.pixels), {}, "deep.psd"); });
+    EXPECT_NE(message.find("deep.psd"), std::string::npos) << message;
+    EXPECT_NE(message.find("16-bit RLE"), std::string::npos) << message;
 }
 
 TEST(ImageFileTests, ChannelsAreConvertedOnRequest) {

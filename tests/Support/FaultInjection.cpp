@@ -77,4 +77,10 @@ void clear_lost() { VWF_CALL(vwfault_clear_lost)(); }
 bool lost() { return VWF_CALL(vwfault_lost)() != 0; }
 void set_non_coherent(bool on) { VWF_CALL(vwfault_set_non_coherent)(on ? 1 : 0); }
 
+HiddenFormatFeatures::HiddenFormatFeatures(vk::Format format, vk::FormatFeatureFlags features) {
+    VWF_CALL(vwfault_hide_format_features)(static_cast<std::int32_t>(format),
+                                           static_cast<std::uint32_t>(static_cast<VkFormatFeatureFlags>(features)));
+}
+HiddenFormatFeatures::~HiddenFormatFeatures() { VWF_CALL(vwfault_hide_format_features)(0, 0); }
+
 } // namespace vw::test::fault

@@ -37,5 +37,14 @@ bool lost();
 /// While `on`, the layer reports no memory type as host-coherent (allocators created meanwhile
 /// flush and invalidate; the memory itself stays coherent).
 void set_non_coherent(bool on);
+/// While alive, the layer reports `format` without `features` (the device keeps them), so that
+/// code that checks format support meets a device that lacks them. Needs available().
+class HiddenFormatFeatures {
+public:
+    HiddenFormatFeatures(vk::Format format, vk::FormatFeatureFlags features);
+    ~HiddenFormatFeatures();
+    HiddenFormatFeatures(const HiddenFormatFeatures &) = delete;
+    HiddenFormatFeatures &operator=(const HiddenFormatFeatures &) = delete;
+};
 
 } // namespace vw::test::fault

@@ -1,6 +1,7 @@
 #include "Support/PictureFiles.h"
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -26,7 +27,79 @@ void put_u32(std::vector<std::byte> &out, std::uint32_t value) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::byte>((value >> shift) & 0xffU));
 }
 
+void put_u16(std::vector<std::byte> &out, std::uint32_t value) {
+    out.push_back(static_cast<std::byte>((value >> 8) & 0xffU));
+    out.push_back(static_cast<std::byte>(value & 0xffU));
+}
+
+// PackBits: a run of 2 to 128 equal bytes is (1 - n, byte); anything else goes in literal
+// packets of up to 128 bytes (n - 1, bytes...).
+std::vector<std::byte> pack_bits(const std::vector<std::byte> &row) {
+    std::vector<std::byte> out;
+    std::size_t i = 0;
+    while (i < row.size()) {
+        std::size_t run = 1;
+        while (i + run < row.size() && run < 128 && row[i + run] == row[i]) ++run;
+        if (run >= 2) {
+            out.push_back(static_cast<std::byte>(static_cast<std::uint8_t>(257 - run)));
+            out.push_back(row[i]);
+            i += run;
+            continue;
+        }
+        std::size_t literal = 1;
+        while (i + literal < row.size() && literal < 128 &&
+               !(i + literal + 1 < row.size() && row[i + literal] == row[i + literal + 1])) {
+            ++literal;
+        }
+        out.push_back(static_cast<std::byte>(literal - 1));
+        out.insert(out.end(), row.begin() + static_cast<std::ptrdiff_t>(i),
+                   row.begin() + static_cast<std::ptrdiff_t>(i + literal));
+        i += literal;
+    }
+    return out;
+}
+
 } // namespace
+
+std::vector<std::byte> write_psd(std::uint32_t width, std::uint32_t height, std::uint32_t channels, int bits,
+                                 bool rle, const std::vector<std::byte> &pixels) {
+    const std::size_t value = bits == 16 ? 2 : 1;
+    if (pixels.size() != std::size_t{width} * height * channels * value) throw std::invalid_argument("write_psd: size");
+    std::vector<std::byte> out;
+    for (const char c : {'8', 'B', 'P', 'S'}) out.push_back(static_cast<std::byte>(c));
+    put_u16(out, 1);
+    out.insert(out.end(), 6, std::byte{0});
+    put_u16(out, channels);
+    put_u32(out, height);
+    put_u32(out, width);
+    put_u16(out, static_cast<std::uint32_t>(bits));
+    put_u16(out, 3); // RGB
+    for (int section = 0; section < 3; ++section) put_u32(out, 0); // mode data, resources, layers
+    put_u16(out, rle ? 1 : 0);
+    // Planar, big-endian: every row of channel 0, then of channel 1...
+    std::vector<std::vector<std::byte>> rows;
+    for (std::uint32_t c = 0; c < channels; ++c) {
+        for (std::uint32_t y = 0; y < height; ++y) {
+            std::vector<std::byte> row;
+            for (std::uint32_t x = 0; x < width; ++x) {
+                const std::byte *v = pixels.data() + ((std::size_t{y} * width + x) * channels + c) * value;
+                if (value == 2) {
+                    std::uint16_t native = 0;
+                    std::memcpy(&native, v, 2);
+                    put_u16(row, native);
+                } else {
+                    row.push_back(*v);
+                }
+            }
+            rows.push_back(rle ? pack_bits(row) : row);
+        }
+    }
+    if (rle) {
+        for (const auto &row : rows) put_u16(out, static_cast<std::uint32_t>(row.size()));
+    }
+    for (const auto &row : rows) out.insert(out.end(), row.begin(), row.end());
+    return out;
+}
 
 std::vector<std::byte> write_picture(PictureKind kind, int width, int height, int channels,
                                      const std::vector<std::uint8_t> &pixels) {
@@ -35,7 +108,8 @@ std::vector<std::byte> write_picture(PictureKind kind, int width, int height, in
     switch (kind) {
     case PictureKind::Bmp: ok = stbi_write_bmp_to_func(append, &out, width, height, channels, pixels.data()); break;
     case PictureKind::Tga:
-        stbi_write_tga_with_rle = 1;
+    case PictureKind::TgaPlain:
+        stbi_write_tga_with_rle = kind == PictureKind::Tga ? 1 : 0;
         ok = stbi_write_tga_to_func(append, &out, width, height, channels, pixels.data());
         break;
     case PictureKind::Jpeg: ok = stbi_write_jpg_to_func(append, &out, width, height, channels, pixels.data(), 100); break;
@@ -44,14 +118,14 @@ std::vector<std::byte> write_picture(PictureKind kind, int width, int height, in
     return out;
 }
 
-std::vector<std::byte> png_header_only(std::uint32_t width, std::uint32_t height) {
+std::vector<std::byte> png_header_only(std::uint32_t width, std::uint32_t height, int bits) {
     std::vector<std::byte> out;
     for (const int b : {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a}) out.push_back(static_cast<std::byte>(b));
     put_u32(out, 13);
     for (const char c : {'I', 'H', 'D', 'R'}) out.push_back(static_cast<std::byte>(c));
     put_u32(out, width);
     put_u32(out, height);
-    for (const int b : {8, 6, 0, 0, 0}) out.push_back(static_cast<std::byte>(b));
+    for (const int b : {bits, 6, 0, 0, 0}) out.push_back(static_cast<std::byte>(b));
     put_u32(out, 0); // CRC: stb_image does not check it
     put_u32(out, 0);
     for (const char c : {'I', 'E', 'N', 'D'}) out.push_back(static_cast<std::byte>(c));

@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "Support/FaultInjection.h"
 #include "Support/PictureFiles.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Image/Image.h"
@@ -220,6 +222,120 @@ TEST_F(TextureTests, BadFilesThrowNamingThemAndAllocateNothing) {
                                     TextureOptions{.layout = vk::ImageLayout::eUndefined}),
                  LogicError);
     EXPECT_EQ(allocator->statistics().total.allocation_count, before);
+}
+
+TEST_F(TextureTests, PsdFileBecomesATextureWithOpaqueAlpha) {
+    PixelImage rgb{5, 3, 3, PixelType::UInt8, std::vector<std::byte>(5 * 3 * 3)};
+    for (std::size_t i = 0; i < rgb.pixels.size(); ++i) rgb.pixels[i] = static_cast<std::byte>(i * 13 + 1);
+    const std::vector<std::byte> psd = test::write_psd(5, 3, 3, 8, true, rgb.pixels);
+    const Texture texture = load_texture(*transfer, allocator, psd, "picture.psd", TextureOptions{.mipmaps = false});
+    EXPECT_EQ(texture.image->format(), vk::Format::eR8G8B8A8Srgb);
+    const PixelImage back = read_texture(*transfer, *texture.image);
+    ASSERT_EQ(back.pixels.size(), 5U * 3 * 4);
+    for (std::size_t p = 0; p < 15; ++p) {
+        for (std::size_t c = 0; c < 3; ++c) EXPECT_EQ(back.pixels[p * 4 + c], rgb.pixels[p * 3 + c]) << p;
+        EXPECT_EQ(back.pixels[p * 4 + 3], std::byte{255}) << p;
+    }
+}
+
+TEST_F(TextureTests, EveryLayerAndLevelSavesAndRedGreenBecomesRgb) {
+    TempDir dir;
+    auto layered = ImageBuilder()
+                       .setDevice(device)
+                       .setAllocator(allocator)
+                       .setFormat(vk::Format::eR8G8B8A8Unorm)
+                       .setExtent(Width{8}, Height{4})
+                       .setMipLevels(2)
+                       .setArrayLayers(3)
+                       .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst |
+                                 vk::ImageUsageFlagBits::eSampled)
+                       .build();
+    std::vector<PixelImage> written;
+    for (std::uint32_t layer = 0; layer < 3; ++layer) {
+        for (std::uint32_t level = 0; level < 2; ++level) {
+            written.push_back(random_rgba(8 >> level, 4 >> level, 10 + layer * 2 + level));
+            transfer->upload(*layered, written.back().pixels, MipLevel{level}, ArrayLayer{layer});
+        }
+    }
+    for (std::uint32_t layer = 0; layer < 3; ++layer) {
+        for (std::uint32_t level = 0; level < 2; ++level) {
+            const auto file = dir.path() / ("layer" + std::to_string(layer) + "-level" + std::to_string(level) + ".png");
+            save_texture(*transfer, *layered, file, MipLevel{level}, ArrayLayer{layer});
+            const PixelImage read = load_image(file);
+            EXPECT_EQ(read.width, 8U >> level);
+            EXPECT_EQ(read.pixels, written[layer * 2 + level].pixels) << "layer " << layer << " level " << level;
+        }
+    }
+    EXPECT_THROW(save_texture(*transfer, *layered, dir / "none.png", MipLevel{0}, ArrayLayer{3}), LogicError);
+    EXPECT_FALSE(std::filesystem::exists(dir / "none.png"));
+
+    // R and G of a two-channel image are red and green in the file, blue zero.
+    const PixelImage rg{3, 1, 2, PixelType::UInt8,
+                        {std::byte{10}, std::byte{20}, std::byte{30}, std::byte{40}, std::byte{250}, std::byte{0}}};
+    const Texture texture = upload_texture(*transfer, allocator, rg, "rg",
+                                           TextureOptions{.color_space = ColorSpace::Linear, .mipmaps = false});
+    EXPECT_EQ(texture.image->format(), vk::Format::eR8G8Unorm);
+    EXPECT_EQ(read_texture(*transfer, *texture.image).channels, 2U);
+    save_texture(*transfer, *texture.image, dir / "rg.png");
+    const PixelImage rgb = load_image(dir / "rg.png");
+    EXPECT_EQ(rgb.channels, 3U);
+    EXPECT_EQ(rgb.pixels, (std::vector<std::byte>{std::byte{10}, std::byte{20}, std::byte{0}, std::byte{30},
+                                                  std::byte{40}, std::byte{0}, std::byte{250}, std::byte{0},
+                                                  std::byte{0}}));
+}
+
+TEST_F(TextureTests, ATextureLargerThanAnyDeviceLocalHeapIsRefusedBeforeAnythingIsMade) {
+    // The largest side the device allows, 16-bit RGBA, with its mip chain.
+    const std::uint32_t side = device->physical_device().properties().limits.maxImageDimension2D;
+    vk::DeviceSize bytes = 0;
+    for (std::uint32_t s = side; s > 0; s /= 2) bytes += vk::DeviceSize{s} * s * 8;
+    const auto &memory = device->physical_device().memory_properties();
+    vk::DeviceSize largest = 0;
+    for (std::uint32_t i = 0; i < memory.memoryHeapCount; ++i) largest = std::max(largest, memory.memoryHeaps[i].size);
+    if (bytes <= largest) GTEST_SKIP() << "the largest 16-bit texture this device allows fits in a heap";
+    const auto before = allocator->statistics().total.allocation_count;
+    try {
+        (void)load_texture(*transfer, allocator, test::png_header_only(side, side, 16), "huge.png");
+        ADD_FAILURE() << "no exception";
+    } catch (const OutOfMemoryError &error) {
+        EXPECT_NE(error.message().find("huge.png"), std::string::npos) << error.message();
+        EXPECT_NE(error.message().find("larger than any device-local heap"), std::string::npos) << error.message();
+        EXPECT_EQ(error.requested_bytes(), bytes);
+    }
+    EXPECT_EQ(allocator->statistics().total.allocation_count, before);
+}
+
+TEST_F(TextureTests, FormatsTheDeviceCannotSampleOrBlitAreRefusedNamingTheFile) {
+    if (!test::fault::available()) GTEST_SKIP() << "needs the fault-injection layer (VW_FAULT_LAYER=0)";
+    const std::vector<std::byte> png = encode_png(random_rgba(8, 8, 5));
+    const auto before = allocator->statistics().total.allocation_count;
+    {
+        // No linear filtering: a texture without mips is still possible, a mip chain is not.
+        const test::fault::HiddenFormatFeatures hidden(vk::Format::eR8G8B8A8Srgb,
+                                                       vk::FormatFeatureFlagBits::eSampledImageFilterLinear);
+        try {
+            (void)load_texture(*transfer, allocator, png, "nofilter.png");
+            ADD_FAILURE() << "no exception";
+        } catch (const NotSupportedError &error) {
+            EXPECT_NE(error.message().find("nofilter.png"), std::string::npos) << error.message();
+            EXPECT_NE(error.message().find("SampledImageFilterLinear"), std::string::npos) << error.message();
+        }
+        EXPECT_EQ(allocator->statistics().total.allocation_count, before);
+        const Texture flat = load_texture(*transfer, allocator, png, "flat.png", TextureOptions{.mipmaps = false});
+        EXPECT_EQ(flat.image->mip_levels(), 1U);
+    }
+    {
+        // (The upload above left the transfer engine's staging block, which it keeps.)
+        const auto kept = allocator->statistics().total.allocation_count;
+        const test::fault::HiddenFormatFeatures hidden(vk::Format::eR8G8B8A8Unorm, vk::FormatFeatureFlagBits::eSampledImage);
+        EXPECT_THROW((void)load_texture(*transfer, allocator, png, "unsampled.png",
+                                        TextureOptions{.color_space = ColorSpace::Linear, .mipmaps = false}),
+                     NotSupportedError);
+        EXPECT_EQ(allocator->statistics().total.allocation_count, kept);
+    }
+    // The device is as it was once the features show again.
+    const Texture texture = load_texture(*transfer, allocator, png, "again.png");
+    EXPECT_EQ(texture.image->mip_levels(), 4U);
 }
 
 TEST_F(TextureTests, ReadTextureRefusesFormatsWithoutPixels) {

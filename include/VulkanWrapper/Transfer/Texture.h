@@ -82,8 +82,10 @@ struct Texture {
                                       ArrayLayer layer = ArrayLayer{0},
                                       vk::ImageLayout layout = vk::ImageLayout::eShaderReadOnlyOptimal);
 
-/// read_texture(), then save_image(): a PNG, or Radiance HDR when `path` ends in .hdr.
-/// Errors as for both; ImageFileError naming the file when it cannot be written.
+/// read_texture(), then save_image(): a PNG, or Radiance HDR when `path` ends in .hdr. A
+/// one-channel image is written as grey; a two-channel one as RGB, its red and green kept and
+/// blue zero (a two-channel file would mean grey and alpha). Errors as for both;
+/// ImageFileError naming the file when it cannot be written (a partial file is removed).
 void save_texture(Transfer &transfer, const Image &image, const std::filesystem::path &path,
                   MipLevel level = MipLevel{0}, ArrayLayer layer = ArrayLayer{0},
                   vk::ImageLayout layout = vk::ImageLayout::eShaderReadOnlyOptimal);

@@ -77,10 +77,43 @@ bool jpeg_huffman_tables_fit(std::span<const std::byte> bytes) noexcept {
     return true;
 }
 
-bool jpeg_acceptable(std::span<const std::byte> bytes) noexcept {
-    if (jpeg_huffman_tables_fit(bytes)) return true;
-    stbi__err("bad DHT header", "Corrupt JPEG");
-    return false;
+std::size_t be16(std::span<const std::byte> bytes, std::size_t i) noexcept {
+    return std::size_t{std::to_integer<unsigned>(bytes[i])} << 8 | std::to_integer<unsigned>(bytes[i + 1]);
+}
+
+// The bit depth in a Photoshop file's header, or 0 for bytes that are not one.
+std::size_t psd_depth(std::span<const std::byte> bytes) noexcept {
+    if (bytes.size() < 26 || be16(bytes, 0) != 0x3842 || be16(bytes, 2) != 0x5053) return 0;
+    return be16(bytes, 22);
+}
+
+// True for a 16-bit Photoshop file with RLE-compressed pixels. stb_image reads those as 8-bit
+// planes (it decodes 16 bits only from uncompressed data) and returns wrong pixels without an
+// error; Photoshop itself writes 16-bit files raw or ZIP-compressed, never RLE.
+bool psd_sixteen_bit_rle(std::span<const std::byte> bytes) noexcept {
+    if (psd_depth(bytes) != 16) return false;
+    std::size_t pos = 26;
+    for (int section = 0; section < 3; ++section) { // colour mode data, image resources, layers
+        if (pos + 4 > bytes.size()) return false;
+        const std::size_t length = be16(bytes, pos) << 16 | be16(bytes, pos + 2);
+        if (length > bytes.size() - pos - 4) return false;
+        pos += 4 + length;
+    }
+    return pos + 2 <= bytes.size() && be16(bytes, pos) == 1;
+}
+
+// What stb_image would decode wrongly or unsafely is refused first, with stb's own kind of
+// reason; everything else, malformed or not, is left to stb.
+bool acceptable(std::span<const std::byte> bytes) noexcept {
+    if (!jpeg_huffman_tables_fit(bytes)) {
+        stbi__err("bad DHT header", "Corrupt JPEG");
+        return false;
+    }
+    if (psd_sixteen_bit_rle(bytes)) {
+        stbi__err("16-bit RLE-compressed PSD is not supported", "Unsupported PSD");
+        return false;
+    }
+    return true;
 }
 
 void append(void *context, void *data, int size) {
@@ -103,10 +136,13 @@ bool stb_info(std::span<const std::byte> bytes, StbInfo &info) noexcept {
         stbi__err("file too large", "file too large");
         return false;
     }
-    if (!jpeg_acceptable(bytes)) return false;
+    if (!acceptable(bytes)) return false;
     const int length = static_cast<int>(bytes.size());
     if (!stbi_info_from_memory(as_uc(bytes), length, &info.width, &info.height, &info.channels)) return false;
-    info.is_16_bit = stbi_is_16_bit_from_memory(as_uc(bytes), length) != 0;
+    // Debian's stb_image looks for a PSD's depth at the wrong offset (the height and width it
+    // means to skip are read inside STBI_NOTUSED, a sizeof, so never), so 16-bit PSDs are
+    // recognised here; its decoder reads them right.
+    info.is_16_bit = stbi_is_16_bit_from_memory(as_uc(bytes), length) != 0 || psd_depth(bytes) == 16;
     info.is_hdr = stbi_is_hdr_from_memory(as_uc(bytes), length) != 0;
     return true;
 }
@@ -117,7 +153,7 @@ StbPixels stb_decode(std::span<const std::byte> bytes, StbDepth depth, int desir
         stbi__err("file too large", "file too large");
         return nullptr;
     }
-    if (!jpeg_acceptable(bytes)) return nullptr;
+    if (!acceptable(bytes)) return nullptr;
     const int length = static_cast<int>(bytes.size());
     switch (depth) {
     case StbDepth::Eight:

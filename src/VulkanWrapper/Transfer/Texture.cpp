@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,18 @@ vk::DeviceSize largest_device_local_heap(const Device &device) {
         }
     }
     return largest ? largest : any;
+}
+
+// A two-channel image holds red and green; a two-channel file would read them as grey and
+// alpha, so they are written as RGB with a zero blue.
+PixelImage red_green_as_rgb(const PixelImage &pixels) {
+    const std::size_t value = pixels.value_bytes();
+    const std::size_t count = std::size_t{pixels.width} * pixels.height;
+    PixelImage rgb{pixels.width, pixels.height, 3, pixels.type, std::vector<std::byte>(count * 3 * value)};
+    for (std::size_t p = 0; p < count; ++p) {
+        std::memcpy(rgb.pixels.data() + p * 3 * value, pixels.pixels.data() + p * 2 * value, 2 * value);
+    }
+    return rgb;
 }
 
 Queue &main_queue(const Device &device) {
@@ -198,7 +211,8 @@ PixelImage read_texture(Transfer &transfer, const Image &image, MipLevel level, 
 
 void save_texture(Transfer &transfer, const Image &image, const std::filesystem::path &path, MipLevel level,
                   ArrayLayer layer, vk::ImageLayout layout) {
-    save_image(path, read_texture(transfer, image, level, layer, layout));
+    const PixelImage pixels = read_texture(transfer, image, level, layer, layout);
+    save_image(path, pixels.channels == 2 ? red_green_as_rgb(pixels) : pixels);
 }
 
 } // namespace vw

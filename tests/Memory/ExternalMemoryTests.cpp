@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "Support/VulkanFixture.h"
+#include "VulkanWrapper/Image/ExternalOwnership.h"
+#include "VulkanWrapper/Image/Image.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
 #include "VulkanWrapper/Memory/Defragmentation.h"
 #include "VulkanWrapper/Memory/ExternalMemory.h"
 #include "VulkanWrapper/Report/MemoryMap.h"
@@ -263,6 +266,145 @@ TEST_F(ExternalMemoryTests, StatisticsAndTheMemoryMapShowExternalMemory) {
     EXPECT_EQ(ExternalMemory::statistics(*allocator).exported_allocations, 0U);
     EXPECT_EQ(ExternalMemory::statistics(*allocator).imported_bytes, 0U);
     EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
+}
+
+// An RGBA8 image of `side` x `side / 2` with two levels, as both sides of a hand-over make it.
+ImageBuilder shared_image(const std::shared_ptr<Device> &device, const std::shared_ptr<Allocator> &allocator,
+                          std::uint32_t side) {
+    ImageBuilder builder;
+    builder.setDevice(device)
+        .setAllocator(allocator)
+        .setFormat(vk::Format::eR8G8B8A8Unorm)
+        .setExtent(Width{side}, Height{side / 2})
+        .setMipLevels(2)
+        .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst |
+                  vk::ImageUsageFlagBits::eSampled);
+    return builder;
+}
+
+std::vector<std::byte> texels(std::size_t bytes, unsigned seed) {
+    std::vector<std::byte> out(bytes);
+    for (std::size_t i = 0; i < bytes; ++i) out[i] = static_cast<std::byte>((i * 131 + seed * 17 + i / 251) & 0xff);
+    return out;
+}
+
+TEST_F(ExternalMemoryTests, ImagesCarryTexelsAcrossDevicesBothWays) {
+    const auto support = ExternalMemory::image_support(*device, vk::Format::eR8G8B8A8Unorm,
+                                                       vk::ImageUsageFlagBits::eTransferSrc |
+                                                           vk::ImageUsageFlagBits::eTransferDst |
+                                                           vk::ImageUsageFlagBits::eSampled,
+                                                       ExternalMemoryHandle::OpaqueFd);
+    if (!support.exportable || !support.importable) GTEST_SKIP() << support.reason;
+    const std::size_t before = open_descriptors();
+    {
+        auto exported = shared_image(device, allocator, 64).setExportable().setName("exported image").build();
+        EXPECT_TRUE(ExternalMemory::is_exportable(*exported));
+        EXPECT_TRUE(exported->is_dedicated());
+        Transfer here(device, allocator);
+        const auto level0 = texels(64 * 32 * 4, 1);
+        const auto level1 = texels(32 * 16 * 4, 2);
+        here.upload(*exported, level0, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eGeneral);
+        here.upload(*exported, level1, MipLevel{1}, ArrayLayer{0}, vk::ImageLayout::eGeneral);
+
+        auto other = second_allocator();
+        ExportedMemory memory = ExternalMemory::export_fd(*exported);
+        ASSERT_TRUE(memory.fd.valid());
+        EXPECT_EQ(memory.allocation_size, memory.buffer_size);
+        auto imported = shared_image(m_second_device, other, 64).setImportedMemory(memory).setName("imported image").build();
+        EXPECT_FALSE(memory.fd.valid()); // the import took it
+        EXPECT_TRUE(ExternalMemory::is_imported(*imported));
+        EXPECT_EQ(imported->name(), "imported image");
+        Transfer there(m_second_device, other);
+        // The exporter releases the image in eGeneral; the importer's first acquire keeps the
+        // contents and makes eGeneral the image's layout.
+        release_external(device->graphics_queue(), *exported, vk::ImageLayout::eGeneral);
+        acquire_external(m_second_device->graphics_queue(), *imported, vk::ImageLayout::eUndefined,
+                         vk::ImageLayout::eGeneral);
+        // The layout travels out of band: the exporter left both levels in eGeneral.
+        EXPECT_EQ(there.download(*imported, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eGeneral), level0);
+        EXPECT_EQ(there.download(*imported, MipLevel{1}, ArrayLayer{0}, vk::ImageLayout::eGeneral), level1);
+
+        const auto back = texels(32 * 16 * 4, 3);
+        there.upload(*imported, back, MipLevel{1}, ArrayLayer{0}, vk::ImageLayout::eGeneral, vk::ImageLayout::eGeneral);
+        release_external(m_second_device->graphics_queue(), *imported, vk::ImageLayout::eGeneral);
+        acquire_external(device->graphics_queue(), *exported, vk::ImageLayout::eGeneral, vk::ImageLayout::eGeneral);
+        EXPECT_EQ(here.download(*exported, MipLevel{1}, ArrayLayer{0}, vk::ImageLayout::eGeneral), back);
+
+        const ExternalMemoryStatistics counted = ExternalMemory::statistics(*allocator);
+        EXPECT_EQ(counted.exported_allocations, 1U);
+        EXPECT_EQ(ExternalMemory::statistics(*other).imported_allocations, 1U);
+        bool shown = false;
+        for (const AllocationRecord &record : MemoryMap(*allocator).allocations()) {
+            if (record.name == "exported image") {
+                EXPECT_EQ(record.pool, std::optional<std::string>("exported opaque fd"));
+                shown = true;
+            }
+        }
+        EXPECT_TRUE(shown);
+    }
+    EXPECT_EQ(open_descriptors(), before);
+    EXPECT_EQ(ExternalMemory::statistics(*allocator).exported_allocations, 0U);
+}
+
+TEST_F(ExternalMemoryTests, BadImageImportsLeaveTheDescriptorToTheCaller) {
+    const auto support = ExternalMemory::image_support(*device, vk::Format::eR8G8B8A8Unorm,
+                                                       vk::ImageUsageFlagBits::eTransferSrc |
+                                                           vk::ImageUsageFlagBits::eTransferDst |
+                                                           vk::ImageUsageFlagBits::eSampled,
+                                                       ExternalMemoryHandle::OpaqueFd);
+    if (!support.exportable || !support.importable) GTEST_SKIP() << support.reason;
+    auto exported = shared_image(device, allocator, 64).setExportable().build();
+    ExportedMemory memory = ExternalMemory::export_fd(*exported);
+    const int fd = memory.fd.get();
+    const std::size_t before = open_descriptors();
+    const auto allocations = allocator->statistics().total.allocation_count;
+    const auto attempt = [&](const char *what, auto change, ImageBuilder builder, auto expected_type) {
+        SCOPED_TRACE(what);
+        ExportedMemory copy;
+        copy.fd = std::move(memory.fd);
+        copy.handle = memory.handle;
+        copy.allocation_size = memory.allocation_size;
+        copy.offset = memory.offset;
+        copy.buffer_size = memory.buffer_size;
+        copy.memory_type_index = memory.memory_type_index;
+        copy.dedicated = memory.dedicated;
+        change(copy);
+        try {
+            (void)builder.setImportedMemory(copy).build();
+            ADD_FAILURE() << "the import succeeded";
+        } catch (const decltype(expected_type) &) {
+        }
+        memory.fd = std::move(copy.fd);
+        EXPECT_EQ(memory.fd.get(), fd);
+        EXPECT_TRUE(is_open(fd));
+        EXPECT_EQ(open_descriptors(), before);
+        EXPECT_EQ(allocator->statistics().total.allocation_count, allocations);
+    };
+    const auto same = [](ExportedMemory &) {};
+    attempt("a memory type the device lacks", [](ExportedMemory &m) { m.memory_type_index = 31; },
+            shared_image(device, allocator, 64), LogicError(""));
+    attempt("an allocation size past the descriptor's object", [](ExportedMemory &m) { m.allocation_size *= 64; },
+            shared_image(device, allocator, 64), LogicError(""));
+    attempt("memory too small for the image", [](ExportedMemory &m) { m.allocation_size = 256; m.dedicated = false; },
+            shared_image(device, allocator, 64), LogicError(""));
+    attempt("dedicated memory of another image size", same, shared_image(device, allocator, 128), LogicError(""));
+    attempt("a pool as well", same, shared_image(device, allocator, 64).setPool(nullptr).setExportable(), LogicError(""));
+    if (!ExternalMemory::image_support(*device, vk::Format::eR8G8B8A8Unorm, vk::ImageUsageFlagBits::eSampled,
+                                       ExternalMemoryHandle::DmaBuf)
+             .importable) {
+        attempt("a handle kind the device cannot import", [](ExportedMemory &m) { m.handle = ExternalMemoryHandle::DmaBuf; },
+                shared_image(device, allocator, 64), NotSupportedError(""));
+        EXPECT_THROW((void)shared_image(device, allocator, 64).setExportable(ExternalMemoryHandle::DmaBuf).build(),
+                     NotSupportedError);
+    }
+    ExportedMemory empty;
+    EXPECT_THROW((void)shared_image(device, allocator, 64).setImportedMemory(empty).build(), LogicError);
+    EXPECT_THROW((void)ExternalMemory::export_fd(*shared_image(device, allocator, 64).build()), LogicError);
+
+    // Still the same, intact descriptor: the import works with it.
+    auto imported = shared_image(device, allocator, 64).setImportedMemory(memory).build();
+    EXPECT_FALSE(memory.fd.valid());
+    EXPECT_EQ(open_descriptors(), before - 1);
 }
 
 TEST_F(ExternalMemoryTests, HostPointerImportSharesTheHostBytes) {

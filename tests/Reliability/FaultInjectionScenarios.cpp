@@ -10,6 +10,7 @@
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
 #include "VulkanWrapper/Image/CommandRecorder.h"
+#include "VulkanWrapper/Image/ExternalOwnership.h"
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Image/ImageFile.h"
 #include "VulkanWrapper/Image/ImageView.h"
@@ -525,6 +526,35 @@ std::vector<Scenario> make_scenarios() {
                      const auto counted = ExternalMemory::statistics(*env.allocator);
                      require(counted.exported_allocations == 1 && counted.imported_allocations == 1,
                              "external statistics");
+                     // An image exported and imported again on the same device, its texels handed over.
+                     const auto image_usage = vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst;
+                     if (ExternalMemory::image_support(*env.device, vk::Format::eR8G8B8A8Unorm, image_usage,
+                                                       ExternalMemoryHandle::OpaqueFd)
+                             .importable) {
+                         const auto describe = [&] {
+                             ImageBuilder builder;
+                             builder.setDevice(env.device)
+                                 .setAllocator(env.allocator)
+                                 .setFormat(vk::Format::eR8G8B8A8Unorm)
+                                 .setExtent(Width{8}, Height{8})
+                                 .setUsage(image_usage);
+                             return builder;
+                         };
+                         auto image = describe().setExportable().setName("exported image").build();
+                         Transfer transfer(env.device, env.allocator);
+                         std::vector<std::byte> texels(8 * 8 * 4);
+                         for (std::size_t i = 0; i < texels.size(); ++i) texels[i] = static_cast<std::byte>(i * 7);
+                         transfer.upload(*image, texels, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eGeneral);
+                         release_external(env.device->graphics_queue(), *image, vk::ImageLayout::eGeneral);
+                         ExportedMemory image_memory = ExternalMemory::export_fd(*image);
+                         auto received = describe().setImportedMemory(image_memory).build();
+                         require(!image_memory.fd.valid(), "the image import took the descriptor");
+                         acquire_external(env.device->graphics_queue(), *received, vk::ImageLayout::eUndefined,
+                                          vk::ImageLayout::eGeneral);
+                         require(transfer.download(*received, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eGeneral) ==
+                                     texels,
+                                 "imported texels");
+                     }
                      if (env.device->has_extension(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
                          const std::size_t alignment = static_cast<std::size_t>(
                              *env.device->physical_device().memory_limits().min_imported_host_pointer_alignment);

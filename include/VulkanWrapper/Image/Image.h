@@ -10,6 +10,7 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Allocation.h"
+#include "VulkanWrapper/Memory/ExternalMemory.h"
 #include "VulkanWrapper/Synchronization/TrackedResource.h"
 #include "VulkanWrapper/Utils/StrongTypes.h"
 
@@ -22,6 +23,7 @@ class Pool;
 namespace detail {
 struct ImageViewRegistry;
 class ImageViewRelocation;
+class ExternalImages;
 } // namespace detail
 
 /// The aspects of a format: colour, depth, stencil or depth|stencil.
@@ -104,6 +106,7 @@ private:
     friend class ImageBuilder;
     friend class ImageViewBuilder;
     friend class detail::ImageViewRelocation;
+    friend class detail::ExternalImages;
 
     // Adopts `image` and `allocation`, made by `allocator` as described.
     Image(std::shared_ptr<const Allocator> allocator, VkImage image, VmaAllocation allocation,
@@ -156,6 +159,23 @@ public:
     /// requirements exclude the pool's memory type; OutOfMemoryError naming the pool when it
     /// is full.
     ImageBuilder &setPool(std::shared_ptr<Pool> pool);
+    /// Makes the image exportable as `handle` (see ExternalMemory): its own VkDeviceMemory in a
+    /// private pool, shown as "exported opaque fd" (or "dma-buf") in statistics and the memory
+    /// map; ExternalMemory::export_fd() then gives descriptors for it. Validated by build():
+    /// NotSupportedError, nothing allocated, when the device lacks the extension or cannot
+    /// export such images (ExternalMemory::image_support() says why); LogicError with setPool()
+    /// or setImportedMemory().
+    ImageBuilder &setExportable(ExternalMemoryHandle handle = ExternalMemoryHandle::OpaqueFd);
+    /// Makes build() import `memory` (a descriptor from ExternalMemory::export_fd() of an image
+    /// created the same way: format, extent, levels, layers, tiling, usage) instead of
+    /// allocating. The builder keeps a pointer: `memory` must outlive build(). On success
+    /// build() empties `memory.fd` (Vulkan owns it now); on any failure the descriptor is left
+    /// to the caller, open and untouched: LogicError for a closed descriptor, a memory type the
+    /// device lacks or the image cannot use, an image that needs more or (for dedicated
+    /// memory) other than the memory's size past its offset, a misaligned offset;
+    /// NotSupportedError when the device cannot import such images; VulkanException when the
+    /// driver refuses the descriptor. LogicError with setPool() or setExportable().
+    ImageBuilder &setImportedMemory(ExportedMemory &memory);
 
     /// Validates and creates the image in device-local memory. LogicError naming the field;
     /// NotSupportedError for a format, usage, extent, level or layer count, or sample count
@@ -164,6 +184,11 @@ public:
     [[nodiscard]] std::unique_ptr<Image> build() const;
 
 private:
+    friend class detail::ExternalImages;
+
+    // Everything build() checks, without allocating: the image's description.
+    [[nodiscard]] Image::Description describe() const;
+
     std::shared_ptr<Device> m_device;
     std::shared_ptr<Allocator> m_allocator;
     std::shared_ptr<Pool> m_pool;
@@ -177,6 +202,8 @@ private:
     vk::SampleCountFlagBits m_samples = vk::SampleCountFlagBits::e1;
     vk::ImageUsageFlags m_usage;
     std::string m_name;
+    std::optional<ExternalMemoryHandle> m_export;
+    ExportedMemory *m_import = nullptr;
 };
 
 } // namespace vw

@@ -8,6 +8,7 @@
 
 #include <vulkan/vulkan.hpp>
 
+#include "VulkanWrapper/Memory/Allocation.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/Buffer.h"
 #include "VulkanWrapper/Utils/UniqueFd.h"
@@ -57,9 +58,10 @@ struct ExportedMemory {
     /// Size of the whole VkDeviceMemory behind the descriptor (what vkAllocateMemory of the
     /// import must ask for: VkMemoryAllocateInfo::allocationSize).
     vk::DeviceSize allocation_size = 0;
-    /// Offset of the buffer in that memory.
+    /// Offset of the buffer (or image) in that memory.
     vk::DeviceSize offset = 0;
-    /// Size of the exported buffer in bytes.
+    /// Size of the exported buffer in bytes; for an image, the bytes of its memory
+    /// requirements (which the importing image must need too).
     vk::DeviceSize buffer_size = 0;
     /// Index of the memory type the memory was allocated from; an importer on the same
     /// physical device uses the same index.
@@ -72,11 +74,11 @@ struct ExportedMemory {
 
 /// Exported and imported memory of one allocator, as ExternalMemory::statistics() counts it.
 struct ExternalMemoryStatistics {
-    /// Live buffers allocated exportable.
+    /// Live buffers and images allocated exportable.
     std::uint32_t exported_allocations = 0;
     /// Their memory in bytes.
     vk::DeviceSize exported_bytes = 0;
-    /// Live buffers whose memory was imported (descriptors and host pointers).
+    /// Live buffers and images whose memory was imported (descriptors and host pointers).
     std::uint32_t imported_allocations = 0;
     /// Their memory in bytes.
     vk::DeviceSize imported_bytes = 0;
@@ -123,11 +125,12 @@ public:
         return buffer;
     }
 
-    /// A new descriptor for the memory of `buffer` (allocated by allocate_exportable()), with
-    /// what an importer needs. The buffer keeps its memory; each call returns a descriptor of
-    /// its own. LogicError when the buffer is empty or was not allocated exportable;
-    /// VulkanException when the driver fails (nothing is left open).
-    [[nodiscard]] static ExportedMemory export_fd(const BufferBase &buffer);
+    /// A new descriptor for the memory of `resource`: a buffer allocated by
+    /// allocate_exportable() or an image built with ImageBuilder::setExportable(), with what an
+    /// importer needs. The resource keeps its memory; each call returns a descriptor of its
+    /// own. LogicError when the resource is empty or was not allocated exportable;
+    /// VulkanException when the driver fails (nothing is left open). Thread-safe.
+    [[nodiscard]] static ExportedMemory export_fd(const Allocation &resource);
 
     /// Imports `memory` into a typed buffer of `count` elements bound at `memory.offset`. On
     /// success `memory.fd` is empty (Vulkan owns the descriptor now). LogicError, the
@@ -175,12 +178,22 @@ public:
         return buffer;
     }
 
-    /// True when `buffer` was allocated exportable (export_fd() works on it).
-    [[nodiscard]] static bool is_exportable(const BufferBase &buffer) noexcept;
-    /// True when `buffer`'s memory was imported (a descriptor or a host pointer).
-    [[nodiscard]] static bool is_imported(const BufferBase &buffer) noexcept;
+    /// True when the buffer or image was allocated exportable (export_fd() works on it).
+    [[nodiscard]] static bool is_exportable(const Allocation &resource) noexcept;
+    /// True when the buffer's or image's memory was imported (a descriptor or a host pointer).
+    [[nodiscard]] static bool is_imported(const Allocation &resource) noexcept;
 
-    /// The exported and imported buffers of `allocator` alive now. Thread-safe.
+    /// What `device` can do with memory of `handle` for images of `format`, `usage`, `tiling`
+    /// and `type` (vkGetPhysicalDeviceImageFormatProperties2 with the handle kind), or why
+    /// it cannot. Never throws for a missing extension or an unsupported combination (the
+    /// answer says so); VulkanException only for a driver failure. Thread-safe.
+    [[nodiscard]] static ExternalMemorySupport image_support(const Device &device, vk::Format format,
+                                                             vk::ImageUsageFlags usage,
+                                                             ExternalMemoryHandle handle,
+                                                             vk::ImageTiling tiling = vk::ImageTiling::eOptimal,
+                                                             vk::ImageType type = vk::ImageType::e2D);
+
+    /// The exported and imported buffers and images of `allocator` alive now. Thread-safe.
     [[nodiscard]] static ExternalMemoryStatistics statistics(const Allocator &allocator);
 
 private:

@@ -12,6 +12,7 @@
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Image/ExternalImages.h"
 #include "VulkanWrapper/Image/ImageView.h"
 #include "VulkanWrapper/Image/ImageViewRegistry.h"
 #include "VulkanWrapper/Memory/DefragmentationGate.h"
@@ -73,19 +74,13 @@ public:
 
 namespace {
 
-VkImageCreateInfo image_create_info(const Image::Description &d) {
-    return vk::ImageCreateInfo({}, d.type, d.format, d.extent, d.mip_levels, d.array_layers,
-                               d.samples, d.tiling, d.usage, vk::SharingMode::eExclusive, {},
-                               vk::ImageLayout::eUndefined);
-}
-
 // What the defragmenter (module Memory) calls to move an image.
 std::uint64_t create_replacement(const Allocation &allocation, VmaAllocation destination) {
     const auto &image = static_cast<const Image &>(allocation);
     const Image::Description description{image.type(),         image.format(),  image.extent(),
                                          image.mip_levels(),   image.array_layers(),
                                          image.samples(),      image.tiling(),  image.usage()};
-    const VkImageCreateInfo info = image_create_info(description);
+    const VkImageCreateInfo info = detail::image_create_info(description);
     const VkDevice device = image.allocator()->device()->handle();
     VkImage created = VK_NULL_HANDLE;
     check(vkCreateImage(device, &info, nullptr, &created), "vkCreateImage");
@@ -333,7 +328,17 @@ ImageBuilder &ImageBuilder::setPool(std::shared_ptr<Pool> pool) {
     return *this;
 }
 
-std::unique_ptr<Image> ImageBuilder::build() const {
+ImageBuilder &ImageBuilder::setExportable(ExternalMemoryHandle handle) {
+    m_export = handle;
+    return *this;
+}
+
+ImageBuilder &ImageBuilder::setImportedMemory(ExportedMemory &memory) {
+    m_import = &memory;
+    return *this;
+}
+
+Image::Description ImageBuilder::describe() const {
     if (!m_device) throw LogicError("ImageBuilder: device is missing (setDevice)");
     if (!m_allocator) throw LogicError("ImageBuilder: allocator is missing (setAllocator)");
     if (m_pool && m_pool->allocator() != m_allocator) {
@@ -345,6 +350,15 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     }
     if (m_allocator->device() != m_device) {
         throw LogicError("ImageBuilder: the allocator belongs to another device");
+    }
+    if (m_export && m_import) {
+        throw LogicError("ImageBuilder: an image is either exportable or imported (setExportable, setImportedMemory)");
+    }
+    if (m_pool && (m_export || m_import)) {
+        throw LogicError("ImageBuilder: an exportable or imported image has memory of its own, not a pool's (setPool)");
+    }
+    if (m_export && *m_export != ExternalMemoryHandle::OpaqueFd && *m_export != ExternalMemoryHandle::DmaBuf) {
+        throw LogicError("ImageBuilder: the handle kind is not an ExternalMemoryHandle value (setExportable)");
     }
     if (m_format == vk::Format::eUndefined) throw LogicError("ImageBuilder: format is missing (setFormat)");
     if (!m_extent) throw LogicError("ImageBuilder: extent is missing (setExtent)");
@@ -449,9 +463,14 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         throw NotSupportedError("ImageBuilder: " + vk::to_string(m_samples) + " samples are not supported for " + what);
     }
 
-    Image::Description description{type, m_format, extent, mip_levels, m_array_layers,
-                                   m_samples, m_tiling, m_usage};
-    const VkImageCreateInfo image_info = image_create_info(description);
+    return Image::Description{type, m_format, extent, mip_levels, m_array_layers, m_samples, m_tiling, m_usage};
+}
+
+std::unique_ptr<Image> ImageBuilder::build() const {
+    const Image::Description description = describe();
+    if (m_export) return detail::ExternalImages::create_exportable(*this, description, *m_export);
+    if (m_import) return detail::ExternalImages::import_memory(*this, description, *m_import);
+    const VkImageCreateInfo image_info = detail::image_create_info(description);
     VmaAllocationCreateInfo allocation_info{};
     allocation_info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
     if (!m_allocator->allows_over_subscription()) {

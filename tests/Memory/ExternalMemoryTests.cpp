@@ -407,6 +407,108 @@ TEST_F(ExternalMemoryTests, BadImageImportsLeaveTheDescriptorToTheCaller) {
     EXPECT_EQ(open_descriptors(), before - 1);
 }
 
+TEST_F(ExternalMemoryTests, DmaBufBuffersAndImagesCrossDevicesWhereTheDriverHasThem) {
+    const auto buffers = ExternalMemory::buffer_support(*device, vk::BufferUsageFlags(HostBuffer::flags),
+                                                        ExternalMemoryHandle::DmaBuf);
+    if (!buffers.exportable || !buffers.importable) GTEST_SKIP() << buffers.reason;
+    auto other = second_allocator();
+    constexpr std::size_t count = 1 << 14;
+    auto exported = ExternalMemory::allocate_exportable<HostBuffer>(*allocator, count, ExternalMemoryHandle::DmaBuf,
+                                                                    "dma-buf buffer");
+    exported->write(pattern(count, 11, 4), 0);
+    ExportedMemory memory = ExternalMemory::export_fd(*exported);
+    EXPECT_EQ(memory.handle, ExternalMemoryHandle::DmaBuf);
+    auto imported = ExternalMemory::import_buffer<HostBuffer>(*other, memory, count);
+    EXPECT_FALSE(memory.fd.valid());
+    EXPECT_EQ(imported->read_as_vector(0, count), pattern(count, 11, 4));
+
+    // Linear images, the tiling a dma-buf importer without format modifiers can read.
+    const auto usage = vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst;
+    const auto images = ExternalMemory::image_support(*device, vk::Format::eR8G8B8A8Unorm, usage,
+                                                      ExternalMemoryHandle::DmaBuf, vk::ImageTiling::eLinear);
+    if (!images.exportable || !images.importable) {
+        EXPECT_FALSE(images.reason.empty());
+        EXPECT_THROW((void)shared_image(device, allocator, 64)
+                         .setTiling(vk::ImageTiling::eLinear)
+                         .setMipLevels(1)
+                         .setUsage(usage)
+                         .setExportable(ExternalMemoryHandle::DmaBuf)
+                         .build(),
+                     NotSupportedError);
+        return;
+    }
+    const auto linear = [&](const std::shared_ptr<Device> &on, const std::shared_ptr<Allocator> &with) {
+        ImageBuilder builder = shared_image(on, with, 64);
+        builder.setTiling(vk::ImageTiling::eLinear).setMipLevels(1).setUsage(usage);
+        return builder;
+    };
+    auto image = linear(device, allocator).setExportable(ExternalMemoryHandle::DmaBuf).build();
+    const auto level0 = texels(64 * 32 * 4, 5);
+    Transfer(device, allocator).upload(*image, level0, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eGeneral);
+    release_external(device->graphics_queue(), *image, vk::ImageLayout::eGeneral);
+    ExportedMemory image_memory = ExternalMemory::export_fd(*image);
+    auto received = linear(m_second_device, other).setImportedMemory(image_memory).build();
+    acquire_external(m_second_device->graphics_queue(), *received, vk::ImageLayout::eUndefined,
+                     vk::ImageLayout::eGeneral);
+    EXPECT_EQ(Transfer(m_second_device, other).download(*received, MipLevel{0}, ArrayLayer{0}, vk::ImageLayout::eGeneral),
+              level0);
+}
+
+TEST_F(ExternalMemoryTests, MemoryNotDedicatedImportsAsBuffersAtTheirOffsets) {
+    // Memory from elsewhere (CUDA, another library) is often one allocation for several
+    // resources: made here with plain Vulkan, exportable and not dedicated.
+    const vk::DeviceSize bytes = 256 << 10;
+    auto probe = ExternalMemory::allocate_exportable<HostBuffer>(*allocator, 16);
+    const std::uint32_t type = probe->memory_type_index();
+    probe.reset();
+    VkExportMemoryAllocateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO, nullptr,
+                                           VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
+    const VkMemoryAllocateInfo allocate{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &export_info, bytes, type};
+    const auto &vk = device->dispatcher();
+    VkDeviceMemory raw = VK_NULL_HANDLE;
+    ASSERT_EQ(vk.vkAllocateMemory(device->handle(), &allocate, nullptr, &raw), VK_SUCCESS);
+    void *mapped = nullptr;
+    ASSERT_EQ(vk.vkMapMemory(device->handle(), raw, 0, VK_WHOLE_SIZE, 0, &mapped), VK_SUCCESS);
+    const auto first = pattern(1024, 3, 8);
+    const auto second = pattern(1024, 9, 1);
+    std::memcpy(mapped, first.data(), 4096);
+    std::memcpy(static_cast<std::byte *>(mapped) + (128 << 10), second.data(), 4096);
+
+    auto other = second_allocator();
+    const auto descriptor = [&] {
+        const VkMemoryGetFdInfoKHR get{VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR, nullptr, raw,
+                                       VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
+        int fd = -1;
+        EXPECT_EQ(vk.vkGetMemoryFdKHR(device->handle(), &get, &fd), VK_SUCCESS);
+        ExportedMemory memory;
+        memory.fd = UniqueFd(fd);
+        memory.allocation_size = bytes;
+        memory.memory_type_index = type;
+        memory.dedicated = false;
+        return memory;
+    };
+    ExportedMemory at_zero = descriptor();
+    ExportedMemory at_half = descriptor();
+    at_half.offset = 128 << 10;
+    auto low = ExternalMemory::import_buffer<HostBuffer>(*other, at_zero, 1024);
+    auto high = ExternalMemory::import_buffer<HostBuffer>(*other, at_half, 1024);
+    EXPECT_EQ(low->read_as_vector(0, 1024), first);
+    EXPECT_EQ(high->read_as_vector(0, 1024), second);
+    high->write(pattern(1024, 2, 2), 0);
+    std::vector<std::uint32_t> seen(1024);
+    std::memcpy(seen.data(), static_cast<std::byte *>(mapped) + (128 << 10), 4096);
+    EXPECT_EQ(seen, pattern(1024, 2, 2));
+    // Past the end: the buffer does not fit after the offset.
+    ExportedMemory past = descriptor();
+    past.offset = bytes - 1024;
+    EXPECT_THROW((void)ExternalMemory::import_buffer<HostBuffer>(*other, past, 1024), LogicError);
+    EXPECT_TRUE(past.fd.valid());
+    low.reset();
+    high.reset();
+    vk.vkUnmapMemory(device->handle(), raw);
+    vk.vkFreeMemory(device->handle(), raw, nullptr);
+}
+
 TEST_F(ExternalMemoryTests, HostPointerImportSharesTheHostBytes) {
     if (!device->has_extension(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
         EXPECT_THROW((void)ExternalMemory::import_host_pointer<HostBuffer>(*allocator, this, 1024), NotSupportedError);

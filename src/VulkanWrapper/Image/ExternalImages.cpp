@@ -52,6 +52,16 @@ void require_support(const Device &device, const Image::Description &description
     }
 }
 
+// What ordinary images get: device-local, no host access (the allocator's device-local buffer
+// policy may ask for the resizable-BAR type, which optimal images cannot use), within budget
+// unless the allocator allows over-subscription.
+VmaAllocationCreateInfo image_allocation_info(const Allocator &allocator) {
+    VmaAllocationCreateInfo info{};
+    info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
+    if (!allocator.allows_over_subscription()) info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
+    return info;
+}
+
 VkImage create_image(const Device &device, const ExternalImageInfo &info) {
     VkImage image = VK_NULL_HANDLE;
     check_on(device, static_cast<vk::Result>(device.dispatcher().vkCreateImage(device.handle(), &info.info, nullptr, &image)),
@@ -69,7 +79,7 @@ std::unique_ptr<Image> ExternalImages::create_exportable(const ImageBuilder &bui
     require_support(device, description, handle, true);
     throw_if_lost(device, "vkCreateImage");
     const ExternalImageInfo info(description, handle);
-    VmaAllocationCreateInfo allocation_info = allocator.allocation_create_info(HostAccess::None);
+    VmaAllocationCreateInfo allocation_info = image_allocation_info(allocator);
     std::uint32_t memory_type = UINT32_MAX;
     const VkResult found = vmaFindMemoryTypeIndexForImageInfo(allocator.handle(), &info.info, &allocation_info, &memory_type);
     if (found == VK_ERROR_FEATURE_NOT_PRESENT) {
@@ -127,8 +137,9 @@ std::unique_ptr<Image> ExternalImages::import_memory(const ImageBuilder &builder
 
     auto owner = std::make_shared<ExternalOwner>(allocator.shared_from_this(), ExternalOrigin::ImportedFd, memory.handle);
     VmaAllocationInfo allocated{};
-    const VmaAllocation allocation = import_descriptor(allocator, *owner, memory, requirements, HostAccess::None,
-                                                       VK_NULL_HANDLE, guard.image, allocated);
+    const VmaAllocation allocation = import_descriptor(allocator, *owner, memory, requirements,
+                                                       image_allocation_info(allocator), VK_NULL_HANDLE, guard.image,
+                                                       allocated);
     const VkResult bound = vmaBindImageMemory2(allocator.handle(), allocation, memory.offset, guard.image, nullptr);
     if (bound != VK_SUCCESS) {
         vmaFreeMemory(allocator.handle(), allocation);

@@ -269,7 +269,8 @@ void ExternalMemory::import_fd(Allocator &allocator, BufferBase &into, ExportedM
                                                  memory.handle);
     VmaAllocationInfo info{};
     const VmaAllocation allocation =
-        detail::import_descriptor(allocator, *owner, memory, requirements, access, guard.buffer, VK_NULL_HANDLE, info);
+        detail::import_descriptor(allocator, *owner, memory, requirements, allocator.allocation_create_info(access),
+                                  guard.buffer, VK_NULL_HANDLE, info);
     const VkResult bound =
         vmaBindBufferMemory2(allocator.handle(), allocation, memory.offset, guard.buffer, nullptr);
     if (bound != VK_SUCCESS) {

@@ -201,8 +201,8 @@ void check_import_requirements(const ExportedMemory &memory, const VkMemoryRequi
 }
 
 VmaAllocation import_descriptor(Allocator &allocator, ExternalOwner &owner, const ExportedMemory &memory,
-                                const VkMemoryRequirements &requirements, HostAccess access, VkBuffer buffer,
-                                VkImage image, VmaAllocationInfo &info) {
+                                const VkMemoryRequirements &requirements, VmaAllocationCreateInfo allocation_info,
+                                VkBuffer buffer, VkImage image, VmaAllocationInfo &info) {
     const int fd = memory.fd.get();
     UniqueFd duplicate(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
     if (!duplicate.valid()) {
@@ -214,7 +214,6 @@ VmaAllocation import_descriptor(Allocator &allocator, ExternalOwner &owner, cons
     owner.import_fd.handleType = handle_bit;
     owner.import_fd.fd = duplicate.get();
     owner.create_pool(type, &owner.import_fd, std::string("imported ") + external_label(memory.handle));
-    VmaAllocationCreateInfo allocation_info = allocator.allocation_create_info(access);
     allocation_info.pool = owner.pool;
     allocation_info.flags |= VMA_ALLOCATION_CREATE_DEDICATED_MEMORY_BIT;
     VmaAllocation allocation = nullptr;

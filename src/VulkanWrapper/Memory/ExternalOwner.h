@@ -83,12 +83,14 @@ void check_import_requirements(const ExportedMemory &memory, const VkMemoryRequi
                                const char *operation);
 
 // Imports `memory` into `owner`'s new pool (dedicated to `buffer` or `image` when the memory is
-// dedicated) and returns the allocation, bound to nothing yet. The caller's descriptor is left
+// dedicated), with `allocation_info`'s flags (the pool and dedication are set here), and
+// returns the allocation, bound to nothing yet. The caller's descriptor is left
 // open: a duplicate is imported, so that a failure later (binding) frees only the duplicate.
 // `memory.fd` is for the caller to reset once everything has succeeded.
 [[nodiscard]] VmaAllocation import_descriptor(Allocator &allocator, ExternalOwner &owner, const ExportedMemory &memory,
-                                              const VkMemoryRequirements &requirements, HostAccess access,
-                                              VkBuffer buffer, VkImage image, VmaAllocationInfo &info);
+                                              const VkMemoryRequirements &requirements,
+                                              VmaAllocationCreateInfo allocation_info, VkBuffer buffer, VkImage image,
+                                              VmaAllocationInfo &info);
 
 // A new descriptor for `allocation` of an exported resource, with what an importer needs.
 // LogicError when it was not allocated exportable.

@@ -39,6 +39,19 @@ std::size_t open_descriptors() {
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 
+// `memory` with its descriptor moved out of it (ExportedMemory is move-only through the fd).
+ExportedMemory taken(ExportedMemory &memory) {
+    ExportedMemory copy;
+    copy.fd = std::move(memory.fd);
+    copy.handle = memory.handle;
+    copy.allocation_size = memory.allocation_size;
+    copy.offset = memory.offset;
+    copy.buffer_size = memory.buffer_size;
+    copy.memory_type_index = memory.memory_type_index;
+    copy.dedicated = memory.dedicated;
+    return copy;
+}
+
 std::vector<std::uint32_t> pattern(std::size_t count, std::uint32_t factor, std::uint32_t add) {
     std::vector<std::uint32_t> values(count);
     for (std::size_t i = 0; i < count; ++i) values[i] = static_cast<std::uint32_t>(i) * factor + add;
@@ -150,14 +163,7 @@ TEST_F(ExternalMemoryTests, BadInputLeavesTheDescriptorToTheCaller) {
     };
 
     const auto with = [&](auto change) {
-        ExportedMemory copy;
-        copy.fd = std::move(memory.fd);
-        copy.handle = memory.handle;
-        copy.allocation_size = memory.allocation_size;
-        copy.offset = memory.offset;
-        copy.buffer_size = memory.buffer_size;
-        copy.memory_type_index = memory.memory_type_index;
-        copy.dedicated = memory.dedicated;
+        ExportedMemory copy = taken(memory);
         change(copy);
         return copy;
     };
@@ -360,14 +366,7 @@ TEST_F(ExternalMemoryTests, BadImageImportsLeaveTheDescriptorToTheCaller) {
     const auto allocations = allocator->statistics().total.allocation_count;
     const auto attempt = [&](const char *what, auto change, ImageBuilder builder, auto expected_type) {
         SCOPED_TRACE(what);
-        ExportedMemory copy;
-        copy.fd = std::move(memory.fd);
-        copy.handle = memory.handle;
-        copy.allocation_size = memory.allocation_size;
-        copy.offset = memory.offset;
-        copy.buffer_size = memory.buffer_size;
-        copy.memory_type_index = memory.memory_type_index;
-        copy.dedicated = memory.dedicated;
+        ExportedMemory copy = taken(memory);
         change(copy);
         try {
             (void)builder.setImportedMemory(copy).build();

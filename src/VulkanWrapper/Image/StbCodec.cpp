@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
@@ -38,8 +39,11 @@ const stbi_uc *as_uc(std::span<const std::byte> bytes) { return reinterpret_cast
 // else, malformed or not, is left to stb.
 bool jpeg_huffman_tables_fit(std::span<const std::byte> bytes) noexcept {
     const auto at = [&](std::size_t i) { return std::to_integer<unsigned>(bytes[i]); };
-    if (bytes.size() < 4 || at(0) != 0xFF || at(1) != 0xD8) return true;
-    std::size_t pos = 2;
+    // stb reads a marker after any number of 0xFF fill bytes, the start-of-image one included.
+    std::size_t start = 0;
+    while (start < bytes.size() && at(start) == 0xFF) ++start;
+    if (start == 0 || start >= bytes.size() || at(start) != 0xD8) return true;
+    std::size_t pos = start + 1;
     while (pos + 4 <= bytes.size()) {
         if (at(pos) != 0xFF) {
             // Entropy-coded data after a scan: on to the next marker that is not a stuffed
@@ -87,19 +91,53 @@ std::size_t psd_depth(std::span<const std::byte> bytes) noexcept {
     return be16(bytes, 22);
 }
 
+// Where a Photoshop file's image data starts (its 2-byte compression field), past the colour
+// mode data, image resources and layer sections; 0 for a file too short to say.
+std::size_t psd_image_data(std::span<const std::byte> bytes) noexcept {
+    std::size_t pos = 26;
+    for (int section = 0; section < 3; ++section) {
+        if (pos + 4 > bytes.size()) return 0;
+        const std::size_t length = be16(bytes, pos) << 16 | be16(bytes, pos + 2);
+        if (length > bytes.size() - pos - 4) return 0;
+        pos += 4 + length;
+    }
+    return pos + 2 <= bytes.size() ? pos : 0;
+}
+
 // True for a 16-bit Photoshop file with RLE-compressed pixels. stb_image reads those as 8-bit
 // planes (it decodes 16 bits only from uncompressed data) and returns wrong pixels without an
 // error; Photoshop itself writes 16-bit files raw or ZIP-compressed, never RLE.
 bool psd_sixteen_bit_rle(std::span<const std::byte> bytes) noexcept {
     if (psd_depth(bytes) != 16) return false;
-    std::size_t pos = 26;
-    for (int section = 0; section < 3; ++section) { // colour mode data, image resources, layers
-        if (pos + 4 > bytes.size()) return false;
-        const std::size_t length = be16(bytes, pos) << 16 | be16(bytes, pos + 2);
-        if (length > bytes.size() - pos - 4) return false;
-        pos += 4 + length;
+    const std::size_t data = psd_image_data(bytes);
+    return data != 0 && be16(bytes, data) == 1;
+}
+
+// A Photoshop file of more than three planes as one of its three colour planes alone: the
+// channel count made 3 and, for RLE data, the row-length table cut to those planes (the planes
+// follow one another, so theirs come first). stb_image "removes the white matte" of a fourth
+// (alpha) plane with float-to-integer conversions out of range, undefined behaviour, wherever a
+// dark pixel is partly transparent (found by vw-image-fuzzer); without it the alpha is opaque.
+// Empty for every other file, or one too short to rewrite (left to stb as it is).
+std::vector<std::byte> psd_colour_planes(std::span<const std::byte> bytes) {
+    if (psd_depth(bytes) == 0 || be16(bytes, 12) <= 3 || be16(bytes, 12) > 16) return {}; // stb refuses > 16
+    const std::size_t data = psd_image_data(bytes);
+    if (data == 0) return {};
+    const std::size_t planes = be16(bytes, 12);
+    const std::size_t height = be16(bytes, 14) << 16 | be16(bytes, 16);
+    std::vector<std::byte> out(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(data + 2));
+    out[12] = std::byte{0};
+    out[13] = std::byte{3};
+    std::size_t rest = data + 2;
+    if (be16(bytes, data) == 1) {
+        const std::size_t table = height * planes * 2;
+        if (table > bytes.size() - rest) return {};
+        out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(rest),
+                   bytes.begin() + static_cast<std::ptrdiff_t>(rest + height * 3 * 2));
+        rest += table;
     }
-    return pos + 2 <= bytes.size() && be16(bytes, pos) == 1;
+    out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(rest), bytes.end());
+    return out;
 }
 
 // What stb_image would decode wrongly or unsafely is refused first, with stb's own kind of
@@ -154,6 +192,14 @@ StbPixels stb_decode(std::span<const std::byte> bytes, StbDepth depth, int desir
         return nullptr;
     }
     if (!acceptable(bytes)) return nullptr;
+    std::vector<std::byte> colour;
+    try {
+        colour = psd_colour_planes(bytes);
+    } catch (const std::bad_alloc &) {
+        stbi__err("outofmem", "Out of memory");
+        return nullptr;
+    }
+    if (!colour.empty()) bytes = colour;
     const int length = static_cast<int>(bytes.size());
     switch (depth) {
     case StbDepth::Eight:

@@ -288,6 +288,14 @@ ImageBuilder shared_image(const std::shared_ptr<Device> &device, const std::shar
     return builder;
 }
 
+// Whether the device exports and imports the images shared_image() describes as opaque fds.
+ExternalMemorySupport shared_image_support(const Device &device) {
+    return ExternalMemory::image_support(device, vk::Format::eR8G8B8A8Unorm,
+                                         vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst |
+                                             vk::ImageUsageFlagBits::eSampled,
+                                         ExternalMemoryHandle::OpaqueFd);
+}
+
 std::vector<std::byte> texels(std::size_t bytes, unsigned seed) {
     std::vector<std::byte> out(bytes);
     for (std::size_t i = 0; i < bytes; ++i) out[i] = static_cast<std::byte>((i * 131 + seed * 17 + i / 251) & 0xff);
@@ -295,11 +303,7 @@ std::vector<std::byte> texels(std::size_t bytes, unsigned seed) {
 }
 
 TEST_F(ExternalMemoryTests, ImagesCarryTexelsAcrossDevicesBothWays) {
-    const auto support = ExternalMemory::image_support(*device, vk::Format::eR8G8B8A8Unorm,
-                                                       vk::ImageUsageFlagBits::eTransferSrc |
-                                                           vk::ImageUsageFlagBits::eTransferDst |
-                                                           vk::ImageUsageFlagBits::eSampled,
-                                                       ExternalMemoryHandle::OpaqueFd);
+    const auto support = shared_image_support(*device);
     if (!support.exportable || !support.importable) GTEST_SKIP() << support.reason;
     auto other = second_allocator(); // before counting: a driver may open descriptors per device
     const std::size_t before = open_descriptors();
@@ -353,11 +357,7 @@ TEST_F(ExternalMemoryTests, ImagesCarryTexelsAcrossDevicesBothWays) {
 }
 
 TEST_F(ExternalMemoryTests, BadImageImportsLeaveTheDescriptorToTheCaller) {
-    const auto support = ExternalMemory::image_support(*device, vk::Format::eR8G8B8A8Unorm,
-                                                       vk::ImageUsageFlagBits::eTransferSrc |
-                                                           vk::ImageUsageFlagBits::eTransferDst |
-                                                           vk::ImageUsageFlagBits::eSampled,
-                                                       ExternalMemoryHandle::OpaqueFd);
+    const auto support = shared_image_support(*device);
     if (!support.exportable || !support.importable) GTEST_SKIP() << support.reason;
     auto exported = shared_image(device, allocator, 64).setExportable().build();
     ExportedMemory memory = ExternalMemory::export_fd(*exported);

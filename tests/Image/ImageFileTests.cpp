@@ -180,6 +180,27 @@ TEST(ImageFileTests, AJpegHuffmanTableOfMoreThan256CodesIsRefused) {
     EXPECT_NE(image_file_error([&] { (void)load_image(jpeg, {}, "filled.jpg"); }).find("DHT"), std::string::npos);
 }
 
+TEST(ImageFileTests, EmptyPngDataChunksAreSkipped) {
+    // An empty IDAT before the data is valid PNG; Debian 12's stb_image copied it from a null
+    // pointer (undefined behaviour, vw-image-fuzzer found it). The pixels read back whole.
+    const PixelImage written = pattern8(7, 5, 3);
+    std::vector<std::byte> png = encode_png(written);
+    const std::vector<std::byte> empty_idat = {std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0},
+                                               std::byte{'I'},  std::byte{'D'},  std::byte{'A'},  std::byte{'T'},
+                                               std::byte{0xAE}, std::byte{0x42}, std::byte{0x60}, std::byte{0x82}};
+    constexpr std::ptrdiff_t after_header = 8 + 12 + 13; // signature, IHDR chunk
+    png.insert(png.begin() + after_header, empty_idat.begin(), empty_idat.end());
+    png.insert(png.begin() + after_header, empty_idat.begin(), empty_idat.end());
+    EXPECT_EQ(load_image(png).pixels, written.pixels);
+    EXPECT_EQ(load_image(png, ImageLoadOptions{4}).channels, 4U);
+    // Only empty data chunks: no picture, a clear error.
+    std::vector<std::byte> hollow(png.begin(), png.begin() + after_header + 2 * 12);
+    const std::vector<std::byte> tail(png.end() - 12, png.end()); // IEND
+    hollow.insert(hollow.end(), tail.begin(), tail.end());
+    const std::string message = image_file_error([&] { (void)load_image(hollow, {}, "hollow.png"); });
+    EXPECT_NE(message.find("hollow.png"), std::string::npos) << message;
+}
+
 TEST(ImageFileTests, BadInputThrowsImageFileErrorNamingTheFile) {
     TempDir dir;
     EXPECT_NE(image_file_error([&] { (void)load_image(dir / "missing.png"); }).find("missing.png: no such file"),

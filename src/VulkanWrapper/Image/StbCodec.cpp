@@ -4,6 +4,7 @@
 // interface; the decoder is instrumented with the rest of the library when fuzzed.
 #include "VulkanWrapper/Image/StbCodec.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <new>
@@ -140,6 +141,38 @@ std::vector<std::byte> psd_colour_planes(std::span<const std::byte> bytes) {
     return out;
 }
 
+// A PNG file without its empty image-data chunks, which carry nothing of the compressed stream.
+// stb_image copies an empty first IDAT into its not yet allocated buffer, memcpy from a null
+// pointer, undefined behaviour (found by vw-image-fuzzer). Empty for every other file.
+std::vector<std::byte> png_without_empty_data(std::span<const std::byte> bytes) {
+    static constexpr unsigned char signature[] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+    if (bytes.size() < sizeof signature) return {};
+    for (std::size_t i = 0; i < sizeof signature; ++i)
+        if (std::to_integer<unsigned char>(bytes[i]) != signature[i]) return {};
+    const auto empty_data = [&](std::size_t pos) {
+        return be16(bytes, pos) == 0 && be16(bytes, pos + 2) == 0 && be16(bytes, pos + 4) == 0x4944 &&
+               be16(bytes, pos + 6) == 0x4154;
+    };
+    std::vector<std::byte> out;
+    std::size_t pos = sizeof signature;
+    std::size_t kept = 0; // bytes before pos already in out (or to be copied once a chunk drops)
+    bool dropped = false;
+    while (pos + 8 <= bytes.size()) {
+        const std::size_t length = be16(bytes, pos) << 16 | be16(bytes, pos + 2);
+        const std::size_t end = length > bytes.size() - pos - 8 ? bytes.size() : std::min(bytes.size(), pos + 12 + length);
+        if (empty_data(pos)) {
+            if (!dropped) out.reserve(bytes.size());
+            out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(kept), bytes.begin() + static_cast<std::ptrdiff_t>(pos));
+            kept = end;
+            dropped = true;
+        }
+        pos = end;
+    }
+    if (!dropped) return {};
+    out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(kept), bytes.end());
+    return out;
+}
+
 // What stb_image would decode wrongly or unsafely is refused first, with stb's own kind of
 // reason; everything else, malformed or not, is left to stb.
 bool acceptable(std::span<const std::byte> bytes) noexcept {
@@ -192,14 +225,15 @@ StbPixels stb_decode(std::span<const std::byte> bytes, StbDepth depth, int desir
         return nullptr;
     }
     if (!acceptable(bytes)) return nullptr;
-    std::vector<std::byte> colour;
+    std::vector<std::byte> rewritten;
     try {
-        colour = psd_colour_planes(bytes);
+        rewritten = psd_colour_planes(bytes);
+        if (rewritten.empty()) rewritten = png_without_empty_data(bytes);
     } catch (const std::bad_alloc &) {
         stbi__err("outofmem", "Out of memory");
         return nullptr;
     }
-    if (!colour.empty()) bytes = colour;
+    if (!rewritten.empty()) bytes = rewritten;
     const int length = static_cast<int>(bytes.size());
     switch (depth) {
     case StbDepth::Eight:

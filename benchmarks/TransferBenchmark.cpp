@@ -60,6 +60,7 @@
 #include "VulkanWrapper/Synchronization/Submission.h"
 #include "VulkanWrapper/Transfer/HostRegistration.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
+#include "VulkanWrapper/Transfer/TransferBatch.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
@@ -103,12 +104,13 @@ struct Options {
     std::optional<std::size_t> max_size;
     bool help = false;
     vw::TransferOptions engine; ///< --chunk, --slots, --threads (direct_access set per row)
+    std::size_t batch = 64;     ///< --batch: uploads per batch in the small-uploads table (0: none)
 };
 
 void print_usage(std::ostream &out) {
     out << "Usage: vw-bench-transfer [--sizes=LIST] [--max-size=SIZE] [--chunk=SIZE] [--slots=N]\n"
            "                         [--threads=N] [--budget=SIZE] [--direct-limit=SIZE]\n"
-           "                         [--runs=N] [--help]\n"
+           "                         [--runs=N] [--batch=N] [--help]\n"
            "\n"
            "Measures host<->device buffer transfers: the bus limit (GPU timestamps around one\n"
            "vkCmdCopyBuffer), the textbook staging path, vw::Transfer (default options and the\n"
@@ -125,6 +127,9 @@ void print_usage(std::ostream &out) {
            "                   written straight into resizable-BAR memory.\n"
            "  --runs=N         timed runs per figure, after one warm-up (default 9 up to 16M,\n"
            "                   5 up to 256M, 3 above).\n"
+           "  --batch=N        uploads per batch in the small-uploads table (4K ... 256K into N\n"
+           "                   buffers: one TransferBatch, N upload_async calls, and a hand-written\n"
+           "                   single submission); default 64, 0 leaves the table out.\n"
            "  --help           this text.\n"
            "\n"
            "A size is skipped when it exceeds half the device-local heap or a quarter of the\n"
@@ -217,6 +222,8 @@ Options parse_options(int argc, char **argv) {
             const auto count = std::stoul(std::string(*runs));
             if (count == 0) throw vw::LogicError("--runs: at least 1");
             g_runs = count;
+        } else if (const auto batch = value_of("--batch")) {
+            options.batch = std::stoul(std::string(*batch));
         } else if (const auto max_size = value_of("--max-size")) {
             options.max_size = parse_size(*max_size);
             if (!options.max_size) {
@@ -668,10 +675,124 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
     bench.device->wait_idle(); // nothing is pending when the buffers go
 }
 
-// ---- Report -----------------------------------------------------------------------------------
+// ---- Many small uploads -----------------------------------------------------------------------
 
+// Table layout, shared with the report below.
 constexpr int label_width = 40;
 constexpr int column_width = 11;
+
+constexpr std::array<std::size_t, 4> batch_sizes{4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB};
+
+/// Microseconds per upload of `count` uploads of one size, each into a buffer of its own.
+struct BatchResult {
+    std::size_t size = 0;
+    double raw = -1.0;      ///< one staging buffer, `count` vkCmdCopyBuffer, one submission
+    double batch = -1.0;    ///< vw::TransferBatch, one submit()
+    double separate = -1.0; ///< `count` Transfer::upload_async calls (staged), then wait
+    double direct = -1.0;   ///< `count` Transfer::upload calls with the default options
+};
+
+/// Measures the small-uploads rows for `size`. Throws MismatchError on wrong data.
+BatchResult measure_batch(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
+                          vw::Transfer &staged_engine, std::size_t count, std::size_t size) {
+    BatchResult result;
+    result.size = size;
+    const std::size_t runs = runs_for(size);
+    std::vector<std::unique_ptr<DeviceLocalBuffer>> targets;
+    for (std::size_t i = 0; i < count; ++i) targets.push_back(allocator.allocate<DeviceLocalBuffer>(size));
+    const std::unique_ptr<StagingBuffer> staging = allocator.allocate<StagingBuffer>(size * count);
+    std::vector<std::byte> source(size * count);
+    fill_pattern(source, 0xBA7C0000ULL ^ static_cast<std::uint64_t>(size));
+    const auto piece = [&](std::size_t i) { return std::span<const std::byte>(source).subspan(i * size, size); };
+    const auto per_upload = [&](double seconds) { return seconds / static_cast<double>(count) * 1e6; };
+    const auto check = [&](const char *name) {
+        std::vector<std::byte> back(size);
+        for (std::size_t i = 0; i < count; ++i) {
+            staged_engine.download_bytes(*targets[i], back, 0);
+            if (!std::equal(back.begin(), back.end(), piece(i).begin())) {
+                throw MismatchError(std::string(name) + ": buffer " + std::to_string(i) + " at " + format_size(size));
+            }
+        }
+        for (const auto &target : targets) bench.scribble(*target);
+    };
+    for (const auto &target : targets) bench.scribble(*target);
+
+    const auto raw = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        std::memcpy(staging->mapped_data(), source.data(), source.size());
+        staging->flush(0, source.size());
+        bench.commands->reset();
+        bench.commands->begin();
+        for (std::size_t i = 0; i < count; ++i) {
+            bench.commands->handle().copyBuffer(staging->handle(), targets[i]->handle(),
+                                                vk::BufferCopy(i * size, 0, size));
+        }
+        bench.commands->end();
+        bench.submit_and_wait();
+        return seconds_since(start);
+    };
+    static_cast<void>(raw());
+    check("hand-written batch (harness)");
+    result.raw = per_upload(median_seconds(runs, raw));
+
+    vw::TransferBatch batch(staged_engine);
+    const auto batched = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < count; ++i) batch.upload_bytes(*targets[i], piece(i), 0);
+        batch.submit().wait();
+        return seconds_since(start);
+    };
+    static_cast<void>(batched());
+    check("TransferBatch");
+    result.batch = per_upload(median_seconds(runs, batched));
+
+    const auto separate = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        vw::TransferTicket last;
+        for (std::size_t i = 0; i < count; ++i) last = staged_engine.upload_bytes_async(*targets[i], piece(i), 0);
+        last.wait();
+        return seconds_since(start);
+    };
+    static_cast<void>(separate());
+    check("upload_async (direct_access=false)");
+    result.separate = per_upload(median_seconds(runs, separate));
+
+    const auto direct = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < count; ++i) engine.upload_bytes(*targets[i], piece(i), 0);
+        return seconds_since(start);
+    };
+    static_cast<void>(direct());
+    check("upload (default options)");
+    result.direct = per_upload(median_seconds(runs, direct));
+    bench.device->wait_idle();
+    return result;
+}
+
+void print_batches(std::ostream &out, const std::vector<BatchResult> &results, std::size_t count) {
+    out << '\n' << std::left << std::setw(label_width)
+        << ("Small uploads x" + std::to_string(count) + ", us each, median") << std::right;
+    for (const BatchResult &result : results) out << std::setw(column_width) << format_size(result.size);
+    out << '\n';
+    const auto row = [&](const char *label, double BatchResult::*field) {
+        out << std::left << std::setw(label_width) << label << std::right;
+        for (const BatchResult &result : results) out << std::setw(column_width) << format_fixed(result.*field, 2);
+        out << '\n';
+    };
+    row("hand-written: 1 submission", &BatchResult::raw);
+    row("TransferBatch: 1 submit()", &BatchResult::batch);
+    row("upload_async each (staged)", &BatchResult::separate);
+    row("upload each (default options)", &BatchResult::direct);
+    out << std::left << std::setw(label_width) << "TransferBatch / hand-written" << std::right;
+    for (const BatchResult &result : results) out << std::setw(column_width) << format_fixed(result.batch / result.raw, 2);
+    out << '\n' << std::left << std::setw(label_width) << "upload_async each / TransferBatch" << std::right;
+    for (const BatchResult &result : results) {
+        out << std::setw(column_width) << format_fixed(result.separate / result.batch, 2);
+    }
+    out << '\n';
+}
+
+// ---- Report -----------------------------------------------------------------------------------
 
 void print_header_row(std::ostream &out, const std::vector<SizeResult> &results, const char *title,
                       bool latency_only) {
@@ -938,6 +1059,18 @@ int run(const Options &options) {
     }
 
     print_report(std::cout, results);
+    if (options.batch != 0) {
+        std::vector<BatchResult> batches;
+        try {
+            for (const std::size_t size : batch_sizes) {
+                batches.push_back(measure_batch(bench, *allocator, engine, staged_engine, options.batch, size));
+            }
+        } catch (const MismatchError &error) {
+            std::cerr << "vw-bench-transfer: " << error.what() << '\n';
+            return 1;
+        }
+        print_batches(std::cout, batches, options.batch);
+    }
     device->wait_idle();
     // What the staging arena of the staged engine kept (the default engine writes lavapipe's
     // memory directly and stages nothing there).

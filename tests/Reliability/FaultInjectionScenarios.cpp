@@ -1,5 +1,6 @@
 #include "Reliability/FaultInjectionScenarios.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -30,6 +31,7 @@
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 #include "VulkanWrapper/Transfer/Texture.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
+#include "VulkanWrapper/Transfer/TransferBatch.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 #include "Support/FaultInjection.h"
@@ -287,6 +289,25 @@ std::vector<Scenario> make_scenarios() {
                      }
                      Transfer transfer(env.device, env.allocator, small_transfer());
                      require(transfer.download(*buffer) == pattern(256, 31), "staged bytes");
+                 }});
+    s.push_back({"TransferBatchUploads", [](ScenarioEnv &env) {
+                     auto a = env.allocator->allocate<DeviceWords>(256);
+                     auto b = env.allocator->allocate<DeviceWords>(64);
+                     Transfer transfer(env.device, env.allocator, small_transfer());
+                     {
+                         TransferBatch batch(transfer);
+                         batch.upload(*a, std::span<const std::uint32_t>(pattern(256, 33)));
+                         batch.upload(*b, std::span<const std::uint32_t>(pattern(64, 34)));
+                         batch.upload(*a, std::span<const std::uint32_t>(pattern(16, 35)), 8);
+                         batch.submit().wait();
+                         batch.upload(*b, std::span<const std::uint32_t>(pattern(64, 36)));
+                         batch.submit().wait(); // the first batch's command buffer reused
+                     }
+                     Words expected = pattern(256, 33);
+                     const Words over = pattern(16, 35);
+                     std::copy(over.begin(), over.end(), expected.begin() + 8);
+                     require(transfer.download(*a) == expected, "batched bytes");
+                     require(transfer.download(*b) == pattern(64, 36), "second batch");
                  }});
     s.push_back({"MemoryMapReport", [](ScenarioEnv &env) {
                      auto a = env.allocator->allocate<HostWords>(1024, "map a");

@@ -324,7 +324,7 @@ TEST_F(DeviceLoss, EveryLaterCallThrowsDeviceLostAndDestructionCompletes) {
     std::uint64_t points = 0;
     for (const char *name : {"RecordAndSubmit", "FencesAndSemaphores", "SubmissionWithFenceAndSignal",
                              "UploadDownloadAsync", "StagedChunkedUpload", "ImageUploadDownload", "StagingBatch",
-                             "FrameArenaFrames", "RecorderCopiesAndMipmaps", "TrackerWithUserSubmission",
+                             "TransferBatchUploads", "FrameArenaFrames", "RecorderCopiesAndMipmaps", "TrackerWithUserSubmission",
                              "TransferWaitsOnSemaphores", "LegacySubmitAndQueueWaitIdle", "RegisteredHostMemory"}) {
         const auto &all = fault_scenarios();
         const auto it = std::find_if(all.begin(), all.end(), [&](const Scenario &s) { return s.name == name; });

@@ -37,6 +37,7 @@
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
+#include "VulkanWrapper/Transfer/TransferBatch.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/DeviceFinder.h"
 #include "VulkanWrapper/Vulkan/Instance.h"
@@ -1166,6 +1167,26 @@ std::vector<Row> FaultTableTests::rows() {
             std::shared_ptr<NoTransferDst> target = allocator->allocate<NoTransferDst>(4);
             manager.stage(target, std::span<const std::uint32_t>(one_word));
         });
+    add("TransferBatch::upload: range past the end", "TransferBatch::upload", logic, [this, one_word] {
+        TransferBatch batch(*transfer);
+        auto target = allocator->allocate<DeviceWords>(4);
+        batch.upload(*target, std::span<const std::uint32_t>(one_word), 4);
+    });
+    add("TransferBatch::upload_bytes: offset overflows", "TransferBatch::upload_bytes", logic, [this, bytes8] {
+        TransferBatch batch(*transfer);
+        auto target = allocator->allocate<DeviceWords>(4);
+        batch.upload_bytes(*target, bytes8, huge_offset - 1);
+    });
+    add("TransferBatch::upload: lacks TransferDstUsage", "TransferBatch::upload", logic, [this, one_word] {
+        TransferBatch batch(*transfer);
+        auto target = allocator->allocate<NoTransferDst>(4);
+        batch.upload(*target, std::span<const std::uint32_t>(one_word));
+    });
+    add("TransferBatch::upload_bytes: buffer of another device", "TransferBatch::upload_bytes", logic, [this, bytes8] {
+        TransferBatch batch(*transfer);
+        auto target = other_allocator->allocate<DeviceWords>(4);
+        batch.upload_bytes(*target, bytes8, 0);
+    });
     add("StagingBufferManager::stage_bytes: buffer of another device", "StagingBufferManager::stage_bytes", logic,
         [this, bytes8] {
             StagingBufferManager manager(device, allocator);

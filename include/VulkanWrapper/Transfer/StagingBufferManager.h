@@ -12,6 +12,7 @@
 #include <vulkan/vulkan.hpp>
 
 #include "VulkanWrapper/Memory/Buffer.h"
+#include "VulkanWrapper/Transfer/TransferTicket.h"
 #include "VulkanWrapper/Utils/StrongTypes.h"
 
 namespace vw {
@@ -149,6 +150,11 @@ public:
     /// (the copies stay staged, nothing recorded) for an empty or idle command buffer.
     [[nodiscard]] StagingFlush flush(CommandBuffer &commands, ResourceTracker &tracker);
 
+    /// The ticket of a batch `flush` returned: ready once the submission that carries its
+    /// signal has completed. A ready ticket for an empty flush. The ticket shares the manager's
+    /// timeline semaphore and may outlive the manager. LogicError for a flush of another
+    /// manager.
+    [[nodiscard]] TransferTicket ticket(const StagingFlush &flush) const;
     /// Copies staged and not flushed yet.
     [[nodiscard]] std::size_t staged() const noexcept;
     /// Flushed batches whose submission has not completed (as of the last check).

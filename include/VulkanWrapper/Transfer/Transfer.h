@@ -374,6 +374,8 @@ public:
     /// What the staging arena holds now and has allocated so far. Thread-safe.
     [[nodiscard]] StagingStatistics staging_statistics() const;
 
+    /// The device it transfers on.
+    [[nodiscard]] const std::shared_ptr<Device> &device() const noexcept;
     /// The queue buffer transfers run on (the transfer-only one when used).
     [[nodiscard]] Queue &queue() const noexcept;
     /// Threads sharing each memcpy, the caller included.

@@ -269,6 +269,14 @@ StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTrack
     return StagingFlush(m_timeline->submit_info(value));
 }
 
+TransferTicket StagingBufferManager::ticket(const StagingFlush &flush) const {
+    if (!flush) return {};
+    if (flush.signal().semaphore != m_timeline->handle()) {
+        throw LogicError("StagingBufferManager::ticket: the flush comes from another manager");
+    }
+    return TransferTicket(m_timeline, flush.signal().value);
+}
+
 std::size_t StagingBufferManager::staged() const noexcept { return m_staged.size(); }
 
 std::size_t StagingBufferManager::in_flight() const noexcept { return m_in_flight.size(); }

@@ -497,6 +497,8 @@ StagingStatistics Transfer::staging_statistics() const {
 
 const std::shared_ptr<detail::StagingArena> &Transfer::staging_arena() const noexcept { return m_impl->arena; }
 
+const std::shared_ptr<Device> &Transfer::device() const noexcept { return m_impl->device; }
+
 Queue &Transfer::queue() const noexcept { return m_impl->buffer_timeline.queue(); }
 
 std::uint32_t Transfer::copy_threads() const noexcept { return m_impl->threads.participants(); }

@@ -1,0 +1,76 @@
+#include "VulkanWrapper/Transfer/TransferBatch.h"
+
+#include <utility>
+
+#include "VulkanWrapper/Transfer/Transfer.h"
+#include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
+
+namespace vw {
+
+TransferBatch::TransferBatch(const Transfer &transfer)
+    : m_device(transfer.device())
+    , m_queue(&transfer.queue())
+    , m_manager(transfer)
+    , m_pool(m_device, m_queue->family_index()) {}
+
+TransferBatch::~TransferBatch() {
+    try {
+        // Tickets are values of one timeline: the last one reached means every one was.
+        if (!m_submitted.empty()) m_submitted.back().ticket.wait();
+        m_manager.release_completed();
+    } catch (const DeviceLostError &) {
+        // Nothing runs any more, and destruction must go on.
+    } catch (const Exception &) {
+        // The wait itself failed: an idle device has finished every submitted batch too.
+        try {
+            m_device->wait_idle();
+        } catch (const Exception &) {
+        }
+    }
+}
+
+void TransferBatch::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset) {
+    m_manager.stage_bytes(std::shared_ptr<BufferBase>(std::shared_ptr<void>(), &buffer), bytes, offset);
+}
+
+void TransferBatch::reclaim() {
+    while (!m_submitted.empty() && m_submitted.front().ticket.ready()) {
+        m_idle.push_back(std::move(m_submitted.front().commands));
+        m_submitted.pop_front();
+    }
+}
+
+TransferTicket TransferBatch::submit(std::span<const vk::SemaphoreSubmitInfo> waits) {
+    reclaim();
+    if (m_manager.staged() == 0) return {};
+    CommandBuffer commands = [&] {
+        if (m_idle.empty()) return m_pool.allocate();
+        CommandBuffer reused = std::move(m_idle.back());
+        m_idle.pop_back();
+        reused.reset();
+        return reused;
+    }();
+    StagingFlush flush;
+    try {
+        commands.begin();
+        flush = m_manager.flush(commands);
+        commands.end();
+        commands.submit(*m_queue, waits, flush.signals());
+    } catch (...) {
+        // Copies already recorded are dropped with the recording (reset when the buffer is
+        // reused); the manager frees their staging once a later batch's value is reached.
+        m_idle.push_back(std::move(commands));
+        throw;
+    }
+    TransferTicket ticket = m_manager.ticket(flush);
+    m_submitted.push_back({ticket, std::move(commands)});
+    return ticket;
+}
+
+std::size_t TransferBatch::staged() const noexcept { return m_manager.staged(); }
+
+std::size_t TransferBatch::in_flight() const noexcept { return m_submitted.size(); }
+
+} // namespace vw

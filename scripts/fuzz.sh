@@ -10,8 +10,10 @@
 # IMAGE_FUZZ_SECONDS (default 30) on seeds that vw-image-seeds writes (PNG 8/16-bit, HDR, BMP,
 # TGA, JPEG, made from code).
 #
-# Environment: FUZZ_SECONDS (default 60), IMAGE_FUZZ_SECONDS (default 30), FUZZ_JOBS (build jobs, default 2), FUZZ_ARGS (extra
-# libFuzzer flags). Installs nothing itself except through scripts/setup-deps.sh.
+# Environment: FUZZ_SECONDS (default 60), IMAGE_FUZZ_SECONDS (default 30), FUZZ_JOBS (build jobs,
+# default 2), FUZZ_SEED (libFuzzer's random seed for both targets, default 1 so that CI explores
+# the same inputs on every run; 0 picks a new seed each run), FUZZ_ARGS (extra libFuzzer flags).
+# Installs nothing itself except through scripts/setup-deps.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -19,12 +21,14 @@ cd "$root"
 seconds=${FUZZ_SECONDS:-60}
 image_seconds=${IMAGE_FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-2}
+seed=${FUZZ_SEED:-1}
 build="$root/build/fuzz"
 run="$build/run"
 say() { echo "fuzz: $*" >&2; }
 
 case "$seconds" in '' | *[!0-9]*) say "FUZZ_SECONDS must be a whole number of seconds, not '$seconds'"; exit 2 ;; esac
 case "$image_seconds" in '' | *[!0-9]*) say "IMAGE_FUZZ_SECONDS must be a whole number of seconds, not '$image_seconds'"; exit 2 ;; esac
+case "$seed" in '' | *[!0-9]*) say "FUZZ_SEED must be a whole number, not '$seed'"; exit 2 ;; esac
 
 "$root/scripts/setup-deps.sh" </dev/null
 
@@ -40,7 +44,7 @@ rm -rf "$run"
 mkdir -p "$run/corpus" "$run/artifacts"
 cp "$root"/fuzz/corpus/* "$run/corpus/"
 
-say "running for ${seconds} s on a copy of fuzz/corpus ($(ls "$run/corpus" | wc -l) seeds)"
+say "running for ${seconds} s (seed ${seed}) on a copy of fuzz/corpus ($(ls "$run/corpus" | wc -l) seeds)"
 export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 start=$SECONDS
@@ -51,7 +55,7 @@ status=0
 # the whole process when the run ends; a leak that grows with the inputs is reported there.
 # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
 timeout --kill-after=30 $((seconds + 600)) "$build/vw-allocator-fuzzer" \
-    -max_total_time="$seconds" -max_len=1024 -timeout=60 -rss_limit_mb=4096 -detect_leaks=0 \
+    -max_total_time="$seconds" -seed="$seed" -max_len=1024 -timeout=60 -rss_limit_mb=4096 -detect_leaks=0 \
     -print_final_stats=1 -artifact_prefix="$run/artifacts/" ${FUZZ_ARGS:-} "$run/corpus" \
     </dev/null >"$run/fuzz.log" 2>&1 || status=$?
 elapsed=$((SECONDS - start))
@@ -85,7 +89,7 @@ start=$SECONDS
 status=0
 # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
 timeout --kill-after=30 $((image_seconds + 300)) "$build/vw-image-fuzzer" \
-    -max_total_time="$image_seconds" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
+    -max_total_time="$image_seconds" -seed="$seed" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$image_run/artifacts/" ${FUZZ_ARGS:-} "$image_run/corpus" \
     </dev/null >"$image_run/fuzz.log" 2>&1 || status=$?
 elapsed=$((SECONDS - start))

@@ -110,7 +110,7 @@ struct Options {
 void print_usage(std::ostream &out) {
     out << "Usage: vw-bench-transfer [--sizes=LIST] [--max-size=SIZE] [--chunk=SIZE] [--slots=N]\n"
            "                         [--threads=N] [--budget=SIZE] [--direct-limit=SIZE]\n"
-           "                         [--runs=N] [--batch=N] [--help]\n"
+           "                         [--spin=US] [--runs=N] [--batch=N] [--help]\n"
            "\n"
            "Measures host<->device buffer transfers: the bus limit (GPU timestamps around one\n"
            "vkCmdCopyBuffer), the textbook staging path, vw::Transfer (default options and the\n"
@@ -125,6 +125,8 @@ void print_usage(std::ostream &out) {
            "  --budget=SIZE    the engine's staging_budget (default 128M).\n"
            "  --direct-limit=SIZE  the engine's direct_write_limit (default 16M): the largest upload\n"
            "                   written straight into resizable-BAR memory.\n"
+           "  --spin=US        the engines' wait_spin in microseconds (default 0): how long a\n"
+           "                   wait for their own copies polls the timeline before it sleeps.\n"
            "  --runs=N         timed runs per figure, after one warm-up (default 9 up to 16M,\n"
            "                   5 up to 256M, 3 above).\n"
            "  --batch=N        uploads per batch in the small-uploads table (4K ... 256K into N\n"
@@ -218,6 +220,8 @@ Options parse_options(int argc, char **argv) {
             const auto bytes = parse_size(*limit);
             if (!bytes) throw vw::LogicError("--direct-limit: cannot read size '" + std::string(*limit) + "'");
             options.engine.direct_write_limit = *bytes;
+        } else if (const auto spin = value_of("--spin")) {
+            options.engine.wait_spin = std::chrono::microseconds(std::stol(std::string(*spin)));
         } else if (const auto runs = value_of("--runs")) {
             const auto count = std::stoul(std::string(*runs));
             if (count == 0) throw vw::LogicError("--runs: at least 1");
@@ -968,6 +972,7 @@ int run(const Options &options) {
               << gpu.driver_info() << " (version " << gpu.driver_version() << ")\n"
               << "copy threads: " << engine.copy_threads() << " (hardware threads "
               << std::thread::hardware_concurrency() << ")\n"
+              << "wait spin:    " << options.engine.wait_spin.count() << " us\n"
               << "queue family: " << family << " (" << queue_flags_text(flags)
               << "), transfer-only: " << (transfer_only ? "yes" : "no") << '\n'
               << "date:         " << utc_date() << '\n';

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "Support/FaultInjection.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
@@ -46,6 +47,48 @@ TEST_F(SynchronizationTests, TimelineSemaphoreOnTheHost) {
     EXPECT_THROW(semaphore.signal(10), LogicError);
     EXPECT_THROW(semaphore.signal(2), LogicError);
     EXPECT_EQ(semaphore.value(), 10U);
+}
+
+TEST_F(SynchronizationTests, AWaitSpinPollsTheCounterThenSleepsForTheRest) {
+    Semaphore semaphore(device, 3);
+    EXPECT_EQ(semaphore.wait_spin(), 0ns);
+    semaphore.set_wait_spin(-5ms);
+    EXPECT_EQ(semaphore.wait_spin(), 0ns);
+    semaphore.set_wait_spin(1ms);
+    EXPECT_EQ(semaphore.wait_spin(), 1ms);
+    const bool counted = test::fault::available();
+    if (counted) test::fault::reset();
+    EXPECT_TRUE(semaphore.wait(3));
+    if (counted) {
+        EXPECT_EQ(test::fault::calls("vkGetSemaphoreCounterValue"), 1U) << "a reached value is seen by the first poll";
+        EXPECT_EQ(test::fault::calls("vkWaitSemaphores"), 0U) << "and never sleeps";
+        test::fault::reset();
+    }
+    EXPECT_FALSE(semaphore.wait(4, 0ns));
+    if (counted) {
+        EXPECT_EQ(test::fault::calls("vkGetSemaphoreCounterValue"), 0U) << "a zero timeout does not poll";
+        EXPECT_EQ(test::fault::calls("vkWaitSemaphores"), 1U);
+        test::fault::reset();
+    }
+    EXPECT_FALSE(semaphore.wait(4, 20ms));
+    if (counted) {
+        EXPECT_GE(test::fault::calls("vkGetSemaphoreCounterValue"), 1U) << "polls for the spin";
+        EXPECT_EQ(test::fault::calls("vkWaitSemaphores"), 1U) << "then sleeps for the rest of the timeout";
+    }
+    semaphore.signal(4);
+    EXPECT_TRUE(semaphore.wait(4, 20ms));
+
+    CommandPool pool(device, device->compute_queue().family_index());
+    CommandBuffer commands = pool.allocate();
+    commands.begin();
+    commands.end();
+    const vk::SemaphoreSubmitInfo signal = semaphore.submit_info(9);
+    commands.submit(device->compute_queue(), {}, std::span(&signal, 1));
+    EXPECT_TRUE(semaphore.wait(9));
+    EXPECT_EQ(semaphore.value(), 9U);
+    Semaphore moved(std::move(semaphore));
+    EXPECT_EQ(moved.wait_spin(), 1ms);
+    EXPECT_TRUE(moved.wait(9, 0ns));
 }
 
 TEST_F(SynchronizationTests, SubmissionWaitsOnAHostSignalAndSignalsTheTimeline) {

@@ -208,12 +208,31 @@ TEST_F(TransferTests, BuffersWithoutTransferUsageAreRefused) {
     EXPECT_THROW(transfer.upload_bytes(empty, data, 0), LogicError);
 }
 
+TEST_F(TransferTests, ASpinningEngineMovesTheSameBytes) {
+    TransferOptions options = staging_options();
+    options.wait_spin = std::chrono::microseconds(200);
+    Transfer transfer(device, allocator, options);
+    auto buffer = allocator->allocate<DeviceBytes>(3 * 1024 * 1024 + 5);
+    const Bytes data = random_bytes(buffer->size(), 31);
+    transfer.upload(*buffer, data);
+    EXPECT_EQ(transfer.download(*buffer), data);
+    const TransferTicket ticket = transfer.upload_async(*buffer, std::span(data).first(4096), 1);
+    ASSERT_TRUE(ticket.semaphore());
+    ticket.wait();
+    Bytes expected = data;
+    std::copy_n(data.begin(), 4096, expected.begin() + 1);
+    EXPECT_EQ(transfer.download(*buffer), expected);
+}
+
 TEST_F(TransferTests, InvalidOptionsAndArgumentsAreLogicErrors) {
     TransferOptions options;
     options.staging_slots = 1;
     EXPECT_THROW(Transfer(device, allocator, options), LogicError);
     options = {};
     options.chunk_bytes = 0;
+    EXPECT_THROW(Transfer(device, allocator, options), LogicError);
+    options = {};
+    options.wait_spin = std::chrono::microseconds(-1);
     EXPECT_THROW(Transfer(device, allocator, options), LogicError);
     EXPECT_THROW(Transfer(nullptr, allocator), LogicError);
     EXPECT_THROW(Transfer(device, nullptr), LogicError);

@@ -33,8 +33,18 @@ public:
     /// The current counter value. VulkanException on device loss.
     [[nodiscard]] std::uint64_t value() const;
     /// Waits until the counter reaches `target` or `timeout` passes; returns false on timeout.
+    /// With a wait spin set, it first polls the counter (vkGetSemaphoreCounterValue) for up to
+    /// that long, then sleeps in vkWaitSemaphores for the rest. DeviceLostError on device loss,
+    /// VulkanException when the wait fails.
     bool wait(std::uint64_t target,
               std::chrono::nanoseconds timeout = std::chrono::nanoseconds::max()) const;
+    /// How long later wait() calls poll the counter before they sleep (0, the default, never
+    /// polls): for waits expected to end within microseconds, where the driver's wake-up after
+    /// a sleep would cost more than the wait. Negative values count as 0. Not thread-safe
+    /// against concurrent wait() calls: set it before the semaphore is shared.
+    void set_wait_spin(std::chrono::nanoseconds spin) noexcept;
+    /// The current wait spin.
+    [[nodiscard]] std::chrono::nanoseconds wait_spin() const noexcept { return m_spin; }
     /// Sets the counter to `target` from the host. A `target` not above the current value is a
     /// LogicError, with nothing changed; it must also be below any value a pending submission
     /// will signal (Vulkan's rule; the validation layer reports a breach).
@@ -72,6 +82,7 @@ private:
 
     OwnedHandle<vk::UniqueSemaphore, Device> m_semaphore;
     bool m_exportable = false;
+    std::chrono::nanoseconds m_spin{0};
 };
 
 } // namespace vw

@@ -68,6 +68,12 @@ struct TransferOptions {
     /// (pinned) at once; past it, the least recently used registrations are released and
     /// imported again when next used.
     vk::DeviceSize registration_budget = vk::DeviceSize{4} << 30;
+    /// How long a wait for the engine's own submissions (a blocking upload or readback, a
+    /// ticket's wait(), a staging block's reuse) polls the timeline before it sleeps in
+    /// vkWaitSemaphores: a copy that ends within it is seen at once instead of after the
+    /// driver's wake-up. Costs a busy core for at most this long per wait; 0 never polls.
+    /// Negative is a LogicError.
+    std::chrono::microseconds wait_spin{0};
 };
 
 /// What a Transfer's staging arena holds now and has done so far (Transfer::staging_statistics).

@@ -7,9 +7,11 @@
 
 namespace vw::detail {
 
-SubmitTimeline::SubmitTimeline(std::shared_ptr<Device> device, Queue &queue)
+SubmitTimeline::SubmitTimeline(std::shared_ptr<Device> device, Queue &queue, std::chrono::nanoseconds spin)
     : m_semaphore(std::make_shared<Semaphore>(std::move(device), 0))
-    , m_queue(&queue) {}
+    , m_queue(&queue) {
+    m_semaphore->set_wait_spin(spin);
+}
 
 std::uint64_t SubmitTimeline::submit(const CommandBuffer &commands,
                                      std::span<const vk::SemaphoreSubmitInfo> waits) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,8 +26,9 @@ namespace vw::detail {
 /// readbacks at once share the timeline without waiting for each other's copies. Thread-safe.
 class SubmitTimeline {
 public:
-    /// VulkanException when the semaphore cannot be created.
-    SubmitTimeline(std::shared_ptr<Device> device, Queue &queue);
+    /// VulkanException when the semaphore cannot be created. Waits on it poll for `spin`
+    /// before they sleep (Semaphore::set_wait_spin).
+    SubmitTimeline(std::shared_ptr<Device> device, Queue &queue, std::chrono::nanoseconds spin = {});
 
     /// Submits `commands` to the queue, signalling the next value, and returns that value. The
     /// value counts as used only once the submission succeeded: a failed one (VulkanException)

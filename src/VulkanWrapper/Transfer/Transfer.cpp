@@ -87,6 +87,7 @@ TransferOptions resolved(TransferOptions options) {
     if (options.chunk_bytes == 0) throw LogicError("Transfer: chunk_bytes is zero");
     if (options.staging_slots < 2) throw LogicError("Transfer: staging_slots must be at least 2");
     if (options.staging_idle.count() < 0) throw LogicError("Transfer: staging_idle is negative");
+    if (options.wait_spin.count() < 0) throw LogicError("Transfer: wait_spin is negative");
     if (options.copy_threads == 0) {
         options.copy_threads = std::clamp(std::thread::hardware_concurrency(), 1U, max_default_threads);
     }
@@ -102,8 +103,8 @@ struct Transfer::Impl {
         , allocator(std::move(allocator_))
         , options(options_)
         , threads(options.copy_threads)
-        , buffer_timeline(device, queue)
-        , image_timeline(device, main_queue)
+        , buffer_timeline(device, queue, options.wait_spin)
+        , image_timeline(device, main_queue, options.wait_spin)
         , arena(std::make_shared<detail::StagingArena>(device, allocator, options.staging_budget,
                                                        options.staging_idle))
         , uploads(arena, buffer_timeline, threads, options.chunk_bytes, options.staging_slots)

@@ -346,31 +346,37 @@ TEST_F(DeviceLoss, EveryLaterCallThrowsDeviceLostAndDestructionCompletes) {
 }
 
 // A loss seen by one ticket: later tickets, readbacks and the engine's destructor do not wait.
+// Twice: the loss in the sleeping wait (no polling), and in the first poll of a polling one.
 TEST_F(DeviceLoss, PendingTicketsAndReadbacksThrowAfterLoss) {
     ASSERT_TRUE(fault::available());
-    const auto live_before = fault::live_objects();
-    {
-        auto lost_device = instance->findGpu().find().build();
-        auto lost_allocator = AllocatorBuilder(instance, lost_device).build();
-        using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
-        TransferOptions options;
-        options.direct_access = false;
-        Transfer transfer(lost_device, lost_allocator, options);
-        auto buffer = lost_allocator->allocate<DeviceWords>(1024);
-        const std::vector<std::uint32_t> data(1024, 7U);
-        TransferTicket ticket = transfer.upload_async(*buffer, std::span<const std::uint32_t>(data));
-        auto pending = transfer.download_async(*buffer);
-        fault::reset();
-        fault::arm("vkWaitSemaphores", 1, vk::Result::eErrorDeviceLost, true);
-        EXPECT_THROW(ticket.wait(), DeviceLostError);
-        EXPECT_THROW((void)ticket.ready(), DeviceLostError);
-        EXPECT_THROW((void)pending.get(), DeviceLostError);
-        EXPECT_THROW(transfer.upload(*buffer, std::span<const std::uint32_t>(data)), DeviceLostError);
-        EXPECT_THROW((void)transfer.download(*buffer), DeviceLostError);
-        EXPECT_TRUE(lost_device->is_lost());
-    } // Transfer, buffers and device destroyed: none of it waits forever
-    fault::clear_lost();
-    EXPECT_EQ(fault::live_objects(), live_before);
+    for (const bool polling : {false, true}) {
+        SCOPED_TRACE(polling ? "loss in vkGetSemaphoreCounterValue, polling" : "loss in vkWaitSemaphores");
+        const auto live_before = fault::live_objects();
+        {
+            auto lost_device = instance->findGpu().find().build();
+            auto lost_allocator = AllocatorBuilder(instance, lost_device).build();
+            using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
+            TransferOptions options;
+            options.direct_access = false;
+            options.wait_spin = polling ? std::chrono::microseconds(200) : std::chrono::microseconds(0);
+            Transfer transfer(lost_device, lost_allocator, options);
+            auto buffer = lost_allocator->allocate<DeviceWords>(1024);
+            const std::vector<std::uint32_t> data(1024, 7U);
+            TransferTicket ticket = transfer.upload_async(*buffer, std::span<const std::uint32_t>(data));
+            auto pending = transfer.download_async(*buffer);
+            fault::reset();
+            fault::arm(polling ? "vkGetSemaphoreCounterValue" : "vkWaitSemaphores", 1, vk::Result::eErrorDeviceLost,
+                       true);
+            EXPECT_THROW(ticket.wait(), DeviceLostError);
+            EXPECT_THROW((void)ticket.ready(), DeviceLostError);
+            EXPECT_THROW((void)pending.get(), DeviceLostError);
+            EXPECT_THROW(transfer.upload(*buffer, std::span<const std::uint32_t>(data)), DeviceLostError);
+            EXPECT_THROW((void)transfer.download(*buffer), DeviceLostError);
+            EXPECT_TRUE(lost_device->is_lost());
+        } // Transfer, buffers and device destroyed: none of it waits forever
+        fault::clear_lost();
+        EXPECT_EQ(fault::live_objects(), live_before);
+    }
 }
 
 } // namespace

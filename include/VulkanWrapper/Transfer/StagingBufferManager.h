@@ -80,8 +80,9 @@ public:
     /// Its staging memory is its own, each block freed once its batch has completed.
     StagingBufferManager(std::shared_ptr<Device> device, std::shared_ptr<Allocator> allocator);
     /// A manager drawing on `transfer`'s staging arena (its budget and its blocks, reused
-    /// across batches: once warm, staging allocates nothing). `transfer` may be destroyed
-    /// before the manager. VulkanException when the timeline semaphore cannot be created.
+    /// across batches: once warm, staging allocates nothing), whose waits poll for the
+    /// transfer's `wait_spin` before they sleep. `transfer` may be destroyed before the
+    /// manager. VulkanException when the timeline semaphore cannot be created.
     explicit StagingBufferManager(const Transfer &transfer);
     /// Bounded: with batches still pending, waits until the device is idle (Device::wait_idle,
     /// which also waits for other work on it), then frees every batch, submitted or not.

@@ -73,7 +73,9 @@ StagingBufferManager::StagingBufferManager(const Transfer &transfer)
     : m_device(transfer.staging_arena()->device())
     , m_allocator(transfer.staging_arena()->allocator())
     , m_timeline(std::make_shared<Semaphore>(m_device, 0))
-    , m_arena(transfer.staging_arena()) {}
+    , m_arena(transfer.staging_arena()) {
+    m_timeline->set_wait_spin(transfer.options().wait_spin);
+}
 
 StagingBufferManager::~StagingBufferManager() {
     try {

@@ -4,6 +4,7 @@
 # every benchmark, each step's output kept. Everything lands in one archive, gpu-pass.tar.gz, in
 # $OUT (the device runner brings back only a few files) or in OUT_DIR.
 #
+#   benchmarks/gpu-pass.sh debs      (on the development machine, once: fills .gl/)
 #   benchmarks/gpu-pass.sh stage     (on the development machine, after the portable build)
 #   benchmarks/gpu-pass.sh [BUILD_DIR [OUT_DIR]]
 #
@@ -13,8 +14,10 @@
 # BUILD_DIR: a build of the `portable` preset (default build/portable), made on the development
 # machine: cmake --preset portable && cmake --build --preset portable
 # The machine has the NVIDIA driver but no Vulkan loader nor validation layer: the .deb files
-# in .gl/ (libvulkan1, vulkan-validationlayers and the libraries they and Google Benchmark need,
-# fetched with apt-get download) are unpacked into / first.
+# in .gl/ are unpacked into / first. `benchmarks/gpu-pass.sh debs` (on the development machine)
+# fetches them with apt-get download: libvulkan1, vulkan-validationlayers, Google Benchmark's
+# shared library, and libegl1 + libglvnd0 (without libEGL.so.1 the NVIDIA ICD loads but hands
+# the loader no vkCreateInstance, and every program fails with VK_ERROR_INCOMPATIBLE_DRIVER).
 # The tests find their shaders and the fault layer at the paths of the development checkout
 # (/work/main): the checkout is linked there when it lives elsewhere.
 # STEPS: space-separated subset of: info demo tests cuda alloc overhead transfer tracker pools
@@ -23,6 +26,13 @@ set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+if [[ "${1:-}" == debs ]]; then
+    set -e
+    mkdir -p .gl && cd .gl
+    apt-get download libvulkan1 vulkan-validationlayers libbenchmark1debian libegl1 libglvnd0
+    ls -l
+    exit 0
+fi
 if [[ "${1:-}" == stage ]]; then
     set -e
     rm -rf .gpu && mkdir -p .gpu/build/portable/tests .gpu/build/portable/tools .gpu/build/portable/benchmarks \
@@ -48,7 +58,7 @@ work="$(mktemp -d)"
 mkdir -p "$final"
 
 if [[ ! -e /work/main/tests ]]; then mkdir -p /work && ln -sfn "$root" /work/main; fi
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
+if ! ldconfig -p | grep -q 'libvulkan\.so\.1 ' || ! ldconfig -p | grep -q 'libEGL\.so\.1 '; then
     for deb in .gl/*.deb; do dpkg -x "$deb" /; done
     ldconfig
 fi

@@ -75,6 +75,13 @@ TEST_F(SynchronizationTests, AWaitSpinPollsTheCounterThenSleepsForTheRest) {
         EXPECT_GE(test::fault::calls("vkGetSemaphoreCounterValue"), 1U) << "polls for the spin";
         EXPECT_EQ(test::fault::calls("vkWaitSemaphores"), 1U) << "then sleeps for the rest of the timeout";
     }
+    // A timeout shorter than the spin: polls until the timeout, then one last zero-timeout wait.
+    if (counted) test::fault::reset();
+    EXPECT_FALSE(semaphore.wait(4, 100us));
+    if (counted) {
+        EXPECT_GE(test::fault::calls("vkGetSemaphoreCounterValue"), 1U);
+        EXPECT_EQ(test::fault::calls("vkWaitSemaphores"), 1U);
+    }
     semaphore.signal(4);
     EXPECT_TRUE(semaphore.wait(4, 20ms));
 

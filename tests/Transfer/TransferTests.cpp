@@ -14,6 +14,7 @@
 
 #include "Support/IndependentCopies.h"
 #include "Support/RandomBytes.h"
+#include "Support/FaultInjection.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Transfer/StagingStream.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
@@ -218,7 +219,23 @@ TEST_F(TransferTests, ASpinningEngineMovesTheSameBytes) {
     EXPECT_EQ(transfer.download(*buffer), data);
     const TransferTicket ticket = transfer.upload_async(*buffer, std::span(data).first(4096), 1);
     ASSERT_TRUE(ticket.semaphore());
+    const bool counted = test::fault::available();
+    if (counted) test::fault::reset();
     ticket.wait();
+    if (counted) {
+        EXPECT_GE(test::fault::calls("vkGetSemaphoreCounterValue"), 1U) << "the ticket's wait polls";
+    }
+    // An engine that does not poll waits in vkWaitSemaphores alone.
+    TransferOptions sleeping = staging_options();
+    sleeping.wait_spin = std::chrono::microseconds(0);
+    Transfer sleeper(device, allocator, sleeping);
+    const TransferTicket slept = sleeper.upload_async(*buffer, std::span(data).first(4096), 1);
+    if (counted) test::fault::reset();
+    slept.wait();
+    if (counted) {
+        EXPECT_EQ(test::fault::calls("vkGetSemaphoreCounterValue"), 0U);
+        EXPECT_EQ(test::fault::calls("vkWaitSemaphores"), 1U);
+    }
     Bytes expected = data;
     std::copy_n(data.begin(), 4096, expected.begin() + 1);
     EXPECT_EQ(transfer.download(*buffer), expected);
@@ -233,6 +250,8 @@ TEST_F(TransferTests, InvalidOptionsAndArgumentsAreLogicErrors) {
     EXPECT_THROW(Transfer(device, allocator, options), LogicError);
     options = {};
     options.wait_spin = std::chrono::microseconds(-1);
+    EXPECT_THROW(Transfer(device, allocator, options), LogicError);
+    options.wait_spin = std::chrono::microseconds::max(); // would overflow as nanoseconds
     EXPECT_THROW(Transfer(device, allocator, options), LogicError);
     EXPECT_THROW(Transfer(nullptr, allocator), LogicError);
     EXPECT_THROW(Transfer(device, nullptr), LogicError);

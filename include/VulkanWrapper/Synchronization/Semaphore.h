@@ -16,7 +16,7 @@ class Device;
 /// A timeline semaphore: a 64-bit counter that submissions signal and wait on, and that the
 /// host can read, wait on and signal. Move-only; a moved-from semaphore is empty (its methods
 /// throw LogicError). Keeps its
-/// Device alive. Thread-safe, like the Vulkan object.
+/// Device alive. Thread-safe, like the Vulkan object, except set_wait_spin().
 class Semaphore {
 public:
     /// Creates a timeline semaphore starting at `initial_value`. VulkanException on failure.

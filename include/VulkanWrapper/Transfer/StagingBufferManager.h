@@ -165,6 +165,8 @@ public:
     void release_completed();
 
 private:
+    friend class TransferBatch;
+
     // Bytes staged in a block of the arena, which the copies of a batch share.
     struct Staged {
         std::shared_ptr<detail::StagingLease> block;
@@ -186,6 +188,14 @@ private:
     [[nodiscard]] Staged prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
                                         vk::DeviceSize offset);
     void add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination, vk::DeviceSize offset);
+    // TransferBatch's stage: `buffer` stays the caller's, who may free it once the batch's
+    // ticket is ready, before the manager hears of it; so it is not pinned (the pin would be
+    // dropped on freed memory) but recorded at flush() as pending work of its allocator, which
+    // keeps defragmentation off it until the copy's timeline value.
+    void stage_borrowed(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset);
+    // Forgets the batch `flush` returned when its command buffer was never submitted, and
+    // gives its staging back at once.
+    void discard(const StagingFlush &flush) noexcept;
     [[nodiscard]] Staged prepare_image(const Image *image, std::span<const std::byte> texels,
                                        MipLevel level, ArrayLayer layer, vk::ImageLayout final_layout,
                                        vk::ImageLayout current_layout);

@@ -73,7 +73,7 @@ struct TransferOptions {
     /// before it sleeps in vkWaitSemaphores: a copy that ends within it is seen at once instead
     /// of after the driver's wake-up (on an H200 a 4 KiB readback took 42.9 µs sleeping, 18.8
     /// polling; 200 µs covers copies up to about 8 MiB). Costs a busy core for at most this
-    /// long per wait; 0 never polls. Negative is a LogicError.
+    /// long per wait; 0 never polls. Negative or above one second is a LogicError.
     std::chrono::microseconds wait_spin{200};
 };
 

@@ -36,8 +36,9 @@ class Transfer;
 /// with a StagingBufferManager in your own command buffer.
 ///
 /// Not thread-safe: one thread uploads and submits (use one batch per thread; they may share a
-/// Transfer). The destinations must stay alive, and out of the GPU's use, until the ticket is
-/// ready.
+/// Transfer). The destinations must stay alive, in place (not moved from) and out of the GPU's
+/// use until the ticket is ready; they may be freed as soon as it is. Until then the allocator's
+/// defragment() leaves them where they are.
 class TransferBatch {
 public:
     /// A batch drawing on `transfer`'s staging arena and submitting on transfer.queue();
@@ -54,12 +55,14 @@ public:
     /// Stages `data` for `buffer` from element `first_element` on; the copy runs at the next
     /// submit(). An empty span stages nothing. LogicError (nothing staged) when the range does
     /// not fit, the buffer is empty, of another device or lacks TransferDstUsage;
-    /// OutOfMemoryError when no staging memory can be had.
+    /// OutOfMemoryError when no staging memory can be had; DeviceLostError on device loss.
     /// @tparam BufferType a Buffer type (any kind) with TransferDstUsage.
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>
     void upload(BufferType &buffer, std::span<const typename BufferType::type> data, std::size_t first_element = 0) {
-        m_manager.stage(std::shared_ptr<BufferType>(std::shared_ptr<void>(), &buffer), data, first_element);
+        using T = typename BufferType::type;
+        StagingBufferManager::check_elements(buffer.size(), first_element, data.size());
+        m_manager.stage_borrowed(buffer, std::as_bytes(data), first_element * sizeof(T));
     }
 
     /// Byte-level form of upload(); `offset` in bytes.
@@ -77,7 +80,7 @@ public:
 
     /// Copies staged and not submitted yet.
     [[nodiscard]] std::size_t staged() const noexcept;
-    /// Submitted batches whose copies have not all completed (as of the last upload or submit).
+    /// Submitted batches whose copies have not all completed (as of the last submit).
     [[nodiscard]] std::size_t in_flight() const noexcept;
 
 private:

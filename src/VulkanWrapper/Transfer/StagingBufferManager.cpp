@@ -12,6 +12,8 @@
 #include "VulkanWrapper/Image/Image.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
+#include "VulkanWrapper/Memory/AllocatorInternals.h"
+#include "VulkanWrapper/Memory/PendingWork.h"
 #include "VulkanWrapper/Memory/PinGuard.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
@@ -35,6 +37,7 @@ struct StagingBufferManager::Copy {
         std::shared_ptr<BufferBase> destination;
         vk::DeviceSize offset;
         detail::PinGuard pin;
+        bool borrowed = false; // not owned, not pinned: recorded as pending work at flush()
     };
     struct ToImage {
         std::shared_ptr<Image> destination;
@@ -130,7 +133,19 @@ StagingBufferManager::Staged StagingBufferManager::stage_into_block(std::span<co
 void StagingBufferManager::add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination,
                                            vk::DeviceSize offset) {
     BufferBase *target = destination.get();
-    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset, detail::PinGuard(target)}});
+    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset, detail::PinGuard(target), false}});
+}
+
+void StagingBufferManager::stage_borrowed(BufferBase &buffer, std::span<const std::byte> bytes,
+                                          vk::DeviceSize offset) {
+    Staged staging = prepare_buffer(&buffer, bytes, offset);
+    if (staging.empty()) return;
+    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::shared_ptr<BufferBase>(std::shared_ptr<void>(), &buffer),
+                                                           offset, detail::PinGuard(), true}});
+}
+
+void StagingBufferManager::discard(const StagingFlush &flush) noexcept {
+    if (flush && !m_in_flight.empty() && m_in_flight.back().value == flush.signal().value) m_in_flight.pop_back();
 }
 
 void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer, std::span<const std::byte> bytes,
@@ -265,6 +280,13 @@ StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTrack
     }
 
     const std::uint64_t value = ++m_next_value;
+    for (const Copy &copy : m_staged) {
+        const auto *target = std::get_if<Copy::ToBuffer>(&copy.target);
+        if (target != nullptr && target->borrowed) {
+            AllocatorInternals::pending_work(*target->destination->allocator())
+                .add(target->destination->allocation(), m_timeline, m_timeline->handle(), value);
+        }
+    }
     m_in_flight.push_back({value, std::move(m_staged)});
     m_staged.clear();
     m_open.reset(); // the next batch stages into blocks of its own

@@ -88,6 +88,7 @@ TransferOptions resolved(TransferOptions options) {
     if (options.staging_slots < 2) throw LogicError("Transfer: staging_slots must be at least 2");
     if (options.staging_idle.count() < 0) throw LogicError("Transfer: staging_idle is negative");
     if (options.wait_spin.count() < 0) throw LogicError("Transfer: wait_spin is negative");
+    if (options.wait_spin > std::chrono::seconds(1)) throw LogicError("Transfer: wait_spin is above one second");
     if (options.copy_threads == 0) {
         options.copy_threads = std::clamp(std::thread::hardware_concurrency(), 1U, max_default_threads);
     }

@@ -32,7 +32,7 @@ TransferBatch::~TransferBatch() {
 }
 
 void TransferBatch::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset) {
-    m_manager.stage_bytes(std::shared_ptr<BufferBase>(std::shared_ptr<void>(), &buffer), bytes, offset);
+    m_manager.stage_borrowed(buffer, bytes, offset);
 }
 
 void TransferBatch::reclaim() {
@@ -60,12 +60,27 @@ TransferTicket TransferBatch::submit(std::span<const vk::SemaphoreSubmitInfo> wa
         commands.submit(*m_queue, waits, flush.signals());
     } catch (...) {
         // Copies already recorded are dropped with the recording (reset when the buffer is
-        // reused); the manager frees their staging once a later batch's value is reached.
+        // reused), their staging given back: nothing will signal their value.
+        m_manager.discard(flush);
         m_idle.push_back(std::move(commands));
         throw;
     }
     TransferTicket ticket = m_manager.ticket(flush);
-    m_submitted.push_back({ticket, std::move(commands)});
+    Submitted entry{ticket, std::move(commands)};
+    try {
+        m_submitted.push_back(std::move(entry));
+    } catch (...) {
+        // A pending command buffer may not be freed: its copies end first.
+        try {
+            entry.ticket.wait();
+        } catch (const Exception &) {
+            try {
+                m_device->wait_idle();
+            } catch (const Exception &) {
+            }
+        }
+        throw;
+    }
     return ticket;
 }
 

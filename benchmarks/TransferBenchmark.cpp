@@ -125,7 +125,7 @@ void print_usage(std::ostream &out) {
            "  --budget=SIZE    the engine's staging_budget (default 128M).\n"
            "  --direct-limit=SIZE  the engine's direct_write_limit (default 16M): the largest upload\n"
            "                   written straight into resizable-BAR memory.\n"
-           "  --spin=US        the engines' wait_spin in microseconds (default 0): how long a\n"
+           "  --spin=US        the engines' wait_spin in microseconds (default 200): how long a\n"
            "                   wait for their own copies polls the timeline before it sleeps.\n"
            "  --runs=N         timed runs per figure, after one warm-up (default 9 up to 16M,\n"
            "                   5 up to 256M, 3 above).\n"
@@ -742,7 +742,7 @@ BatchResult measure_batch(const Bench &bench, vw::Allocator &allocator, vw::Tran
     vw::TransferBatch batch(staged_engine);
     const auto batched = [&] {
         const auto start = std::chrono::steady_clock::now();
-        for (std::size_t i = 0; i < count; ++i) batch.upload_bytes(*targets[i], piece(i), 0);
+        for (std::size_t i = 0; i < count; ++i) batch.upload(*targets[i], piece(i));
         batch.submit().wait();
         return seconds_since(start);
     };
@@ -753,7 +753,7 @@ BatchResult measure_batch(const Bench &bench, vw::Allocator &allocator, vw::Tran
     const auto separate = [&] {
         const auto start = std::chrono::steady_clock::now();
         vw::TransferTicket last;
-        for (std::size_t i = 0; i < count; ++i) last = staged_engine.upload_bytes_async(*targets[i], piece(i), 0);
+        for (std::size_t i = 0; i < count; ++i) last = staged_engine.upload_async(*targets[i], piece(i));
         last.wait();
         return seconds_since(start);
     };
@@ -763,7 +763,7 @@ BatchResult measure_batch(const Bench &bench, vw::Allocator &allocator, vw::Tran
 
     const auto direct = [&] {
         const auto start = std::chrono::steady_clock::now();
-        for (std::size_t i = 0; i < count; ++i) engine.upload_bytes(*targets[i], piece(i), 0);
+        for (std::size_t i = 0; i < count; ++i) engine.upload(*targets[i], piece(i));
         return seconds_since(start);
     };
     static_cast<void>(direct());

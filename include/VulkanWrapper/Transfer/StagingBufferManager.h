@@ -187,7 +187,9 @@ private:
     // caller's pointer as it was.
     [[nodiscard]] Staged prepare_buffer(const BufferBase *buffer, std::span<const std::byte> bytes,
                                         vk::DeviceSize offset);
-    void add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination, vk::DeviceSize offset);
+    // Adds the copy, pinning the destination unless it is `borrowed` (see stage_borrowed()).
+    void add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination, vk::DeviceSize offset,
+                         bool borrowed = false);
     // TransferBatch's stage: `buffer` stays the caller's, who may free it once the batch's
     // ticket is ready, before the manager hears of it; so it is not pinned (the pin would be
     // dropped on freed memory) but recorded at flush() as pending work of its allocator, which

@@ -131,17 +131,17 @@ StagingBufferManager::Staged StagingBufferManager::stage_into_block(std::span<co
 }
 
 void StagingBufferManager::add_buffer_copy(Staged staging, std::shared_ptr<BufferBase> destination,
-                                           vk::DeviceSize offset) {
-    BufferBase *target = destination.get();
-    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset, detail::PinGuard(target), false}});
+                                           vk::DeviceSize offset, bool borrowed) {
+    detail::PinGuard pin(borrowed ? nullptr : destination.get());
+    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::move(destination), offset, std::move(pin), borrowed}});
 }
 
 void StagingBufferManager::stage_borrowed(BufferBase &buffer, std::span<const std::byte> bytes,
                                           vk::DeviceSize offset) {
     Staged staging = prepare_buffer(&buffer, bytes, offset);
-    if (staging.empty()) return;
-    m_staged.push_back({std::move(staging), Copy::ToBuffer{std::shared_ptr<BufferBase>(std::shared_ptr<void>(), &buffer),
-                                                           offset, detail::PinGuard(), true}});
+    if (!staging.empty()) {
+        add_buffer_copy(std::move(staging), std::shared_ptr<BufferBase>(std::shared_ptr<void>(), &buffer), offset, true);
+    }
 }
 
 void StagingBufferManager::discard(const StagingFlush &flush) noexcept {

@@ -15,19 +15,31 @@ TransferBatch::TransferBatch(const Transfer &transfer)
     , m_manager(transfer)
     , m_pool(m_device, m_queue->family_index()) {}
 
-TransferBatch::~TransferBatch() {
+namespace {
+
+// Waits until `ticket`'s copies are done, whatever fails: after a loss nothing runs any more;
+// after another failed wait, an idle device has finished them too.
+void settle(const Device &device, const TransferTicket &ticket) noexcept {
     try {
-        // Tickets are values of one timeline: the last one reached means every one was.
-        if (!m_submitted.empty()) m_submitted.back().ticket.wait();
-        m_manager.release_completed();
+        ticket.wait();
     } catch (const DeviceLostError &) {
-        // Nothing runs any more, and destruction must go on.
     } catch (const Exception &) {
-        // The wait itself failed: an idle device has finished every submitted batch too.
         try {
-            m_device->wait_idle();
+            device.wait_idle();
         } catch (const Exception &) {
         }
+    }
+}
+
+} // namespace
+
+TransferBatch::~TransferBatch() {
+    // Tickets are values of one timeline: the last one reached means every one was.
+    if (!m_submitted.empty()) settle(*m_device, m_submitted.back().ticket);
+    try {
+        m_manager.release_completed();
+    } catch (const Exception &) {
+        // Device lost: the members' destructors free what is left.
     }
 }
 
@@ -70,15 +82,7 @@ TransferTicket TransferBatch::submit(std::span<const vk::SemaphoreSubmitInfo> wa
     try {
         m_submitted.push_back(std::move(entry));
     } catch (...) {
-        // A pending command buffer may not be freed: its copies end first.
-        try {
-            entry.ticket.wait();
-        } catch (const Exception &) {
-            try {
-                m_device->wait_idle();
-            } catch (const Exception &) {
-            }
-        }
+        settle(*m_device, entry.ticket); // a pending command buffer may not be freed
         throw;
     }
     return ticket;

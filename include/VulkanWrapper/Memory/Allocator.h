@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -214,6 +215,9 @@ private:
     vk::DeviceSize m_dedicated_threshold;
     vk::DeviceSize m_smallest_heap = 0;
     bool m_memory_priority = false;
+    // Computed once: both are read on every allocation.
+    std::array<VmaAllocationCreateInfo, 3> m_allocation_create_infos{}; // by HostAccess
+    std::array<vk::MemoryPropertyFlags, VK_MAX_MEMORY_TYPES> m_memory_type_flags{};
     mutable std::mutex m_pools_mutex;
     std::vector<const Pool *> m_pools;
     VmaAllocator m_allocator = nullptr;

@@ -25,12 +25,14 @@ namespace detail {
 
 // The bytes of `count` elements of `element_size` bytes, for the typed allocate() calls;
 // LogicError naming `operation` for a zero count or a product past the size type.
+[[noreturn]] void throw_bad_element_count(std::size_t count, std::size_t element_size,
+                                         const char *operation);
+// Inline with the throw out of line: on every typed allocation's path, and for one-byte
+// elements the overflow test folds away.
 inline vk::DeviceSize element_bytes(std::size_t count, std::size_t element_size,
                                     const char *operation) {
-    if (count == 0) throw LogicError(std::string(operation) + ": the element count is zero");
-    if (count > std::numeric_limits<vk::DeviceSize>::max() / element_size) {
-        throw LogicError(std::string(operation) + ": " + std::to_string(count) + " elements of " +
-                         std::to_string(element_size) + " bytes overflow the size type");
+    if (count == 0 || count > std::numeric_limits<vk::DeviceSize>::max() / element_size) [[unlikely]] {
+        throw_bad_element_count(count, element_size, operation);
     }
     return static_cast<vk::DeviceSize>(count) * element_size;
 }

@@ -504,8 +504,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
     detail::set_image_relocation(&image_relocation); // before the first image can be moved
     allocation_info.pUserData = static_cast<Allocation *>(result_image.get()); // for defragment()
     detail::throw_if_lost(*m_allocator->device(), "vmaCreateImage");
-    std::optional<detail::GateEntry> entry(std::in_place,
-                                           AllocatorInternals::defragmentation_gate(*m_allocator));
+    detail::GateEntry entry(AllocatorInternals::defragmentation_gate(*m_allocator));
     VkImage image = VK_NULL_HANDLE;
     VmaAllocation allocation = nullptr;
     VmaAllocationInfo info{};
@@ -540,7 +539,7 @@ std::unique_ptr<Image> ImageBuilder::build() const {
         m_pool ? std::shared_ptr<const Allocator>(m_pool, m_allocator.get()) : m_allocator;
     *result_image = Image(std::move(owner), image, allocation, description);
     result_image->m_views = std::move(views);
-    entry.reset(); // before any path that frees the image
+    entry.leave(); // before any path that frees the image
     AllocatorInternals::check_invariants("vmaCreateImage"); // `result_image` frees the image
     if (!m_name.empty()) result_image->set_name(m_name);
     return result_image;

@@ -33,6 +33,37 @@ bool is_out_of_memory(VkResult result) {
     return result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY;
 }
 
+VmaAllocationCreateInfo memory_policy(HostAccess access, bool unified_memory, bool resizable_bar,
+                                      bool over_subscription) noexcept {
+    VmaAllocationCreateInfo info{};
+    switch (access) {
+    case HostAccess::None:
+        info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
+        if (unified_memory || resizable_bar) {
+            // Unified memory: every device-local type is host-visible anyway, the flags change no
+            // memory choice but make mapping legal for VMA, so that Transfer can write such
+            // buffers directly. Resizable BAR over the whole heap: VMA then prefers the
+            // device-local type the host can write (the same VRAM, no scarcer), and the blocks
+            // stay mapped, so that Transfer's small uploads are plain host writes.
+            info.flags = VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT |
+                         VMA_ALLOCATION_CREATE_HOST_ACCESS_ALLOW_TRANSFER_INSTEAD_BIT;
+            if (resizable_bar) info.flags |= VMA_ALLOCATION_CREATE_MAPPED_BIT;
+        }
+        break;
+    case HostAccess::SequentialWrite:
+        info.usage = VMA_MEMORY_USAGE_AUTO;
+        info.flags =
+            VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
+        break;
+    case HostAccess::Random:
+        info.usage = VMA_MEMORY_USAGE_AUTO;
+        info.flags = VMA_ALLOCATION_CREATE_HOST_ACCESS_RANDOM_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
+        break;
+    }
+    if (!over_subscription) info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
+    return info;
+}
+
 } // namespace
 
 Allocator::Allocator(const AllocatorBuilder &builder)
@@ -51,6 +82,13 @@ Allocator::Allocator(const AllocatorBuilder &builder)
     }
     m_unified_memory = detail::is_unified_memory(memory);
     m_resizable_bar = !m_unified_memory && detail::has_resizable_bar(memory);
+    for (std::size_t i = 0; i < m_allocation_create_infos.size(); ++i) {
+        m_allocation_create_infos[i] = memory_policy(static_cast<HostAccess>(i), m_unified_memory,
+                                                     m_resizable_bar, m_over_subscription);
+    }
+    for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
+        m_memory_type_flags[i] = memory.memoryTypes[i].propertyFlags;
+    }
     for (const Queue *queue : m_device->queues()) m_queue_families.push_back(queue->family_index());
     std::sort(m_queue_families.begin(), m_queue_families.end());
     m_queue_families.erase(std::unique(m_queue_families.begin(), m_queue_families.end()),
@@ -95,7 +133,9 @@ BufferBase Allocator::allocate_buffer(vk::DeviceSize size_bytes, vk::BufferUsage
 void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
                               vk::BufferUsageFlags usage, HostAccess access,
                               std::string_view name, const Pool *pool) {
-    const char *operation = pool == nullptr ? "Allocator::allocate_buffer" : "Pool::allocate_buffer";
+    using namespace std::string_view_literals;
+    const std::string_view operation =
+        pool == nullptr ? "Allocator::allocate_buffer"sv : "Pool::allocate_buffer"sv;
     const auto refuse = [operation](const std::string &why) {
         return LogicError(std::string(operation) + ": " + why);
     };
@@ -126,7 +166,7 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
 
     VkBufferCreateInfo buffer_info = AllocatorInternals::buffer_create_info(*this, size_bytes, usage);
 
-    VmaAllocationCreateInfo allocation_info = allocation_create_info(access);
+    VmaAllocationCreateInfo allocation_info = m_allocation_create_infos[static_cast<std::size_t>(access)];
     std::shared_ptr<const Allocator> owner;
     if (pool != nullptr) {
         allocation_info.pool = pool->handle();
@@ -163,7 +203,7 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
     VmaAllocation allocation = nullptr;
     VmaAllocationInfo info{};
     allocation_info.pUserData = static_cast<Allocation *>(&into); // how defragment() finds it
-    std::optional<detail::GateEntry> entry(std::in_place, *m_defragmentation_gate);
+    detail::GateEntry entry(*m_defragmentation_gate);
     const VkResult result =
         vmaCreateBuffer(m_allocator, &buffer_info, &allocation_info, &buffer, &allocation, &info);
     if (is_out_of_memory(result)) {
@@ -182,16 +222,14 @@ void Allocator::create_buffer(BufferBase &into, vk::DeviceSize size_bytes,
                                 " of pool " + pool->label());
     }
     check(result, "vmaCreateBuffer");
-    const vk::MemoryPropertyFlags memory_flags =
-        m_device->physical_device().memory_properties().memoryTypes[info.memoryType].propertyFlags;
     into.adopt(std::move(owner), buffer, allocation, size_bytes, usage, access,
                access == HostAccess::None ? nullptr : info.pMappedData,
-               detail::may_map(allocation_info.flags, memory_flags));
-    entry.reset(); // before any path that frees `into`
+               detail::may_map(allocation_info.flags, m_memory_type_flags[info.memoryType]));
+    entry.leave(); // before any path that frees `into`
     try {
         // After the VMA call: one check covers a failure pending from before and one raised
         // inside it.
-        check_invariants(operation);
+        if (detail::vma_assertion_pending()) [[unlikely]] throw_invariant_error(operation);
         if (pool == nullptr && !m_over_subscription && info.offset == 0) [[unlikely]] {
             if (auto error = over_budget(allocation, info, "vmaCreateBuffer",
                                          std::source_location::current())) {
@@ -223,31 +261,9 @@ OutOfMemoryError Allocator::out_of_memory(vk::Result result, std::string_view op
 }
 
 VmaAllocationCreateInfo Allocator::allocation_create_info(HostAccess access) const noexcept {
+    const auto index = static_cast<std::size_t>(access);
+    if (index < m_allocation_create_infos.size()) return m_allocation_create_infos[index];
     VmaAllocationCreateInfo info{};
-    switch (access) {
-    case HostAccess::None:
-        info.usage = VMA_MEMORY_USAGE_AUTO_PREFER_DEVICE;
-        if (m_unified_memory || m_resizable_bar) {
-            // Unified memory: every device-local type is host-visible anyway, the flags change no
-            // memory choice but make mapping legal for VMA, so that Transfer can write such
-            // buffers directly. Resizable BAR over the whole heap: VMA then prefers the
-            // device-local type the host can write (the same VRAM, no scarcer), and the blocks
-            // stay mapped, so that Transfer's small uploads are plain host writes.
-            info.flags = VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT |
-                         VMA_ALLOCATION_CREATE_HOST_ACCESS_ALLOW_TRANSFER_INSTEAD_BIT;
-            if (m_resizable_bar) info.flags |= VMA_ALLOCATION_CREATE_MAPPED_BIT;
-        }
-        break;
-    case HostAccess::SequentialWrite:
-        info.usage = VMA_MEMORY_USAGE_AUTO;
-        info.flags =
-            VMA_ALLOCATION_CREATE_HOST_ACCESS_SEQUENTIAL_WRITE_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
-        break;
-    case HostAccess::Random:
-        info.usage = VMA_MEMORY_USAGE_AUTO;
-        info.flags = VMA_ALLOCATION_CREATE_HOST_ACCESS_RANDOM_BIT | VMA_ALLOCATION_CREATE_MAPPED_BIT;
-        break;
-    }
     if (!m_over_subscription) info.flags |= VMA_ALLOCATION_CREATE_WITHIN_BUDGET_BIT;
     return info;
 }

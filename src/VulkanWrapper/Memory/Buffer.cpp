@@ -1,5 +1,6 @@
 #include "VulkanWrapper/Memory/Buffer.h"
 
+#include <string>
 #include <utility>
 
 #include "VulkanWrapper/Memory/Allocator.h"
@@ -55,6 +56,16 @@ struct FreeObjectsCloser {
 thread_local FreeObjectsCloser t_free_objects_closer;
 
 } // namespace
+
+namespace detail {
+
+void throw_bad_element_count(std::size_t count, std::size_t element_size, const char *operation) {
+    if (count == 0) throw LogicError(std::string(operation) + ": the element count is zero");
+    throw LogicError(std::string(operation) + ": " + std::to_string(count) + " elements of " +
+                     std::to_string(element_size) + " bytes overflow the size type");
+}
+
+} // namespace detail
 
 void *BufferBase::operator new(std::size_t size) {
     FreeObjects &cache = t_free_objects;

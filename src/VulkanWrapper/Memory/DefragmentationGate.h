@@ -16,26 +16,39 @@ struct DefragmentationGate {
     std::atomic<bool> active{false};
 };
 
-// One allocation or free in progress (a scope); waits while a pass runs.
+// One allocation or free in progress, from construction to leave() or destruction; waits
+// while a pass runs.
 class GateEntry {
 public:
     explicit GateEntry(DefragmentationGate &gate)
-        : m_gate(gate) {
-        m_gate.busy.fetch_add(1);
-        if (m_gate.active.load()) [[unlikely]] {
-            m_gate.busy.fetch_sub(1);
-            m_lock = std::unique_lock<std::mutex>(m_gate.mutex);
-        }
+        : m_gate(&gate) {
+        gate.busy.fetch_add(1);
+        if (gate.active.load()) [[unlikely]] wait_for_pass();
     }
     GateEntry(const GateEntry &) = delete;
     GateEntry &operator=(const GateEntry &) = delete;
-    ~GateEntry() {
-        if (!m_lock.owns_lock()) m_gate.busy.fetch_sub(1, std::memory_order_release);
+    ~GateEntry() { leave(); }
+
+    // Ends the entry early; later calls (and the destructor) do nothing.
+    void leave() noexcept {
+        if (m_gate == nullptr) return;
+        if (m_locked) [[unlikely]] {
+            m_gate->mutex.unlock();
+        } else {
+            m_gate->busy.fetch_sub(1, std::memory_order_release);
+        }
+        m_gate = nullptr;
     }
 
 private:
-    DefragmentationGate &m_gate;
-    std::unique_lock<std::mutex> m_lock;
+    void wait_for_pass() {
+        m_gate->busy.fetch_sub(1);
+        m_gate->mutex.lock();
+        m_locked = true;
+    }
+
+    DefragmentationGate *m_gate;
+    bool m_locked = false;
 };
 
 } // namespace vw::detail

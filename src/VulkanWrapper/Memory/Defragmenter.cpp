@@ -1,8 +1,6 @@
 #include "VulkanWrapper/Memory/Defragmenter.h"
 
 #include <atomic>
-#include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -123,18 +121,15 @@ void copy_on_gpu(const Device &device, Queue &queue, const std::vector<Relocatio
 class PassGate {
 public:
     explicit PassGate(DefragmentationGate &gate)
-        : m_gate(gate)
-        , m_lock(gate.mutex) {
-        m_gate.active.store(true);
-        while (m_gate.busy.load() != 0) std::this_thread::yield();
+        : m_gate(gate) {
+        m_gate.close();
     }
     PassGate(const PassGate &) = delete;
     PassGate &operator=(const PassGate &) = delete;
-    ~PassGate() { m_gate.active.store(false); }
+    ~PassGate() { m_gate.open(); }
 
 private:
     DefragmentationGate &m_gate;
-    std::unique_lock<std::mutex> m_lock;
 };
 
 } // namespace

@@ -22,6 +22,12 @@ constexpr std::size_t populate_threshold = std::size_t{4} << 20;
 constexpr std::size_t min_piece = std::size_t{256} << 10;
 constexpr std::size_t huge_page = std::size_t{2} << 20;
 
+constexpr unsigned generation_shift = 40;
+constexpr unsigned pieces_shift = 20;
+constexpr std::uint64_t field_mask = (std::uint64_t{1} << 20) - 1;
+// Claims beyond the last piece (one per participant at most) must not reach the piece count.
+constexpr std::uint64_t max_pieces = field_mask / 2;
+
 #if defined(__linux__)
 constexpr int populate_write = 23; // MADV_POPULATE_WRITE (Linux 5.14), absent from older headers
 #endif
@@ -40,54 +46,69 @@ void piece_work(std::byte *destination, const std::byte *source, std::size_t len
 #endif
 }
 
+std::chrono::microseconds default_spin() {
+    // Polling only pays where there are cores to spare for it.
+    return std::thread::hardware_concurrency() >= 8 ? std::chrono::microseconds(200) : std::chrono::microseconds(0);
+}
+
 } // namespace
 
-CopyThreads::CopyThreads(std::uint32_t participants) {
-    const std::uint32_t extra = participants > 1 ? participants - 1 : 0;
-    // Polling only pays where there are cores to spare for it.
-    if (std::thread::hardware_concurrency() >= 8) m_spin = std::chrono::microseconds(200);
+CopyThreads::CopyThreads(std::uint32_t participants)
+    : CopyThreads(participants, default_spin()) {}
+
+CopyThreads::CopyThreads(std::uint32_t participants, std::chrono::microseconds spin)
+    : m_spin(spin) {
+    const std::uint32_t extra = participants > 1 ? std::min<std::uint32_t>(participants - 1, max_pieces / 2) : 0;
     m_workers.reserve(extra);
     for (std::uint32_t i = 0; i < extra; ++i) m_workers.emplace_back([this] { work(); });
 }
 
 CopyThreads::~CopyThreads() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = true;
-    }
-    m_start.notify_all();
+    m_stop.store(true, std::memory_order_release);
+    publish(0);
     for (auto &worker : m_workers) worker.join();
 }
 
+void CopyThreads::publish(std::uint64_t pieces) {
+    // A compare-exchange, not a store: prepare() may move the generation on meanwhile, and two
+    // copies must never share one (a helper that saw it would not join the second).
+    std::uint64_t word = m_word.load(std::memory_order_relaxed);
+    std::uint64_t next = 0;
+    do {
+        next = (((word >> generation_shift) + 1) << generation_shift) | (pieces << pieces_shift);
+    } while (!m_word.compare_exchange_weak(word, next, std::memory_order_acq_rel, std::memory_order_relaxed));
+    m_word.notify_all();
+}
+
 void CopyThreads::run_pieces() {
-    for (std::size_t piece = m_next++; piece < m_pieces; piece = m_next++) {
+    for (;;) {
+        const std::uint64_t word = m_word.fetch_add(1, std::memory_order_acq_rel);
+        const std::uint64_t piece = word & field_mask;
+        if (piece >= ((word >> pieces_shift) & field_mask)) return;
         const std::size_t begin = piece * m_piece;
         const std::size_t length = std::min(m_piece, m_bytes - begin);
         piece_work(m_destination + begin, m_source == nullptr ? nullptr : m_source + begin, length);
+        if (m_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) m_remaining.notify_all();
     }
 }
 
 void CopyThreads::work() {
-    std::uint64_t seen = 0;
+    std::uint64_t seen = m_word.load(std::memory_order_acquire) >> generation_shift;
+    auto give_up = std::chrono::steady_clock::now() + m_spin;
     for (;;) {
-        const auto give_up = std::chrono::steady_clock::now() + m_spin;
-        while (m_published.load(std::memory_order_acquire) == seen &&
-               std::chrono::steady_clock::now() < give_up) {
+        const std::uint64_t word = m_word.load(std::memory_order_acquire);
+        if (m_stop.load(std::memory_order_acquire)) return;
+        if ((word >> generation_shift) != seen) {
+            seen = word >> generation_shift;
+            run_pieces();
+            give_up = std::chrono::steady_clock::now() + m_spin;
+        } else if (std::chrono::steady_clock::now() < give_up) {
             std::this_thread::yield();
+        } else {
+            // Returns once the word differs from `word`: the next copy, prepare(), or a claim.
+            m_word.wait(word, std::memory_order_acquire);
+            give_up = std::chrono::steady_clock::now() + m_spin;
         }
-        {
-            std::unique_lock lock(m_mutex);
-            m_start.wait(lock, [&] { return m_stop || (m_generation != seen && m_wanted > 0); });
-            if (m_stop) return;
-            seen = m_generation;
-            --m_wanted;
-        }
-        run_pieces();
-        {
-            std::lock_guard lock(m_mutex);
-            --m_busy;
-        }
-        m_done.notify_one();
     }
 }
 
@@ -115,6 +136,18 @@ void CopyThreads::populate(std::byte *destination, std::size_t bytes) {
     run(aligned, nullptr, length, huge_page);
 }
 
+void CopyThreads::prepare() {
+    if (m_workers.empty() || m_spin.count() == 0) return;
+    std::uint64_t word = m_word.load(std::memory_order_relaxed);
+    std::uint64_t next = 0;
+    do {
+        // While a copy still has pieces to hand out its helpers are awake: nothing to do.
+        if ((word & field_mask) < ((word >> pieces_shift) & field_mask)) return;
+        next = ((word >> generation_shift) + 1) << generation_shift;
+    } while (!m_word.compare_exchange_weak(word, next, std::memory_order_acq_rel, std::memory_order_relaxed));
+    m_word.notify_all();
+}
+
 void CopyThreads::run(std::byte *destination, const std::byte *source, std::size_t bytes,
                       std::size_t piece_alignment) {
     const std::unique_lock owner(m_owner, std::try_to_lock);
@@ -123,33 +156,28 @@ void CopyThreads::run(std::byte *destination, const std::byte *source, std::size
         return;
     }
     const std::size_t participants = m_workers.size() + 1;
-    // Pieces of at least 256 KiB, aligned, a few per participant to even out the load; only as
-    // many workers are woken as there are pieces beyond the caller's first.
-    std::size_t piece = std::max(min_piece, bytes / (participants * 4));
+    // Pieces of at least 256 KiB, aligned, a few per participant to even out the load.
+    std::size_t piece = std::max({min_piece, bytes / (participants * 4), bytes / max_pieces + 1});
     piece = (piece + piece_alignment - 1) / piece_alignment * piece_alignment;
     const std::size_t pieces = (bytes + piece - 1) / piece;
-    const auto helpers = static_cast<std::uint32_t>(std::min(m_workers.size(), pieces - 1));
-    {
-        std::lock_guard lock(m_mutex);
-        m_destination = destination;
-        m_source = source;
-        m_bytes = bytes;
-        m_piece = piece;
-        m_pieces = pieces;
-        m_next = 0;
-        m_busy = helpers;
-        m_wanted = helpers;
-        ++m_generation;
-        m_published.store(m_generation, std::memory_order_release);
-    }
-    m_start.notify_all();
+    m_destination = destination;
+    m_source = source;
+    m_bytes = bytes;
+    m_piece = piece;
+    m_remaining.store(pieces, std::memory_order_relaxed);
+    publish(pieces);
     run_pieces();
+    // Helpers may still be copying the pieces they claimed last.
     const auto give_up = std::chrono::steady_clock::now() + m_spin;
-    while (m_busy.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < give_up) {
+    std::uint64_t left = m_remaining.load(std::memory_order_acquire);
+    while (left != 0 && std::chrono::steady_clock::now() < give_up) {
         std::this_thread::yield();
+        left = m_remaining.load(std::memory_order_acquire);
     }
-    std::unique_lock lock(m_mutex);
-    m_done.wait(lock, [&] { return m_busy.load() == 0; });
+    while (left != 0) {
+        m_remaining.wait(left, std::memory_order_acquire);
+        left = m_remaining.load(std::memory_order_acquire);
+    }
 }
 
 } // namespace vw::detail

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -15,10 +14,18 @@ namespace vw::detail {
 // copy() may be called from several threads at once (an upload and a readback of one Transfer
 // run side by side): the pool serves one copy at a time, and a caller that finds it busy
 // copies alone rather than waiting behind another transfer's copy.
+//
+// A copy is published as one atomic word (generation, piece count, next piece); the caller and
+// the helpers claim pieces from it with a fetch-add, so no helper takes a lock to join and none
+// goes to sleep because a copy had fewer pieces than there are helpers. Between copies the
+// helpers poll for `spin`, then sleep on the word until the next copy or prepare().
 class CopyThreads {
 public:
-    // `participants` counts the calling thread; 1 means no extra threads.
+    // `participants` counts the calling thread; 1 means no extra threads. Helpers poll for 200
+    // microseconds between copies where the machine has 8 or more hardware threads, else not.
     explicit CopyThreads(std::uint32_t participants);
+    // As above, with the polling time given (0: helpers sleep as soon as a copy is done).
+    CopyThreads(std::uint32_t participants, std::chrono::microseconds spin);
     ~CopyThreads();
     CopyThreads(const CopyThreads &) = delete;
     CopyThreads &operator=(const CopyThreads &) = delete;
@@ -33,32 +40,32 @@ public:
     // split between the participants, leaving its contents as they are. Advice only: where the
     // kernel refuses, the pages fault in on first write as usual.
     void populate(std::byte *destination, std::size_t bytes);
+    // Wakes sleeping helpers so that they poll for the copy that follows shortly (a readback's
+    // copy-out, while the device still copies): its pieces start without a wake-up's latency.
+    // Does nothing without polling, or while a copy runs (the helpers are awake then).
+    void prepare();
 
 private:
     void work();
+    // Claims pieces of the published copy and runs them until none is left.
     void run_pieces();
     void run(std::byte *destination, const std::byte *source, std::size_t bytes, std::size_t piece_alignment);
+    void publish(std::uint64_t pieces);
 
     std::vector<std::thread> m_workers;
-    std::mutex m_owner; // held by the caller whose copy the workers serve
-    std::mutex m_mutex;
-    std::condition_variable m_start;
-    std::condition_variable m_done;
-    std::uint64_t m_generation = 0;
-    bool m_stop = false;
-    std::atomic<std::uint32_t> m_busy{0}; // helpers of the current copy not yet finished
-    std::uint32_t m_wanted = 0;           // helpers of the current copy not yet started
-    // Copies come in bursts (one per staging chunk): between two of them, threads poll for a
-    // while before sleeping, which saves the wake-up latency of a condition variable.
-    std::atomic<std::uint64_t> m_published{0};
     std::chrono::microseconds m_spin{0};
+    std::mutex m_owner; // held by the caller whose copy the pool serves
+    // Bits 40-63: generation; 20-39: pieces of the copy; 0-19: the next piece to claim.
+    std::atomic<std::uint64_t> m_word{0};
+    std::atomic<std::uint64_t> m_remaining{0}; // pieces of the copy not yet done
+    std::atomic<bool> m_stop{false};
 
+    // Written by the owner before it publishes a copy; read by a participant only after it has
+    // claimed one of the copy's pieces, which the owner waits for before writing them again.
     std::byte *m_destination = nullptr;
     const std::byte *m_source = nullptr;
     std::size_t m_bytes = 0;
     std::size_t m_piece = 0;
-    std::size_t m_pieces = 0;
-    std::atomic<std::size_t> m_next{0};
 };
 
 } // namespace vw::detail

@@ -204,6 +204,8 @@ void DownloadStream::download(const BufferBase &source, vk::DeviceSize offset, v
         submit_chunk(index, held.back());
     }
     const std::size_t depth = held.size();
+    // The copy threads poll for the first chunk's copy-out from now on, while the device copies.
+    m_threads.prepare();
     for (std::size_t index = 0; index < chunks; ++index) {
         StagingLease &lease = held[index % depth];
         lease.wait();

@@ -18,7 +18,7 @@ namespace vw::detail {
 // A copy is published as one atomic word (generation, piece count, next piece); the caller and
 // the helpers claim pieces from it with a fetch-add, so no helper takes a lock to join and none
 // goes to sleep because a copy had fewer pieces than there are helpers. Between copies the
-// helpers poll for `spin`, then sleep on the word until the next copy or prepare().
+// helpers poll for `spin`, then sleep until the next copy or prepare() rings a doorbell.
 class CopyThreads {
 public:
     // `participants` counts the calling thread; 1 means no extra threads. Helpers poll for 200
@@ -51,6 +51,10 @@ private:
     void run_pieces();
     void run(std::byte *destination, const std::byte *source, std::size_t bytes, std::size_t piece_alignment);
     void publish(std::uint64_t pieces);
+    // Wakes a sleeping helper, if any; it wakes the others.
+    void ring();
+    // Sleeps until the doorbell rings, unless the word has moved on from `word`.
+    void sleep(std::uint64_t word);
 
     std::vector<std::thread> m_workers;
     std::chrono::microseconds m_spin{0};
@@ -59,6 +63,9 @@ private:
     std::atomic<std::uint64_t> m_word{0};
     std::atomic<std::uint64_t> m_remaining{0}; // pieces of the copy not yet done
     std::atomic<bool> m_stop{false};
+    // Helpers sleep on a 32-bit word (a futex of its own on Linux; a 64-bit one shares a proxy).
+    std::atomic<std::uint32_t> m_doorbell{0};
+    std::atomic<std::uint32_t> m_sleeping{0};
 
     // Written by the owner before it publishes a copy; read by a participant only after it has
     // claimed one of the copy's pieces, which the owner waits for before writing them again.

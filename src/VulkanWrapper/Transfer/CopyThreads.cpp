@@ -27,7 +27,8 @@ constexpr std::size_t huge_page = std::size_t{2} << 20;
 constexpr unsigned generation_shift = 40;
 constexpr unsigned pieces_shift = 20;
 constexpr std::uint64_t field_mask = (std::uint64_t{1} << 20) - 1;
-// Claims beyond the last piece (one per participant at most) must not reach the piece count.
+// Claims beyond the last piece (at most two per helper and one by the caller a copy) must not
+// reach the piece count.
 constexpr std::uint64_t max_pieces = field_mask / 2;
 
 #if defined(__linux__)
@@ -179,7 +180,7 @@ void CopyThreads::run(std::byte *destination, const std::byte *source, std::size
         return;
     }
     const std::size_t participants = m_workers.size() + 1;
-    // Pieces of at least 256 KiB, aligned, a few per participant to even out the load.
+    // Pieces of at least min_piece, aligned, a few per participant to even out the load.
     std::size_t piece = std::max({min_piece, bytes / (participants * 4), bytes / max_pieces + 1});
     piece = (piece + piece_alignment - 1) / piece_alignment * piece_alignment;
     const std::size_t pieces = (bytes + piece - 1) / piece;

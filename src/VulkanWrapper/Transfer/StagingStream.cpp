@@ -135,8 +135,13 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         CommandBuffer &recorder = lease->commands(m_arena->device(), family);
         recorder.begin();
         const vk::CommandBuffer commands = recorder.handle();
-        order_after_earlier_work(commands, family, destination, offset + position, length,
-                                 BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+        // One barrier over the whole range, in the first chunk: the later chunks follow it in
+        // submission order and write bytes no other chunk writes, so a barrier each would only
+        // keep the device from overlapping one chunk's copy with the next.
+        if (index == 0) {
+            order_after_earlier_work(commands, family, destination, offset, bytes.size(),
+                                     BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
+        }
         commands.copyBuffer(lease->buffer().handle(), destination.handle(), vk::BufferCopy(0, offset + position, length));
         recorder.end();
         // The first chunk waits; the later ones follow it in submission order.

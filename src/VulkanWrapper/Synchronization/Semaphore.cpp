@@ -1,6 +1,7 @@
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 
 #include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Utils/SpinPause.h"
 #include "VulkanWrapper/Vulkan/Device.h"
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 
@@ -10,18 +11,6 @@
 #include <fcntl.h>
 
 namespace vw {
-
-namespace {
-
-void spin_pause() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-}
-
-} // namespace
 
 Semaphore::Semaphore(std::shared_ptr<Device> device, std::uint64_t initial_value)
     : Semaphore(std::move(device), initial_value, false) {}
@@ -72,7 +61,7 @@ bool Semaphore::wait(std::uint64_t target, std::chrono::nanoseconds timeout) con
         std::chrono::nanoseconds elapsed{0};
         do {
             if (value() >= target) return true;
-            spin_pause();
+            detail::spin_pause();
             elapsed = std::chrono::steady_clock::now() - start;
         } while (elapsed < spin);
         if (timeout != std::chrono::nanoseconds::max()) timeout = std::max(timeout - elapsed, std::chrono::nanoseconds{0});

@@ -84,6 +84,8 @@ public:
     void retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t value) const;
     /// Waits for the value recorded by retire(). DeviceLostError on device loss.
     void wait() const;
+    /// The value recorded by retire() (0 before the first).
+    [[nodiscard]] std::uint64_t retired_value() const noexcept { return m_block->value; }
     /// Gives the block back now.
     void reset() noexcept;
 

@@ -120,7 +120,7 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         }
         if (lease == nullptr) {
             lease = &held[reuse++ % held.size()];
-            lease->wait();
+            m_timeline.wait(lease->retired_value(), lease->bytes());
             // A block from the start of the ramp is traded for one the chunk fills, when the
             // arena has it: the chunks keep growing with a fixed number of blocks held.
             if (lease->bytes() < length) {
@@ -213,9 +213,9 @@ void DownloadStream::download(const BufferBase &source, vk::DeviceSize offset, v
     m_threads.prepare();
     for (std::size_t index = 0; index < chunks; ++index) {
         StagingLease &lease = held[index % depth];
-        lease.wait();
-        probe(StagingDirection::Download, index);
         const vk::DeviceSize length = length_of(index);
+        m_timeline.wait(lease.retired_value(), length);
+        probe(StagingDirection::Download, index);
         lease.buffer().invalidate(0, length);
         sink(lease.data(), static_cast<std::size_t>(length));
         if (index + depth < chunks) submit_chunk(index + depth, lease);

@@ -41,6 +41,16 @@ public:
     [[nodiscard]] std::uint64_t completed() const;
     /// Waits until the semaphore reaches `value`. DeviceLostError on device loss.
     void wait(std::uint64_t value) const;
+    /// Waits for a copy of `bytes` that the device does without the host (registered memory,
+    /// an image, the last chunks of a staged transfer): polls for the time those bytes take at
+    /// poll_rate (at most poll_bytes_limit of them), then waits as wait(value) does. With no
+    /// spin (0 at construction) it never polls. DeviceLostError on device loss.
+    void wait(std::uint64_t value, vk::DeviceSize bytes) const;
+    /// The rate wait(value, bytes) assumes, bytes per second: below a PCIe 4.0 x16 link's, so
+    /// the poll outlasts copies on such links and faster ones.
+    static constexpr double poll_rate = 16e9;
+    /// The most bytes wait(value, bytes) polls for (about 4.2 ms at poll_rate).
+    static constexpr vk::DeviceSize poll_bytes_limit = vk::DeviceSize{64} << 20;
     /// A ticket completed at `value`.
     [[nodiscard]] TransferTicket ticket(std::uint64_t value) const;
     /// The semaphore it signals.
@@ -51,6 +61,7 @@ public:
 private:
     std::shared_ptr<Semaphore> m_semaphore;
     Queue *m_queue;
+    std::chrono::nanoseconds m_spin;
     std::mutex m_submit;
     std::atomic<std::uint64_t> m_last{0};
 };

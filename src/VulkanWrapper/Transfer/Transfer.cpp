@@ -266,7 +266,11 @@ void Transfer::check_elements(std::size_t size, std::size_t first, std::size_t c
 
 void Transfer::upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset,
                             std::span<const vk::SemaphoreSubmitInfo> waits) {
-    upload_bytes_async(buffer, bytes, offset, waits).wait();
+    wait_for_upload(upload_bytes_async(buffer, bytes, offset, waits), bytes.size());
+}
+
+void Transfer::wait_for_upload(const TransferTicket &ticket, std::size_t bytes) const {
+    m_impl->buffer_timeline.wait(ticket.value(), bytes);
 }
 
 TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const std::byte> bytes,
@@ -331,7 +335,8 @@ void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out
     }
     if (auto use = impl.registry->find(out.data(), out.size(), detail::RegisteredDirection::Download)) {
         impl.buffer_timeline.wait(
-            impl.copy_registered(*use, buffer, offset, out.size(), detail::RegisteredDirection::Download, waits));
+            impl.copy_registered(*use, buffer, offset, out.size(), detail::RegisteredDirection::Download, waits),
+            out.size());
         return;
     }
     impl.downloads.download(buffer, out, offset, waits);
@@ -410,7 +415,8 @@ vk::DeviceSize Transfer::subresource_bytes(const Image &image, MipLevel level) {
 void Transfer::upload(Image &image, std::span<const std::byte> texels, MipLevel level, ArrayLayer layer,
                       vk::ImageLayout final_layout, vk::ImageLayout current_layout,
                       std::span<const vk::SemaphoreSubmitInfo> waits) {
-    upload_async(image, texels, level, layer, final_layout, current_layout, waits).wait();
+    m_impl->image_timeline.wait(upload_async(image, texels, level, layer, final_layout, current_layout, waits).value(),
+                                texels.size());
 }
 
 TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> texels, MipLevel level,
@@ -472,7 +478,7 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
     commands.end();
     const std::uint64_t value = impl.image_timeline.submit(commands, waits);
     lease.retire(impl.image_timeline.semaphore(), value);
-    impl.image_timeline.wait(value);
+    impl.image_timeline.wait(value, bytes);
 
     std::vector<std::byte> result;
     result.reserve(bytes);

@@ -75,7 +75,7 @@ struct TransferOptions {
     /// polling; 200 µs covers copies up to about 8 MiB). A blocking upload, readback or image
     /// copy polls longer while the device copies what it waits for: the time those bytes take
     /// at 16 GB/s in addition, for at most 64 MiB of them (about 4 ms; a 16 MiB upload from
-    /// registered memory went from 28 to 48 GB/s on an H200). Costs a busy core for at most
+    /// registered memory went from 41 to 47 GB/s on an H200). Costs a busy core for at most
     /// that long per wait; 0 never polls. Negative or above one second is a LogicError.
     std::chrono::microseconds wait_spin{200};
 };

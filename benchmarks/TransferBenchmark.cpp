@@ -123,7 +123,7 @@ void print_usage(std::ostream &out) {
            "  --chunk=SIZE, --slots=N, --threads=N  the engine's TransferOptions (default 16M, 4,\n"
            "                   the hardware's thread count).\n"
            "  --budget=SIZE    the engine's staging_budget (default 128M).\n"
-           "  --direct-limit=SIZE  the engine's direct_write_limit (default 16M): the largest upload\n"
+           "  --direct-limit=SIZE  the engine's direct_write_limit (default 4M): the largest upload\n"
            "                   written straight into resizable-BAR memory.\n"
            "  --spin=US        the engines' wait_spin in microseconds (default 200): how long a\n"
            "                   wait for their own copies polls the timeline before it sleeps.\n"

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <vulkan/vulkan.hpp>
+
 #include "VulkanWrapper/Transfer/CopyThreads.h"
 
 namespace vw::detail {
@@ -29,9 +31,10 @@ std::vector<std::byte> pattern(std::size_t size, std::uint32_t seed) {
 
 // Copies `source` into the middle of a guarded buffer and checks every byte, and that nothing
 // beside the destination was written.
-void expect_copied(CopyThreads &threads, const std::vector<std::byte> &source) {
+void expect_copied(CopyThreads &threads, const std::vector<std::byte> &source,
+                   CopyStores stores = CopyStores::Cached) {
     std::vector<std::byte> target(source.size() + 2 * guard, std::byte{0xEE});
-    threads.copy(target.data() + guard, source.data(), source.size());
+    threads.copy(target.data() + guard, source.data(), source.size(), stores);
     ASSERT_TRUE(std::equal(source.begin(), source.end(), target.begin() + guard)) << source.size() << " bytes";
     EXPECT_TRUE(std::all_of(target.begin(), target.begin() + guard, [](std::byte b) { return b == std::byte{0xEE}; }));
     EXPECT_TRUE(std::all_of(target.end() - guard, target.end(), [](std::byte b) { return b == std::byte{0xEE}; }));
@@ -46,6 +49,26 @@ TEST(CopyThreadsTests, CopiesEveryByteAtSizesAroundThePieceBoundaries) {
             expect_copied(threads, pattern(size, seed++));
         }
     }
+}
+
+TEST(CopyThreadsTests, StreamingStoresCopyEveryByteOfUnalignedPieces) {
+    CopyThreads threads(4, poll);
+    std::uint32_t seed = 7;
+    for (const std::size_t size : {std::size_t{100}, MiB - 1, MiB + 13, 3 * MiB + 7, 17 * MiB + 4095}) {
+        expect_copied(threads, pattern(size, seed++), CopyStores::Streaming);
+    }
+}
+
+TEST(CopyThreadsTests, StoresFollowTheMemorysCaching) {
+    using Flags = vk::MemoryPropertyFlagBits;
+    EXPECT_EQ(stores_for(Flags::eHostVisible | Flags::eHostCoherent), CopyStores::Streaming);
+    EXPECT_EQ(stores_for(Flags::eDeviceLocal | Flags::eHostVisible | Flags::eHostCoherent), CopyStores::Streaming);
+    EXPECT_EQ(stores_for(Flags::eHostVisible | Flags::eHostCoherent | Flags::eHostCached), CopyStores::Cached);
+    EXPECT_EQ(stores_for(Flags::eDeviceLocal | Flags::eHostVisible | Flags::eHostCached), CopyStores::Cached);
+    const vk::MemoryPropertyFlags staging = Flags::eHostVisible | Flags::eHostCoherent;
+    EXPECT_EQ(staging_stores_for(staging, streaming_upload_limit), CopyStores::Streaming);
+    EXPECT_EQ(staging_stores_for(staging, streaming_upload_limit + 1), CopyStores::Cached);
+    EXPECT_EQ(staging_stores_for(staging | Flags::eHostCached, 4096), CopyStores::Cached);
 }
 
 TEST(CopyThreadsTests, HelpersThatWentToSleepServeTheNextCopy) {

@@ -1,5 +1,7 @@
 #include "CopyThreads.h"
 
+#include "../Utils/StreamingCopy.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -35,10 +37,18 @@ constexpr std::uint64_t max_pieces = field_mask / 2;
 constexpr int populate_write = 23; // MADV_POPULATE_WRITE (Linux 5.14), absent from older headers
 #endif
 
-// Copies, or with no source faults the pages in.
-void piece_work(std::byte *destination, const std::byte *source, std::size_t length) {
-    if (source != nullptr) {
+void copy_piece(std::byte *destination, const std::byte *source, std::size_t length, CopyStores stores) {
+    if (stores == CopyStores::Streaming) {
+        streaming_copy(destination, source, length);
+    } else {
         std::memcpy(destination, source, length);
+    }
+}
+
+// Copies, or with no source faults the pages in.
+void piece_work(std::byte *destination, const std::byte *source, std::size_t length, CopyStores stores) {
+    if (source != nullptr) {
+        copy_piece(destination, source, length, stores);
         return;
     }
 #if defined(__linux__)
@@ -100,7 +110,7 @@ void CopyThreads::run_pieces() {
         if (piece >= ((word >> pieces_shift) & field_mask)) return;
         const std::size_t begin = piece * m_piece;
         const std::size_t length = std::min(m_piece, m_bytes - begin);
-        piece_work(m_destination + begin, m_source == nullptr ? nullptr : m_source + begin, length);
+        piece_work(m_destination + begin, m_source == nullptr ? nullptr : m_source + begin, length, m_stores);
         if (m_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) m_remaining.notify_all();
     }
 }
@@ -136,12 +146,12 @@ void CopyThreads::sleep(std::uint64_t word) {
     if (m_sleeping.fetch_sub(1, std::memory_order_seq_cst) > 1) m_doorbell.notify_all();
 }
 
-void CopyThreads::copy(std::byte *destination, const std::byte *source, std::size_t bytes) {
+void CopyThreads::copy(std::byte *destination, const std::byte *source, std::size_t bytes, CopyStores stores) {
     if (bytes < parallel_threshold || m_workers.empty()) {
-        if (bytes != 0) std::memcpy(destination, source, bytes);
+        if (bytes != 0) copy_piece(destination, source, bytes, stores);
         return;
     }
-    run(destination, source, bytes, 64);
+    run(destination, source, bytes, 64, stores);
 }
 
 void CopyThreads::populate(std::byte *destination, std::size_t bytes) {
@@ -154,10 +164,10 @@ void CopyThreads::populate(std::byte *destination, std::size_t bytes) {
     auto *aligned = reinterpret_cast<std::byte *>(begin);
     const std::size_t length = end - begin;
     if (length < populate_threshold || m_workers.empty()) {
-        piece_work(aligned, nullptr, length);
+        piece_work(aligned, nullptr, length, CopyStores::Cached);
         return;
     }
-    run(aligned, nullptr, length, huge_page);
+    run(aligned, nullptr, length, huge_page, CopyStores::Cached);
 }
 
 void CopyThreads::prepare() {
@@ -173,10 +183,10 @@ void CopyThreads::prepare() {
 }
 
 void CopyThreads::run(std::byte *destination, const std::byte *source, std::size_t bytes,
-                      std::size_t piece_alignment) {
+                      std::size_t piece_alignment, CopyStores stores) {
     const std::unique_lock owner(m_owner, std::try_to_lock);
     if (!owner.owns_lock()) {
-        piece_work(destination, source, bytes);
+        piece_work(destination, source, bytes, stores);
         return;
     }
     const std::size_t participants = m_workers.size() + 1;
@@ -188,6 +198,7 @@ void CopyThreads::run(std::byte *destination, const std::byte *source, std::size
     m_source = source;
     m_bytes = bytes;
     m_piece = piece;
+    m_stores = stores;
     m_remaining.store(pieces, std::memory_order_relaxed);
     publish(pieces);
     run_pieces();

@@ -129,7 +129,8 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         }
         length = std::min(length, lease->bytes());
         probe(StagingDirection::Upload, index);
-        m_threads.copy(lease->data(), bytes.data() + position, length);
+        m_threads.copy(lease->data(), bytes.data() + position, length,
+                       staging_stores_for(lease->buffer().memory_properties(), bytes.size()));
         lease->buffer().flush(0, length);
 
         CommandBuffer &recorder = lease->commands(m_arena->device(), family);

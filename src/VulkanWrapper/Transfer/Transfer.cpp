@@ -294,13 +294,15 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     }
 
     if (buffer.is_host_visible()) {
-        impl.threads.copy(buffer.mapped_data() + offset, bytes.data(), bytes.size());
+        impl.threads.copy(buffer.mapped_data() + offset, bytes.data(), bytes.size(),
+                          detail::stores_for(buffer.memory_properties()));
         buffer.flush(offset, bytes.size());
         return {};
     }
     if (direct) {
         const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
-        impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size());
+        impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size(),
+                          detail::stores_for(buffer.memory_properties()));
         check(vmaFlushAllocation(impl.allocator->handle(), buffer.allocation(), offset, bytes.size()),
               "vmaFlushAllocation");
         return {};
@@ -430,7 +432,8 @@ TransferTicket Transfer::upload_async(Image &image, std::span<const std::byte> t
     // image timeline reaches the upload's value.
     const detail::StagingLease lease = impl.arena->acquire(detail::StagingKind::Upload, texels.size(), true);
     const BufferBase &staging = lease.buffer();
-    impl.threads.copy(lease.data(), texels.data(), texels.size());
+    impl.threads.copy(lease.data(), texels.data(), texels.size(),
+                      detail::staging_stores_for(staging.memory_properties(), texels.size()));
     staging.flush(0, texels.size());
 
     CommandBuffer &commands = lease.commands(impl.device, impl.image_timeline.queue().family_index());

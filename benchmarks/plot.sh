@@ -35,7 +35,8 @@ trap 'rm -rf "$work"' EXIT
 # "naive size ns" lines.
 alloc_dat() {
     awk '
-        /^Summary:/ { summary = 1; next }
+        # The first Summary table only (paired logs repeat it per repetition).
+        /^Summary:/ { summary = !seen; seen = 1; next }
         summary && $1 ~ /^(device-local|staging)$/ && NF == 5 { print $1, $2, $3, $4, $5 }
         /^naive vkAllocateMemory/ { size = $3; ns = $5; print "naive", size, ns }
     ' "$1"
@@ -117,8 +118,10 @@ label_of() { # 2026-11-23-h100-transfer.txt, 2026-12-02-h200-transfer-registered
     echo "${name%%-*}"
 }
 
-device_line() { # the device name a result file names
-    grep -m1 -E '^(device:|vw_device:)' "$1" | sed -E 's/^(device:|vw_device:) *//' || true
+device_line() { # the device name a result file names, else the machine label of its name
+    local name
+    name="$(grep -m1 -E '^(device:|vw_device:)' "$1" | sed -E 's/^(device:|vw_device:) *//' || true)"
+    echo "${name:-$(label_of "$1")}"
 }
 
 newest() { ls -1 "$@" 2>/dev/null | sort | tail -n 1; }
@@ -133,7 +136,12 @@ mapfile -t labels < <(printf '%s\n' "${labels[@]}" h100 | sort -u)
 drawn=()
 for label in "${labels[@]}"; do
     # Allocation.
-    alloc_files=("$results"/*-"$label"-alloc*.txt)
+    # vw-bench-alloc's runs only: files without its Summary table (vw-bench-alloc-overhead's,
+    # paired A/B logs) would draw an empty chart.
+    alloc_files=()
+    for file in "$results"/*-"$label"-alloc*.txt; do
+        [[ -n "$(alloc_dat "$file")" ]] && alloc_files+=("$file")
+    done
     if ((${#alloc_files[@]})); then
         main="$(newest "${alloc_files[@]}")"
         alloc_dat "$main" > "$work/alloc.dat"

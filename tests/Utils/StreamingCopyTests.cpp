@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "Support/RandomBytes.h"
 #include "VulkanWrapper/Utils/StreamingCopy.h"
 
 namespace vw::detail {
@@ -12,19 +13,10 @@ namespace {
 
 constexpr std::size_t guard = 64;
 
-std::vector<std::byte> pattern(std::size_t size, std::uint32_t seed) {
-    std::vector<std::byte> bytes(size);
-    std::uint32_t state = seed * 2654435761U + 1;
-    for (auto &byte : bytes) {
-        state = state * 1664525U + 1013904223U;
-        byte = static_cast<std::byte>(state >> 24);
-    }
-    return bytes;
-}
+using Copy = void (*)(std::byte *, const std::byte *, std::size_t) noexcept;
 
 // Every destination alignment inside a cache line, and lengths with and without a head, a body
 // of whole lines and a tail: the bytes land, the guards around them stay as they were.
-using Copy = void (*)(std::byte *, const std::byte *, std::size_t) noexcept;
 
 void expect_copies_at_every_alignment(Copy copy) {
     std::uint32_t seed = 1;
@@ -33,7 +25,7 @@ void expect_copies_at_every_alignment(Copy copy) {
                                    std::size_t{4096}, std::size_t{70000}}) {
         for (std::size_t destination_offset = 0; destination_offset < 64; ++destination_offset) {
             const std::size_t source_offset = (destination_offset * 7) % 64;
-            const std::vector<std::byte> source = pattern(size + source_offset, seed++);
+            const std::vector<std::byte> source = vw::test::random_bytes(size + source_offset, seed++);
             std::vector<std::byte> target(size + destination_offset + 2 * guard, std::byte{0xEE});
             std::byte *destination = target.data() + guard + destination_offset;
             copy(destination, source.data() + source_offset, size);

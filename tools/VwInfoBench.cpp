@@ -64,7 +64,8 @@ public:
         , m_terminal(isatty(STDERR_FILENO) != 0) {}
     void show(const std::string &what) {
         ++m_done;
-        std::string line = "[" + std::to_string(m_done) + "/" + std::to_string(m_total) + "] " + what;
+        std::string line = "[";
+        line.append(std::to_string(m_done)).append("/").append(std::to_string(m_total)).append("] ").append(what);
         if (m_terminal) {
             std::cerr << '\r' << line << std::string(m_width > line.size() ? m_width - line.size() : 0, ' ')
                       << std::flush;

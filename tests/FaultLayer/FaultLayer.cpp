@@ -9,6 +9,8 @@
 #include "FaultControl.h"
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <shared_mutex>
@@ -185,15 +187,30 @@ std::shared_mutex g_map_mutex;
 std::unordered_map<void *, InstanceData *> g_instances;
 std::unordered_map<void *, DeviceData *> g_devices;
 
-InstanceData *instance_data(const void *dispatchable) {
+InstanceData *find_instance_data(const void *dispatchable) {
     std::shared_lock lock(g_map_mutex);
     const auto it = g_instances.find(key_of(dispatchable));
     return it == g_instances.end() ? nullptr : it->second;
 }
-DeviceData *device_data(const void *dispatchable) {
+DeviceData *find_device_data(const void *dispatchable) {
     std::shared_lock lock(g_map_mutex);
     const auto it = g_devices.find(key_of(dispatchable));
     return it == g_devices.end() ? nullptr : it->second;
+}
+
+// The loader hands the layer's entry points only handles it created through this layer; any
+// other is a broken chain with no next function to call.
+[[noreturn]] void unknown_handle(const char *kind) {
+    std::fprintf(stderr, "vw-fault-layer: a %s this layer did not create reached it\n", kind);
+    std::abort();
+}
+InstanceData *instance_data(const void *dispatchable) {
+    if (InstanceData *data = find_instance_data(dispatchable)) return data;
+    unknown_handle("VkInstance or VkPhysicalDevice");
+}
+DeviceData *device_data(const void *dispatchable) {
+    if (DeviceData *data = find_device_data(dispatchable)) return data;
+    unknown_handle("VkDevice, VkQueue or VkCommandBuffer");
 }
 
 template <typename F>
@@ -738,7 +755,7 @@ VWF_EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vwfault_GetInstanceProcAddr(
         return reinterpret_cast<PFN_vkVoidFunction>(&vwfault_GetDeviceProcAddr);
     if (std::strcmp(name, "vkCreateInstance") == 0) return reinterpret_cast<PFN_vkVoidFunction>(&CreateInstance);
     if (instance == VK_NULL_HANDLE) return nullptr;
-    InstanceData *data = instance_data(instance);
+    InstanceData *data = find_instance_data(instance);
     if (!data) return nullptr;
     if (const Intercept *intercept = find_intercept(name)) {
         return data->next[find_entry(name)] != nullptr ? intercept->function : nullptr;
@@ -749,7 +766,7 @@ VWF_EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vwfault_GetInstanceProcAddr(
 VWF_EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL vwfault_GetDeviceProcAddr(VkDevice device, const char *name) {
     if (std::strcmp(name, "vkGetDeviceProcAddr") == 0)
         return reinterpret_cast<PFN_vkVoidFunction>(&vwfault_GetDeviceProcAddr);
-    DeviceData *data = device_data(device);
+    DeviceData *data = find_device_data(device);
     if (!data) return nullptr;
     const Intercept *intercept = find_intercept(name);
     if (intercept && intercept->device_level) {

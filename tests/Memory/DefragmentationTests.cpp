@@ -201,7 +201,7 @@ TEST_F(DefragmentationTests, MovedBuffersKeepTheirBytesAndEveryMoveIsReported) {
     }
     for (const auto &[object, handle] : current) {
         EXPECT_EQ(reinterpret_cast<std::uint64_t>(
-                      static_cast<VkBuffer>(static_cast<const BufferBase *>(object)->handle())),
+                      static_cast<VkBuffer>(static_cast<const BufferBase &>(*object).handle())),
                   handle);
     }
     EXPECT_EQ(reported_bytes, result.bytes_moved);
@@ -277,7 +277,7 @@ TEST_F(DefragmentationTests, ImagesMoveOnlyWithALayoutAndKeepTheirTexels) {
     const DefragmentationResult without = allocator->defragment(options);
     EXPECT_EQ(without.moves, 0u);
     EXPECT_GT(without.skipped, 0u);
-    for (const auto &[object, handle] : handles) EXPECT_EQ(static_cast<const Image *>(object)->handle(), handle);
+    for (const auto &[object, handle] : handles) EXPECT_EQ(static_cast<const Image &>(*object).handle(), handle);
 
     std::vector<DefragmentationMove> reported;
     options.image_layout = [&](const Allocation &) { return layout; };
@@ -289,7 +289,7 @@ TEST_F(DefragmentationTests, ImagesMoveOnlyWithALayoutAndKeepTheirTexels) {
         ASSERT_EQ(handles.count(move.object), 1u);
         EXPECT_EQ(move.type, vk::ObjectType::eImage);
         EXPECT_EQ(move.new_handle, reinterpret_cast<std::uint64_t>(
-                                       static_cast<VkImage>(static_cast<const Image *>(move.object)->handle())));
+                                       static_cast<VkImage>(static_cast<const Image &>(*move.object).handle())));
         EXPECT_NE(move.new_handle, move.old_handle);
     }
     // The copy into the readback buffer reads the images in TRANSFER_SRC layout.
@@ -535,8 +535,8 @@ TEST_F(DefragmentationTests, TwentyThousandBuffersSixtyPercentFreedDefragmentWit
     for (const auto &[object, handle] : handles) {
         const bool is_image = images_held.count(object) != 0;
         const std::uint64_t now =
-            is_image ? reinterpret_cast<std::uint64_t>(static_cast<VkImage>(static_cast<const Image *>(object)->handle()))
-                     : reinterpret_cast<std::uint64_t>(static_cast<VkBuffer>(static_cast<const BufferBase *>(object)->handle()));
+            is_image ? reinterpret_cast<std::uint64_t>(static_cast<VkImage>(static_cast<const Image &>(*object).handle()))
+                     : reinterpret_cast<std::uint64_t>(static_cast<VkBuffer>(static_cast<const BufferBase &>(*object).handle()));
         const auto moved = last_move.find(object);
         if (moved == last_move.end()) {
             EXPECT_EQ(now, handle);

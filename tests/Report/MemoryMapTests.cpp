@@ -38,6 +38,12 @@ const AllocationRecord *find_named(const std::vector<AllocationRecord> &records,
     return found == records.end() ? nullptr : &*found;
 }
 
+// An entry's "Name", or "" when it has none.
+std::string name_of(const nlohmann::json &entry) {
+    const auto found = entry.find("Name");
+    return found == entry.end() || !found->is_string() ? std::string() : found->get_ref<const std::string &>();
+}
+
 // Every allocation VMA lists in its detailed JSON, as name -> (type, size).
 std::multimap<std::string, std::pair<std::string, std::uint64_t>> json_allocations(
     const nlohmann::json &root) {
@@ -46,13 +52,13 @@ std::multimap<std::string, std::pair<std::string, std::uint64_t>> json_allocatio
         for (const auto &[block_id, block] : pool.at("Blocks").items()) {
             for (const auto &entry : block.at("Suballocations")) {
                 if (entry.at("Type") == "FREE") continue;
-                out.emplace(entry.value("Name", ""),
+                out.emplace(name_of(entry),
                             std::make_pair(entry.at("Type").get<std::string>(),
                                            entry.at("Size").get<std::uint64_t>()));
             }
         }
         for (const auto &entry : pool.at("DedicatedAllocations")) {
-            out.emplace(entry.value("Name", ""),
+            out.emplace(name_of(entry),
                         std::make_pair(entry.at("Type").get<std::string>(),
                                        entry.at("Size").get<std::uint64_t>()));
         }
@@ -247,7 +253,7 @@ TEST_F(MemoryMapTests, JsonHasTheDocumentedShape) {
                 if (entry.at("Type") != "FREE") {
                     EXPECT_TRUE(entry.contains("Usage"));
                 }
-                if (entry.value("Name", "") == "named") ++named;
+                if (name_of(entry) == "named") ++named;
             }
         }
         for (const auto &entry : pool.at("DedicatedAllocations")) {
@@ -346,7 +352,7 @@ TEST_F(MemoryMapTests, MapMatchesStatisticsAndShowsBlocksFreeRangesAndDedicated)
 TEST_F(MemoryMapTests, FromJsonOfTheAllocatorsDumpEqualsTheLiveMap) {
     std::vector<std::unique_ptr<StagingBytes>> small;
     for (std::size_t i = 0; i < 8; ++i) {
-        small.push_back(allocator->allocate<StagingBytes>(512 * (i + 1), "s" + std::to_string(i)));
+        small.push_back(allocator->allocate<StagingBytes>(512 * (i + 1), std::string("s").append(std::to_string(i))));
     }
     auto large = allocator->allocate<DeviceLocalBytes>(160 * MiB, "large");
     const MemoryMap live(*allocator);

@@ -74,7 +74,7 @@ TEST_F(SvgWriterTests, ThousandsOfAllocationsStayOneRectangleEachInABoundedPictu
     std::vector<std::unique_ptr<StagingBytes>> buffers;
     buffers.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        buffers.push_back(allocator->allocate<StagingBytes>(256 + 16 * (i % 64), "b" + std::to_string(i)));
+        buffers.push_back(allocator->allocate<StagingBytes>(256 + 16 * (i % 64), std::string("b").append(std::to_string(i))));
     }
     const std::string svg = MemoryMap(*allocator).svg();
     const SvgContents contents = parse_svg(svg);

@@ -26,8 +26,9 @@ TEST(IntervalMapTests, AssignSplitsOverlapsAndMergesEqualNeighbours) {
     ASSERT_EQ(map.intervals().size(), 2U);
     EXPECT_EQ(map.intervals()[0], (Piece{0, 120, 1}));
     EXPECT_EQ(map.intervals()[1], (Piece{200, 210, 1}));
-    ASSERT_NE(map.find(119), nullptr);
-    EXPECT_EQ(*map.find(119), 1);
+    const auto *found = map.find(119);
+    ASSERT_NE(found, nullptr);
+    EXPECT_EQ(*found, 1);
     EXPECT_EQ(map.find(120), nullptr);
     EXPECT_EQ(map.find(150), nullptr);
 }

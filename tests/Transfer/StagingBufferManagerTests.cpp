@@ -108,7 +108,7 @@ TEST_F(StagingBufferManagerTests, StagingMemoryAndDestinationsLiveUntilTheSubmis
     ASSERT_TRUE(batch);
     ASSERT_EQ(batch.signals().size(), 1U);
     EXPECT_TRUE(batch.signal().semaphore);
-    EXPECT_EQ(batch.signals()[0].value, batch.signal().value);
+    EXPECT_EQ(batch.signals().data(), &batch.signal()); // the one signal, not a copy
     EXPECT_EQ(manager.in_flight(), 1U);
     EXPECT_FALSE(weak.expired());
     EXPECT_EQ(allocator->statistics().total.allocation_count, 2U);

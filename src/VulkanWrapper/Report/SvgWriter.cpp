@@ -179,9 +179,9 @@ public:
                ".mine { fill: #4e79a7; }\n"
                ".budget { stroke: #d62728; stroke-width: 2; stroke-dasharray: 4 2; }\n";
         for (const KindStyle &style : kind_styles) {
-            out += "." + std::string(kind_class(style.kind)) + " { fill: " + style.fill + "; }\n";
-            out += ".on-" + std::string(kind_class(style.kind)) + " { font-size: 11px; fill: " +
-                   style.text + "; }\n";
+            const char *name = kind_class(style.kind);
+            out.append(".").append(name).append(" { fill: ").append(style.fill).append("; }\n");
+            out.append(".on-").append(name).append(" { font-size: 11px; fill: ").append(style.text).append("; }\n");
         }
         out += "</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
         out += m_body;
@@ -195,9 +195,9 @@ private:
     static constexpr double gap = 10;
 
     void text(double x, double y, std::string_view content, const char *css_class = nullptr) {
-        m_body += "<text x=\"" + number(x) + "\" y=\"" + number(y) + "\"";
-        if (css_class != nullptr) m_body += " class=\"" + std::string(css_class) + "\"";
-        m_body += ">" + xml_escape(content) + "</text>\n";
+        m_body.append("<text x=\"").append(number(x)).append("\" y=\"").append(number(y)).append("\"");
+        if (css_class != nullptr) m_body.append(" class=\"").append(css_class).append("\"");
+        m_body.append(">").append(xml_escape(content)).append("</text>\n");
     }
 
     void header() {

@@ -5,11 +5,11 @@
 #include <exception>
 #include <string>
 
+#include "CopyBarriers.h"
 #include "CopyThreads.h"
 #include "SubmitTimeline.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
-#include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Utils/Error.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
@@ -25,27 +25,6 @@ void probe(StagingDirection direction, std::size_t chunk) {
     if (StagingStreamProbe *installed = g_probe.load(std::memory_order_acquire)) {
         installed->before_chunk(direction, chunk);
     }
-}
-
-constexpr BufferUse earlier_work{vk::PipelineStageFlagBits2::eAllCommands, vk::AccessFlagBits2::eMemoryWrite};
-
-// Orders a copy after earlier writes and reads of the same bytes on the queue (earlier
-// transfers, or the user's work on them), which submission order alone does not.
-void order_after_earlier_work(vk::CommandBuffer commands, std::uint32_t family, const BufferBase &buffer,
-                              vk::DeviceSize offset, vk::DeviceSize size, const BufferUse &copy_use) {
-    ResourceTracker tracker;
-    tracker.track(buffer, offset, size, earlier_work);
-    tracker.request(buffer, offset, size, copy_use);
-    tracker.flush(commands, family);
-}
-
-// Makes the copy into `staging` visible to the host.
-void make_visible_to_host(vk::CommandBuffer commands, std::uint32_t family, const BufferBase &staging,
-                          vk::DeviceSize size) {
-    ResourceTracker tracker;
-    tracker.track(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
-    tracker.request(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
-    tracker.flush(commands, family);
 }
 
 } // namespace
@@ -136,13 +115,11 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         CommandBuffer &recorder = lease->commands(m_arena->device(), family);
         recorder.begin();
         const vk::CommandBuffer commands = recorder.handle();
-        // One barrier over the whole range, in the first chunk: the later chunks follow it in
-        // submission order and write bytes no other chunk writes, so a barrier each would only
-        // keep the device from overlapping one chunk's copy with the next.
-        if (index == 0) {
-            order_after_earlier_work(commands, family, destination, offset, bytes.size(),
-                                     BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
-        }
+        // One barrier, in the first chunk: the later chunks follow it in submission order and
+        // write bytes no other chunk writes, so a barrier each would only keep the device from
+        // overlapping one chunk's copy with the next. Submission order alone does not order the
+        // copy after earlier work on the same bytes (earlier transfers, the user's work).
+        if (index == 0) order_copy_after_earlier_work(commands, vk::AccessFlagBits2::eTransferWrite);
         commands.copyBuffer(lease->buffer().handle(), destination.handle(), vk::BufferCopy(0, offset + position, length));
         recorder.end();
         // The first chunk waits; the later ones follow it in submission order.
@@ -188,11 +165,10 @@ void DownloadStream::download(const BufferBase &source, vk::DeviceSize offset, v
         CommandBuffer &recorder = lease.commands(m_arena->device(), family);
         recorder.begin();
         const vk::CommandBuffer commands = recorder.handle();
-        order_after_earlier_work(commands, family, source, offset + index * chunk, length_of(index),
-                                 BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferRead});
+        order_copy_after_earlier_work(commands, vk::AccessFlagBits2::eTransferRead);
         commands.copyBuffer(source.handle(), lease.buffer().handle(),
                             vk::BufferCopy(offset + index * chunk, 0, length_of(index)));
-        make_visible_to_host(commands, family, lease.buffer(), length_of(index));
+        make_copies_visible_to_host(commands);
         recorder.end();
         lease.retire(m_timeline.semaphore(),
                      m_timeline.submit(recorder, index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{}));

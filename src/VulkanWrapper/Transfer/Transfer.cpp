@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "CopyBarriers.h"
 #include "CopyThreads.h"
 #include "HostRegistry.h"
 #include "ImageCopy.h"
@@ -142,21 +143,15 @@ struct Transfer::Impl {
         return buffer.is_host_visible() || reads_directly(buffer);
     }
 
-    // Before the host reads `buffer` itself: waits for the caller's work (`waits`) on the
+    // Before the host reads a buffer itself: waits for the caller's work (`waits`) on the
     // device, with the barrier that makes its writes visible to the host. A command buffer of
     // the arena's: no pool is created.
-    void wait_for_host_read(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
-                            std::span<const vk::SemaphoreSubmitInfo> waits) {
+    void wait_for_host_read(std::span<const vk::SemaphoreSubmitInfo> waits) {
         if (waits.empty()) return;
         const detail::StagingLease lease = arena->acquire(detail::StagingKind::Commands, 0, true);
         CommandBuffer &commands = lease.commands(device, buffer_timeline.queue().family_index());
         commands.begin();
-        ResourceTracker tracker;
-        tracker.track(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eAllCommands,
-                                                      vk::AccessFlagBits2::eMemoryWrite});
-        tracker.request(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eHost,
-                                                        vk::AccessFlagBits2::eHostRead});
-        tracker.flush(commands);
+        detail::make_earlier_writes_visible_to_host(commands.handle());
         commands.end();
         const std::uint64_t value = buffer_timeline.submit(commands, waits);
         lease.retire(buffer_timeline.semaphore(), value);
@@ -193,21 +188,13 @@ struct Transfer::Impl {
         CommandBuffer &commands = lease.commands(device, buffer_timeline.queue().family_index());
         commands.begin();
         const bool upload = direction == detail::RegisteredDirection::Upload;
-        ResourceTracker tracker;
-        tracker.track(buffer, offset, size, BufferUse{any_stage, vk::AccessFlagBits2::eMemoryWrite});
-        tracker.request(buffer, offset, size,
-                        BufferUse{vk::PipelineStageFlagBits2::eCopy,
-                                  upload ? vk::AccessFlagBits2::eTransferWrite : vk::AccessFlagBits2::eTransferRead});
-        tracker.flush(commands);
+        detail::order_copy_after_earlier_work(commands.handle(), upload ? vk::AccessFlagBits2::eTransferWrite
+                                                                        : vk::AccessFlagBits2::eTransferRead);
         if (upload) {
             commands.handle().copyBuffer(use.buffer().handle(), buffer.handle(), vk::BufferCopy(use.offset(), offset, size));
         } else {
             commands.handle().copyBuffer(buffer.handle(), use.buffer().handle(), vk::BufferCopy(offset, use.offset(), size));
-            tracker.track(use.buffer(), use.offset(), size,
-                          BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
-            tracker.request(use.buffer(), use.offset(), size,
-                            BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
-            tracker.flush(commands);
+            detail::make_copies_visible_to_host(commands.handle());
         }
         commands.end();
         const std::uint64_t value = buffer_timeline.submit(commands, waits);
@@ -326,7 +313,7 @@ void Transfer::download_bytes(const BufferBase &buffer, std::span<std::byte> out
     impl.check_buffer(buffer, offset, out.size(), "Transfer::download");
     if (out.empty()) return;
     if (impl.host_reads(buffer)) {
-        impl.wait_for_host_read(buffer, offset, out.size(), waits);
+        impl.wait_for_host_read(waits);
         impl.read_on_host(buffer, offset, out.size(), [&](const std::byte *bytes, std::size_t size) {
             impl.threads.copy(out.data(), bytes, size);
         });
@@ -354,7 +341,7 @@ void Transfer::download_appending(const BufferBase &buffer, vk::DeviceSize offse
     prepare_destination(impl.threads, reserved, size);
     const auto sink = [&](const std::byte *bytes, std::size_t length) { append(context, bytes, length); };
     if (impl.host_reads(buffer)) {
-        impl.wait_for_host_read(buffer, offset, size, waits);
+        impl.wait_for_host_read(waits);
         impl.read_on_host(buffer, offset, size, sink);
         return;
     }
@@ -373,7 +360,7 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     state->size = size;
     if (size == 0) return PendingDownloadBase(std::move(state));
     if (impl.host_reads(buffer)) {
-        impl.wait_for_host_read(buffer, offset, size, waits);
+        impl.wait_for_host_read(waits);
         state->immediate.reserve(size);
         impl.read_on_host(buffer, offset, size, [&](const std::byte *bytes, std::size_t length) {
             state->immediate.insert(state->immediate.end(), bytes, bytes + length);
@@ -392,16 +379,9 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     commands.begin();
     // Earlier writes of any kind (the caller's work included) before the copy reads; the copy
     // visible to the host.
-    ResourceTracker tracker;
-    tracker.track(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eAllCommands,
-                                                  vk::AccessFlagBits2::eMemoryWrite});
-    tracker.request(buffer, offset, size, BufferUse{vk::PipelineStageFlagBits2::eCopy,
-                                                    vk::AccessFlagBits2::eTransferRead});
-    tracker.flush(commands);
+    detail::order_copy_after_earlier_work(commands.handle(), vk::AccessFlagBits2::eTransferRead);
     commands.handle().copyBuffer(buffer.handle(), staging.handle(), vk::BufferCopy(offset, 0, size));
-    tracker.track(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eCopy, vk::AccessFlagBits2::eTransferWrite});
-    tracker.request(staging, 0, size, BufferUse{vk::PipelineStageFlagBits2::eHost, vk::AccessFlagBits2::eHostRead});
-    tracker.flush(commands);
+    detail::make_copies_visible_to_host(commands.handle());
     commands.end();
     const std::uint64_t value = impl.buffer_timeline.submit(commands, waits);
     state->staging.retire(impl.buffer_timeline.semaphore(), value);

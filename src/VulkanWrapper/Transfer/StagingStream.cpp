@@ -68,65 +68,135 @@ UploadStream::UploadStream(std::shared_ptr<StagingArena> arena, SubmitTimeline &
     , m_chunk(chunk_bytes)
     , m_slots(slots) {}
 
+namespace {
+
+// An upload's chunk lengths: they grow from small_chunk to a full slot and shrink again towards
+// the end, so that the DMA starts sooner and the last copy, which nothing overlaps, is short.
+class ChunkRamp {
+public:
+    explicit ChunkRamp(vk::DeviceSize chunk) noexcept
+        : m_chunk(chunk)
+        , m_ramp(std::min(chunk, small_chunk)) {}
+
+    // The next chunk's length, `remaining` bytes being left.
+    vk::DeviceSize next(vk::DeviceSize remaining) noexcept {
+        const vk::DeviceSize length = std::min({m_ramp, m_chunk, std::max(small_chunk, remaining / 2), remaining});
+        m_ramp = std::min(m_ramp * 2, m_chunk); // capped: doubling without end wraps to 0 after 64 bits
+        return length;
+    }
+
+private:
+    vk::DeviceSize m_chunk;
+    vk::DeviceSize m_ramp;
+};
+
+std::size_t planned_chunks(vk::DeviceSize size, vk::DeviceSize chunk) noexcept {
+    ChunkRamp ramp(chunk);
+    std::size_t count = 0;
+    for (vk::DeviceSize remaining = size; remaining > 0; remaining -= ramp.next(remaining)) ++count;
+    return count;
+}
+
+} // namespace
+
 std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<const std::byte> bytes,
                                    vk::DeviceSize offset, std::span<const vk::SemaphoreSubmitInfo> waits) {
     const std::lock_guard lock(m_mutex);
-    const vk::DeviceSize chunk = m_chunk;
     const std::uint32_t family = m_timeline.queue().family_index();
-    // Chunks grow from small_chunk to a full slot and shrink again towards the end: the DMA
-    // starts sooner and the last copy, which nothing overlaps, is short.
-    vk::DeviceSize ramp = std::min(chunk, small_chunk);
+    ChunkRamp ramp(m_chunk);
+    const std::size_t planned = planned_chunks(bytes.size(), m_chunk);
     std::uint64_t last = 0;
     std::size_t index = 0;
-    const SettleOnFailure settle(m_timeline);
     // The blocks this upload holds, in the order of their first use; once the arena gives no
     // more (the slot count or the budget), the oldest is waited for and reused.
     std::vector<StagingLease> held;
     held.reserve(m_slots);
     std::size_t reuse = 0;
-    for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
-        const vk::DeviceSize remaining = bytes.size() - position;
-        length = std::min({ramp, chunk, std::max(small_chunk, remaining / 2), remaining});
-        ramp = std::min(ramp * 2, chunk); // capped: doubling without end wraps to 0 after 64 bits
+    // A chunk signals the timeline when it is the last, or when a later chunk is to reuse its
+    // block (the ring wraps after `m_slots` chunks); the others do not (a signal between chunks
+    // cost the H200 6 us of idle copy engine each). Their blocks, by index in `held`, are retired
+    // with the next value signalled, which covers every earlier submission; a block needed
+    // sooner than planned (the arena's budget gave fewer blocks) gets a signal of its own then.
+    std::vector<std::size_t> unsignalled;
+    const auto cover = [&](std::uint64_t value) {
+        for (const std::size_t slot : unsignalled) held[slot].retire(m_timeline.semaphore(), value);
+        unsignalled.clear();
+    };
+    try {
+        for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
+            length = ramp.next(bytes.size() - position);
 
-        StagingLease *lease = nullptr;
-        if (held.size() < m_slots) {
-            if (auto fresh = m_arena->try_acquire(StagingKind::Upload, length)) {
-                lease = &held.emplace_back(std::move(*fresh));
-            } else if (held.empty()) {
-                lease = &held.emplace_back(m_arena->acquire(StagingKind::Upload, length, true));
+            StagingLease *lease = nullptr;
+            if (held.size() < m_slots) {
+                if (auto fresh = m_arena->try_acquire(StagingKind::Upload, length)) {
+                    lease = &held.emplace_back(std::move(*fresh));
+                } else if (held.empty()) {
+                    lease = &held.emplace_back(m_arena->acquire(StagingKind::Upload, length, true));
+                }
+            }
+            if (lease == nullptr) {
+                const std::size_t slot = reuse++ % held.size();
+                lease = &held[slot];
+                if (std::find(unsignalled.begin(), unsignalled.end(), slot) != unsignalled.end()) {
+                    cover(m_timeline.signal());
+                }
+                m_timeline.wait(lease->retired_value(), lease->bytes());
+                // A block from the start of the ramp is traded for one the chunk fills, when the
+                // arena has it: the chunks keep growing with a fixed number of blocks held.
+                if (lease->bytes() < length) {
+                    if (auto bigger = m_arena->try_acquire(StagingKind::Upload, length)) *lease = std::move(*bigger);
+                }
+            }
+            length = std::min(length, lease->bytes());
+            probe(StagingDirection::Upload, index);
+            m_threads.copy(lease->data(), bytes.data() + position, length,
+                           staging_stores_for(lease->buffer().memory_properties(), bytes.size()));
+            lease->buffer().flush(0, length);
+
+            CommandBuffer &recorder = lease->commands(m_arena->device(), family);
+            recorder.begin();
+            const vk::CommandBuffer commands = recorder.handle();
+            // One barrier, in the first chunk: the later chunks follow it in submission order and
+            // write bytes no other chunk writes, so a barrier each would only keep the device from
+            // overlapping one chunk's copy with the next. Submission order alone does not order
+            // the copy after earlier work on the same bytes (earlier transfers, the user's work).
+            if (index == 0) order_copy_after_earlier_work(commands, vk::AccessFlagBits2::eTransferWrite);
+            commands.copyBuffer(lease->buffer().handle(), destination.handle(),
+                                vk::BufferCopy(0, offset + position, length));
+            recorder.end();
+            // The first chunk waits; the later ones follow it in submission order.
+            const auto chunk_waits = index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{};
+            const bool final_chunk = position + length == bytes.size();
+            if (final_chunk || index + m_slots < planned) {
+                last = m_timeline.submit(recorder, chunk_waits);
+                lease->retire(m_timeline.semaphore(), last);
+                cover(last);
+            } else {
+                m_timeline.submit_unsignalled(recorder, chunk_waits);
+                unsignalled.push_back(static_cast<std::size_t>(lease - held.data()));
             }
         }
-        if (lease == nullptr) {
-            lease = &held[reuse++ % held.size()];
-            m_timeline.wait(lease->retired_value(), lease->bytes());
-            // A block from the start of the ramp is traded for one the chunk fills, when the
-            // arena has it: the chunks keep growing with a fixed number of blocks held.
-            if (lease->bytes() < length) {
-                if (auto bigger = m_arena->try_acquire(StagingKind::Upload, length)) *lease = std::move(*bigger);
-            }
-        }
-        length = std::min(length, lease->bytes());
-        probe(StagingDirection::Upload, index);
-        m_threads.copy(lease->data(), bytes.data() + position, length,
-                       staging_stores_for(lease->buffer().memory_properties(), bytes.size()));
-        lease->buffer().flush(0, length);
-
-        CommandBuffer &recorder = lease->commands(m_arena->device(), family);
-        recorder.begin();
-        const vk::CommandBuffer commands = recorder.handle();
-        // One barrier, in the first chunk: the later chunks follow it in submission order and
-        // write bytes no other chunk writes, so a barrier each would only keep the device from
-        // overlapping one chunk's copy with the next. Submission order alone does not order the
-        // copy after earlier work on the same bytes (earlier transfers, the user's work).
-        if (index == 0) order_copy_after_earlier_work(commands, vk::AccessFlagBits2::eTransferWrite);
-        commands.copyBuffer(lease->buffer().handle(), destination.handle(), vk::BufferCopy(0, offset + position, length));
-        recorder.end();
-        // The first chunk waits; the later ones follow it in submission order.
-        last = m_timeline.submit(recorder, index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{});
-        lease->retire(m_timeline.semaphore(), last);
+    } catch (...) {
+        // The chunks in flight copy out of blocks that go back to the arena with `held`, and
+        // into a buffer the caller may free at once: they must be done first.
+        settle_after_failure(!unsignalled.empty());
+        throw;
     }
     return last;
+}
+
+void UploadStream::settle_after_failure(bool unsignalled) noexcept {
+    try {
+        m_timeline.wait(unsignalled ? m_timeline.signal() : m_timeline.last_submitted());
+        return;
+    } catch (const Exception &) {
+    }
+    // No signal could be submitted, or the wait failed: the queue's own wait covers what was
+    // submitted. A wait that fails has drained the device already; a lost device runs nothing.
+    try {
+        m_timeline.queue().wait_idle();
+    } catch (const Exception &) {
+    }
 }
 
 DownloadStream::DownloadStream(std::shared_ptr<StagingArena> arena, SubmitTimeline &timeline, CopyThreads &threads,

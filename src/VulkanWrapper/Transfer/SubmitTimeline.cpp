@@ -7,6 +7,7 @@
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Utils/SpinPause.h"
+#include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw::detail {
 
@@ -23,6 +24,22 @@ std::uint64_t SubmitTimeline::submit(const CommandBuffer &commands,
     const std::uint64_t value = m_last.load(std::memory_order_relaxed) + 1;
     const vk::SemaphoreSubmitInfo signal = m_semaphore->submit_info(value);
     commands.submit(*m_queue, waits, std::span(&signal, 1));
+    m_last.store(value, std::memory_order_release);
+    return value;
+}
+
+void SubmitTimeline::submit_unsignalled(const CommandBuffer &commands,
+                                        std::span<const vk::SemaphoreSubmitInfo> waits) {
+    const std::lock_guard lock(m_submit);
+    commands.submit(*m_queue, waits, {});
+}
+
+std::uint64_t SubmitTimeline::signal() {
+    const std::lock_guard lock(m_submit);
+    const std::uint64_t value = m_last.load(std::memory_order_relaxed) + 1;
+    const vk::SemaphoreSubmitInfo signal_info = m_semaphore->submit_info(value);
+    const vk::SubmitInfo2 batch({}, {}, {}, signal_info);
+    m_queue->submit(std::span(&batch, 1));
     m_last.store(value, std::memory_order_release);
     return value;
 }

@@ -35,7 +35,15 @@ public:
     /// leaves no value nobody signals.
     std::uint64_t submit(const CommandBuffer &commands,
                          std::span<const vk::SemaphoreSubmitInfo> waits = {});
-    /// The highest value submitted so far (0 before the first submission).
+    /// Submits `commands` with no signal: the next value signalled on the queue (by submit()
+    /// or signal()) covers them, since a signal waits for every earlier submission of its
+    /// queue. VulkanException when the submission fails.
+    void submit_unsignalled(const CommandBuffer &commands, std::span<const vk::SemaphoreSubmitInfo> waits = {});
+    /// Submits a batch with no commands that signals the next value, and returns it: reached
+    /// once everything submitted to the queue before it is done. VulkanException on failure.
+    std::uint64_t signal();
+    /// The highest value submitted so far (0 before the first submission); submissions made
+    /// by submit_unsignalled() since are not covered by it.
     [[nodiscard]] std::uint64_t last_submitted() const noexcept;
     /// The value the device has reached. DeviceLostError on device loss.
     [[nodiscard]] std::uint64_t completed() const;

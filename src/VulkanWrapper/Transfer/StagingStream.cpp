@@ -36,25 +36,36 @@ void set_staging_stream_probe(StagingStreamProbe *installed) noexcept {
 namespace {
 
 // Leaving a stream's call by an exception, part-way: waits for what was submitted on `timeline`,
-// since the chunks in flight copy into or out of a buffer the caller may free at once. A wait
-// that fails has drained the device already; a lost device runs nothing.
+// since the chunks in flight copy into or out of a buffer the caller may free at once, and out
+// of blocks that go back to the arena after it (declare it after them). When `unsignalled` holds
+// anything, some submissions have no signal yet: a signal-only batch covers them. If none can be
+// submitted, or the wait fails, the queue's idle wait covers what was submitted; a wait that
+// fails has drained the device already, and a lost device runs nothing.
 class SettleOnFailure {
 public:
-    explicit SettleOnFailure(SubmitTimeline &timeline) noexcept
+    explicit SettleOnFailure(SubmitTimeline &timeline, const std::vector<std::size_t> *unsignalled = nullptr) noexcept
         : m_timeline(timeline)
+        , m_unsignalled(unsignalled)
         , m_exceptions(std::uncaught_exceptions()) {}
     SettleOnFailure(const SettleOnFailure &) = delete;
     SettleOnFailure &operator=(const SettleOnFailure &) = delete;
     ~SettleOnFailure() {
         if (std::uncaught_exceptions() <= m_exceptions) return;
         try {
-            m_timeline.wait(m_timeline.last_submitted());
+            const bool pending = m_unsignalled != nullptr && !m_unsignalled->empty();
+            m_timeline.wait(pending ? m_timeline.signal() : m_timeline.last_submitted());
+            return;
+        } catch (const Exception &) {
+        }
+        try {
+            m_timeline.queue().wait_idle();
         } catch (const Exception &) {
         }
     }
 
 private:
     SubmitTimeline &m_timeline;
+    const std::vector<std::size_t> *m_unsignalled;
     int m_exceptions;
 };
 
@@ -122,81 +133,61 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
         for (const std::size_t slot : unsignalled) held[slot].retire(m_timeline.semaphore(), value);
         unsignalled.clear();
     };
-    try {
-        for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
-            length = ramp.next(bytes.size() - position);
+    const SettleOnFailure settle(m_timeline, &unsignalled);
+    for (vk::DeviceSize position = 0, length = 0; position < bytes.size(); position += length, ++index) {
+        length = ramp.next(bytes.size() - position);
 
-            StagingLease *lease = nullptr;
-            if (held.size() < m_slots) {
-                if (auto fresh = m_arena->try_acquire(StagingKind::Upload, length)) {
-                    lease = &held.emplace_back(std::move(*fresh));
-                } else if (held.empty()) {
-                    lease = &held.emplace_back(m_arena->acquire(StagingKind::Upload, length, true));
-                }
-            }
-            if (lease == nullptr) {
-                const std::size_t slot = reuse++ % held.size();
-                lease = &held[slot];
-                if (std::find(unsignalled.begin(), unsignalled.end(), slot) != unsignalled.end()) {
-                    cover(m_timeline.signal());
-                }
-                m_timeline.wait(lease->retired_value(), lease->bytes());
-                // A block from the start of the ramp is traded for one the chunk fills, when the
-                // arena has it: the chunks keep growing with a fixed number of blocks held.
-                if (lease->bytes() < length) {
-                    if (auto bigger = m_arena->try_acquire(StagingKind::Upload, length)) *lease = std::move(*bigger);
-                }
-            }
-            length = std::min(length, lease->bytes());
-            probe(StagingDirection::Upload, index);
-            m_threads.copy(lease->data(), bytes.data() + position, length,
-                           staging_stores_for(lease->buffer().memory_properties(), bytes.size()));
-            lease->buffer().flush(0, length);
-
-            CommandBuffer &recorder = lease->commands(m_arena->device(), family);
-            recorder.begin();
-            const vk::CommandBuffer commands = recorder.handle();
-            // One barrier, in the first chunk: the later chunks follow it in submission order and
-            // write bytes no other chunk writes, so a barrier each would only keep the device from
-            // overlapping one chunk's copy with the next. Submission order alone does not order
-            // the copy after earlier work on the same bytes (earlier transfers, the user's work).
-            if (index == 0) order_copy_after_earlier_work(commands, vk::AccessFlagBits2::eTransferWrite);
-            commands.copyBuffer(lease->buffer().handle(), destination.handle(),
-                                vk::BufferCopy(0, offset + position, length));
-            recorder.end();
-            // The first chunk waits; the later ones follow it in submission order.
-            const auto chunk_waits = index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{};
-            const bool final_chunk = position + length == bytes.size();
-            if (final_chunk || index + m_slots < planned) {
-                last = m_timeline.submit(recorder, chunk_waits);
-                lease->retire(m_timeline.semaphore(), last);
-                cover(last);
-            } else {
-                m_timeline.submit_unsignalled(recorder, chunk_waits);
-                unsignalled.push_back(static_cast<std::size_t>(lease - held.data()));
+        StagingLease *lease = nullptr;
+        if (held.size() < m_slots) {
+            if (auto fresh = m_arena->try_acquire(StagingKind::Upload, length)) {
+                lease = &held.emplace_back(std::move(*fresh));
+            } else if (held.empty()) {
+                lease = &held.emplace_back(m_arena->acquire(StagingKind::Upload, length, true));
             }
         }
-    } catch (...) {
-        // The chunks in flight copy out of blocks that go back to the arena with `held`, and
-        // into a buffer the caller may free at once: they must be done first.
-        settle_after_failure(!unsignalled.empty());
-        throw;
+        if (lease == nullptr) {
+            const std::size_t slot = reuse++ % held.size();
+            lease = &held[slot];
+            if (std::find(unsignalled.begin(), unsignalled.end(), slot) != unsignalled.end()) {
+                cover(m_timeline.signal());
+            }
+            m_timeline.wait(lease->retired_value(), lease->bytes());
+            // A block from the start of the ramp is traded for one the chunk fills, when the
+            // arena has it: the chunks keep growing with a fixed number of blocks held.
+            if (lease->bytes() < length) {
+                if (auto bigger = m_arena->try_acquire(StagingKind::Upload, length)) *lease = std::move(*bigger);
+            }
+        }
+        length = std::min(length, lease->bytes());
+        probe(StagingDirection::Upload, index);
+        m_threads.copy(lease->data(), bytes.data() + position, length,
+                       staging_stores_for(lease->buffer().memory_properties(), bytes.size()));
+        lease->buffer().flush(0, length);
+
+        CommandBuffer &recorder = lease->commands(m_arena->device(), family);
+        recorder.begin();
+        const vk::CommandBuffer commands = recorder.handle();
+        // One barrier, in the first chunk: the later chunks follow it in submission order and
+        // write bytes no other chunk writes, so a barrier each would only keep the device from
+        // overlapping one chunk's copy with the next. Submission order alone does not order
+        // the copy after earlier work on the same bytes (earlier transfers, the user's work).
+        if (index == 0) order_copy_after_earlier_work(commands, vk::AccessFlagBits2::eTransferWrite);
+        commands.copyBuffer(lease->buffer().handle(), destination.handle(),
+                            vk::BufferCopy(0, offset + position, length));
+        recorder.end();
+        // The first chunk waits; the later ones follow it in submission order.
+        const auto chunk_waits = index == 0 ? waits : std::span<const vk::SemaphoreSubmitInfo>{};
+        const bool final_chunk = position + length == bytes.size();
+        if (final_chunk || index + m_slots < planned) {
+            last = m_timeline.submit(recorder, chunk_waits);
+            lease->retire(m_timeline.semaphore(), last);
+            cover(last);
+        } else {
+            m_timeline.submit_unsignalled(recorder, chunk_waits);
+            unsignalled.push_back(static_cast<std::size_t>(lease - held.data()));
+        }
     }
     return last;
-}
-
-void UploadStream::settle_after_failure(bool unsignalled) noexcept {
-    try {
-        m_timeline.wait(unsignalled ? m_timeline.signal() : m_timeline.last_submitted());
-        return;
-    } catch (const Exception &) {
-    }
-    // No signal could be submitted, or the wait failed: the queue's own wait covers what was
-    // submitted. A wait that fails has drained the device already; a lost device runs nothing.
-    try {
-        m_timeline.queue().wait_idle();
-    } catch (const Exception &) {
-    }
 }
 
 DownloadStream::DownloadStream(std::shared_ptr<StagingArena> arena, SubmitTimeline &timeline, CopyThreads &threads,
@@ -229,7 +220,6 @@ void DownloadStream::download(const BufferBase &source, vk::DeviceSize offset, v
     chunk = std::max<vk::DeviceSize>(granule, chunk / granule * granule);
     const auto chunks = static_cast<std::size_t>((size + chunk - 1) / chunk);
     const std::uint32_t family = m_timeline.queue().family_index();
-    const SettleOnFailure settle(m_timeline);
     const auto length_of = [&](std::size_t index) { return std::min<vk::DeviceSize>(chunk, size - index * chunk); };
     const auto submit_chunk = [&](std::size_t index, StagingLease &lease) {
         CommandBuffer &recorder = lease.commands(m_arena->device(), family);
@@ -245,6 +235,7 @@ void DownloadStream::download(const BufferBase &source, vk::DeviceSize offset, v
     };
     std::vector<StagingLease> held;
     held.reserve(std::min<std::size_t>(chunks, m_slots));
+    const SettleOnFailure settle(m_timeline);
     for (std::size_t index = 0; index < std::min<std::size_t>(chunks, m_slots); ++index) {
         if (index == 0) {
             held.push_back(m_arena->acquire(StagingKind::Readback, chunk, true));

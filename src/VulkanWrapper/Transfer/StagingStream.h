@@ -57,10 +57,6 @@ public:
                          vk::DeviceSize offset, std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
 private:
-    // After a failure part-way: waits until the chunks submitted so far are done (`unsignalled`:
-    // some of them have no signal yet).
-    void settle_after_failure(bool unsignalled) noexcept;
-
     std::shared_ptr<StagingArena> m_arena;
     SubmitTimeline &m_timeline;
     CopyThreads &m_threads;

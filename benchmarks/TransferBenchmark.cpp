@@ -14,7 +14,9 @@
 //              fresh vector every time (its allocation and page faults included), with the
 //              default options and with direct_access = false;
 //   memcpy     one std::memcpy between two ordinary vectors on one thread (the limit on a CPU
-//              device such as lavapipe).
+//              device such as lavapipe);
+//   new vector the same copy into a new std::vector (its allocation and page faults included):
+//              the floor of any call that returns fresh memory, download()'s other baseline.
 // After the table, the staged engine's staging arena: what it held after the run, its peak,
 // its allocations, and what it holds after trim().
 // Each figure is the median of N runs after one warm-up run (N = 9 up to 16 MiB, 5 up to
@@ -481,6 +483,7 @@ enum Row : std::size_t {
     ReadbackVector,
     ReadbackVectorStaged,
     HostMemcpy,
+    HostNewVector,
     RowCount,
 };
 
@@ -500,6 +503,7 @@ constexpr std::array<const char *, RowCount> row_names{
     "readback download() -> new vector",
     "readback download() (direct_access=false)",
     "host memcpy (1 thread)",
+    "host copy into a new vector (1 thread)",
 };
 
 struct SizeResult {
@@ -676,6 +680,17 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
     });
     expect_equal(source, copy_target, "host memcpy at " + format_size(size));
 
+    // 5. The same copy into fresh memory, as `std::vector(first, last)` makes it: what any call
+    // returning a new container pays for its pages (the kernel zeroes them as they fault in),
+    // the baseline of the download() rows beside the memcpy one.
+    record(result, HostNewVector, runs, [&] {
+        const auto start = std::chrono::steady_clock::now();
+        const std::vector<std::byte> fresh(source.begin(), source.end());
+        const double seconds = seconds_since(start);
+        if (fresh.size() != size || fresh.back() != source.back()) throw MismatchError("new vector at " + format_size(size));
+        return seconds;
+    });
+
     bench.device->wait_idle(); // nothing is pending when the buffers go
 }
 
@@ -848,7 +863,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         Row numerator;
         Row denominator;
     };
-    constexpr std::array<RatioRow, 22> ratios{{
+    constexpr std::array<RatioRow, 23> ratios{{
         {"upload   engine / bus", UploadEngine, UploadBus},
         {"upload   engine / textbook", UploadEngine, UploadTextbook},
         {"upload   engine / memcpy", UploadEngine, HostMemcpy},
@@ -868,6 +883,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         {"readback registered / bus", ReadbackRegistered, ReadbackBus},
         {"readback registered / staged", ReadbackRegistered, ReadbackEngineStaged},
         {"readback download() / memcpy", ReadbackVector, HostMemcpy},
+        {"readback download() / new vector", ReadbackVector, HostNewVector},
         {"readback download() / textbook", ReadbackVector, ReadbackTextbook},
         {"readback download()(staged) / memcpy", ReadbackVectorStaged, HostMemcpy},
         {"readback download()(staged) / bus", ReadbackVectorStaged, ReadbackBus},

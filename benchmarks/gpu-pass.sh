@@ -21,7 +21,7 @@
 # The tests find their shaders and the fault layer at the paths of the development checkout
 # (/work/main): the checkout is linked there when it lives elsewhere.
 # STEPS: space-separated subset of: info demo tests cuda alloc overhead transfer tracker pools
-# defrag texture (default: all). TRANSFER_RUNS: timed runs per transfer figure (default 5).
+# defrag texture fresh (default: all). TRANSFER_RUNS: timed runs per transfer figure (default 5).
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,7 +52,7 @@ if [[ -d .gpu/build/portable && ! -x build/portable/tests/vw-tests ]]; then
 fi
 build="${1:-build/portable}"
 final="${2:-${OUT:-benchmarks/results}}"
-steps="${STEPS:-info demo tests cuda alloc overhead transfer tracker pools defrag texture}"
+steps="${STEPS:-info demo tests cuda alloc overhead transfer tracker pools defrag texture fresh}"
 runs="${TRANSFER_RUNS:-5}"
 work="$(mktemp -d)"
 mkdir -p "$final"
@@ -100,6 +100,7 @@ step tracker 120 "$build/benchmarks/vw-bench-tracker"
 step pools 120 "$build/benchmarks/vw-bench-pools"
 step defrag 120 "$build/benchmarks/vw-bench-defrag"
 step texture 120 "$build/benchmarks/vw-bench-texture"
+step fresh 120 "$build/benchmarks/vw-bench-fresh-pages"
 
 tar czf "$final/gpu-pass.tar.gz" -C "$work" .
 echo "gpu-pass.sh: $final/gpu-pass.tar.gz"

@@ -121,10 +121,12 @@ TEST(CopyThreadsTests, ConcurrentPrepareDoesNotDisturbACopyInFlight) {
 
 TEST(CopyThreadsTests, PopulateLeavesTheContentsAsTheyAre) {
     CopyThreads threads(4, poll);
-    const std::vector<std::byte> expected = pattern(12 * MiB + 100, 7);
-    std::vector<std::byte> memory = expected;
-    threads.populate(memory.data(), memory.size());
-    EXPECT_EQ(memory, expected);
+    for (const PopulateBy by : {PopulateBy::AllParticipants, PopulateBy::Caller}) {
+        const std::vector<std::byte> expected = pattern(12 * MiB + 100, by == PopulateBy::Caller ? 7 : 8);
+        std::vector<std::byte> memory = expected;
+        threads.populate(memory.data(), memory.size(), by);
+        EXPECT_EQ(memory, expected) << (by == PopulateBy::Caller ? "by the caller" : "by all participants");
+    }
 }
 
 } // namespace

@@ -154,7 +154,7 @@ void CopyThreads::copy(std::byte *destination, const std::byte *source, std::siz
     run(destination, source, bytes, 64, stores);
 }
 
-void CopyThreads::populate(std::byte *destination, std::size_t bytes) {
+void CopyThreads::populate(std::byte *destination, std::size_t bytes, PopulateBy by) {
     // Whole huge pages inside the range: madvise wants page-aligned starts, and pieces of huge
     // pages keep them so.
     const auto first = reinterpret_cast<std::uintptr_t>(destination);
@@ -163,7 +163,7 @@ void CopyThreads::populate(std::byte *destination, std::size_t bytes) {
     if (end <= begin) return;
     auto *aligned = reinterpret_cast<std::byte *>(begin);
     const std::size_t length = end - begin;
-    if (length < populate_threshold || m_workers.empty()) {
+    if (by == PopulateBy::Caller || length < populate_threshold || m_workers.empty()) {
         piece_work(aligned, nullptr, length, CopyStores::Cached);
         return;
     }

@@ -39,6 +39,12 @@ inline constexpr std::size_t streaming_upload_limit = std::size_t{64} << 20;
     return upload_bytes <= streaming_upload_limit ? stores_for(properties) : CopyStores::Cached;
 }
 
+// Who faults in the pages of CopyThreads::populate().
+enum class PopulateBy : std::uint8_t {
+    Caller,          // the calling thread alone
+    AllParticipants, // split between the caller and the helpers
+};
+
 // A persistent pool of threads that split large memcpy calls between them and the caller.
 // copy() may be called from several threads at once (an upload and a readback of one Transfer
 // run side by side): the pool serves one copy at a time, and a caller that finds it busy
@@ -67,10 +73,10 @@ public:
     // written with the stores asked for.
     void copy(std::byte *destination, const std::byte *source, std::size_t bytes,
               CopyStores stores = CopyStores::Cached);
-    // Faults in the pages of fresh memory about to be written (Linux: MADV_POPULATE_WRITE),
-    // split between the participants, leaving its contents as they are. Advice only: where the
-    // kernel refuses, the pages fault in on first write as usual.
-    void populate(std::byte *destination, std::size_t bytes);
+    // Faults in the pages of fresh memory about to be written (Linux: MADV_POPULATE_WRITE), by
+    // the caller or split between the participants, leaving its contents as they are. Advice
+    // only: where the kernel refuses, the pages fault in on first write as usual.
+    void populate(std::byte *destination, std::size_t bytes, PopulateBy by = PopulateBy::AllParticipants);
     // Wakes sleeping helpers so that they poll for the copy that follows shortly (a readback's
     // copy-out, while the device still copies): its pieces start without a wake-up's latency.
     // Does nothing without polling, or while a copy runs (the helpers are awake then).

@@ -67,6 +67,15 @@ vk::ImageSubresourceRange subresource(const Image &image, MipLevel level, ArrayL
 
 // Fresh memory a readback lands in is faulted in page by page as it is written; huge pages cut
 // those faults 512-fold where the kernel offers them on request (THP "madvise" mode).
+// The faults are split between the copy threads from this many participants on, else taken by
+// the caller before its copy. vw-bench-fresh-pages, 256 MiB, populate + one-thread copy, median
+// ms (2026-12-04): H200 host, 1 / 2 / 4 / 16 threads 62-67 / 46-54 / 45-47 / 33-35, the copy
+// faulting the pages itself 90-93; 2-core lavapipe VM, one thread 25-26.5 in every run, two
+// either 21 or 92-100 (medians 26 to 92 over four runs), the copy alone 24. Both machines are
+// VMs whose guests report freed memory to the host; the second CPU of the small one often gets
+// pages the host has to fault in again.
+constexpr std::uint32_t min_shared_populate = 4;
+
 void prepare_destination(detail::CopyThreads &threads, std::byte *reserved, vk::DeviceSize size) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
@@ -76,7 +85,9 @@ void prepare_destination(detail::CopyThreads &threads, std::byte *reserved, vk::
     // Advice only: the result does not matter, the copy is correct either way.
     if (end > begin) static_cast<void>(madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE));
     // And the faults themselves spread over the copy threads, before the one-thread copy.
-    threads.populate(reserved, static_cast<std::size_t>(size));
+    threads.populate(reserved, static_cast<std::size_t>(size),
+                     threads.participants() >= min_shared_populate ? detail::PopulateBy::AllParticipants
+                                                                   : detail::PopulateBy::Caller);
 #else
     static_cast<void>(threads);
     static_cast<void>(reserved);

@@ -568,6 +568,31 @@ TEST_F(TransferTests, DownloadedVectorsOfElementsThatDoNotDivideTheChunk) {
     EXPECT_TRUE(transfer.download(*texels, 50001, 0).empty());
 }
 
+TEST_F(TransferTests, NewVectorsHoldTheSameElementsWhoeverFaultsTheirPagesIn) {
+    // 6 MiB: the new vector's huge pages are populated before the copy, by the calling thread
+    // with two participants and by all of them with four. Staged in 64 KiB chunks and in full
+    // ones, and read directly where the device allows it.
+    auto texels = allocator->allocate<Buffer<Texel3, false, StorageBufferUsage>>(6 * 1024 * 1024 / 12 + 7);
+    std::vector<Texel3> data(texels->size());
+    for (std::uint32_t i = 0; i < data.size(); ++i) data[i] = {i * 7U, ~i, i * 2654435761U};
+    Transfer(device, allocator).upload(*texels, data);
+    for (const std::uint32_t threads : {2U, 4U}) {
+        for (const bool small_chunks : {true, false}) {
+            for (const bool direct : {false, true}) {
+                TransferOptions options = small_chunks ? staging_options() : TransferOptions{};
+                options.copy_threads = threads;
+                options.direct_access = direct;
+                Transfer transfer(device, allocator, options);
+                SCOPED_TRACE(testing::Message() << threads << " threads, small chunks " << small_chunks
+                                                << ", direct " << direct);
+                EXPECT_EQ(transfer.download(*texels), data);
+                EXPECT_EQ(transfer.download(*texels, 100001, 200003),
+                          std::vector<Texel3>(data.begin() + 100001, data.begin() + 300004));
+            }
+        }
+    }
+}
+
 TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
     TransferOptions options = staging_options();
     options.staging_budget = 256 * 1024; // four 64 KiB blocks for every thread together

@@ -123,7 +123,7 @@ Figures raw_round(const std::shared_ptr<vw::Instance> &instance,
     buffer_info.pQueueFamilyIndices = families.data();
     // Each allocation's user data is its index, as an engine would keep its own table.
     std::vector<VkBuffer> buffers(layout.words.size(), VK_NULL_HANDLE);
-    std::vector<VmaAllocation> allocations(layout.words.size(), nullptr);
+    std::vector<VmaAllocation> allocations(layout.words.size());
     std::vector<vk::DeviceSize> sizes(layout.words.size());
     for (std::size_t i = 0; i < buffers.size(); ++i) {
         sizes[i] = layout.words[i] * 4;
@@ -158,6 +158,7 @@ Figures raw_round(const std::shared_ptr<vw::Instance> &instance,
         t = thread_cpu_ms();
         VkResult r = vmaBeginDefragmentationPass(vma, context, &pass);
         planning += thread_cpu_ms() - t;
+        vw::check(r, "vmaBeginDefragmentationPass"); // VK_INCOMPLETE: moves to make
         if (r == VK_SUCCESS) break;
         std::vector<VkBuffer> created(pass.moveCount);
         vk::CommandBuffer commands =
@@ -190,6 +191,7 @@ Figures raw_round(const std::shared_ptr<vw::Instance> &instance,
         t = thread_cpu_ms();
         r = vmaEndDefragmentationPass(vma, context, &pass);
         planning += thread_cpu_ms() - t;
+        vw::check(r, "vmaEndDefragmentationPass"); // VK_INCOMPLETE: another pass
         if (r == VK_SUCCESS) break;
     }
     t = thread_cpu_ms();

@@ -570,8 +570,9 @@ TEST_F(TransferTests, DownloadedVectorsOfElementsThatDoNotDivideTheChunk) {
 
 TEST_F(TransferTests, NewVectorsHoldTheSameElementsWhoeverFaultsTheirPagesIn) {
     // 6 MiB: the new vector's huge pages are populated before the copy, by the calling thread
-    // with two participants and by all of them with four. Staged in 64 KiB chunks and in full
-    // ones, and read directly where the device allows it.
+    // with two participants and by all of them with four (and by get()'s caller for
+    // download_async). Staged in 64 KiB chunks and in full ones, and read directly where the
+    // device allows it.
     auto texels = allocator->allocate<Buffer<Texel3, false, StorageBufferUsage>>(6 * 1024 * 1024 / 12 + 7);
     std::vector<Texel3> data(texels->size());
     for (std::uint32_t i = 0; i < data.size(); ++i) data[i] = {i * 7U, ~i, i * 2654435761U};
@@ -588,6 +589,7 @@ TEST_F(TransferTests, NewVectorsHoldTheSameElementsWhoeverFaultsTheirPagesIn) {
                 EXPECT_EQ(transfer.download(*texels), data);
                 EXPECT_EQ(transfer.download(*texels, 100001, 200003),
                           std::vector<Texel3>(data.begin() + 100001, data.begin() + 300004));
+                EXPECT_EQ(transfer.download_async(*texels).get(), data);
             }
         }
     }

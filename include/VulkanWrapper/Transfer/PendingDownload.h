@@ -37,8 +37,9 @@ protected:
     /// called a second time, on a moved-from object, or for another size.
     void take(std::span<std::byte> out);
     /// Waits, then hands the data to `append(context, bytes, size)`, straight from the staging
-    /// memory; the staging memory goes back to its arena. LogicError as above.
-    void take(void (*append)(void *, const std::byte *, std::size_t), void *context);
+    /// memory; the staging memory goes back to its arena. `reserved`: the fresh storage the
+    /// bytes will land in (reserved, not yet written), prepared first. LogicError as above.
+    void take(void (*append)(void *, const std::byte *, std::size_t), void *context, std::byte *reserved);
     /// The bytes the readback returns (0 on a moved-from object).
     [[nodiscard]] vk::DeviceSize size_bytes() const noexcept;
 
@@ -64,11 +65,12 @@ public:
         : PendingDownloadBase(std::move(base)) {}
 
     /// Waits for the copy and returns the elements (filled from the staging memory, not
-    /// zero-filled first); once only (LogicError after).
+    /// zero-filled first; a large vector's pages are asked for as huge pages and faulted in
+    /// before the copy); once only (LogicError after).
     [[nodiscard]] std::vector<T> get() {
         std::vector<T> result;
         result.reserve(static_cast<std::size_t>(size_bytes() / sizeof(T)));
-        take(&append, &result);
+        take(&append, &result, reinterpret_cast<std::byte *>(result.data()));
         return result;
     }
 

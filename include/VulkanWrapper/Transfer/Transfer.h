@@ -265,9 +265,10 @@ public:
                                                                  std::size_t count) {
         using T = typename SliceType::type;
         check_elements(slice.size(), first, count, "Transfer::download");
-        std::vector<T> result(count);
-        download_bytes(slice.buffer(), std::as_writable_bytes(std::span(result)),
-                       slice.offset() + first * sizeof(T));
+        std::vector<T> result;
+        result.reserve(count);
+        download_appending(slice.buffer(), slice.offset() + first * sizeof(T), count * sizeof(T), sizeof(T), {},
+                           reinterpret_cast<std::byte *>(result.data()), &append_elements<T>, &result);
         return result;
     }
 

@@ -1,14 +1,11 @@
 #include "CopyThreads.h"
 
 #include "../Utils/StreamingCopy.h"
+#include "FreshPages.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace vw::detail {
 
@@ -20,7 +17,6 @@ namespace {
 // memory at about 18 GB/s, short of the 20 a 1 MiB upload is to reach, and workers that poll
 // between copies start within microseconds.
 constexpr std::size_t parallel_threshold = std::size_t{1} << 20;
-constexpr std::size_t populate_threshold = std::size_t{4} << 20;
 // 64 KiB: on the H200 a 1 MiB readback's copy-out in 16 pieces took 13 us, in four of 256 KiB
 // about 40 (one thread reads memory the device has just written at 5 to 10 GB/s).
 constexpr std::size_t min_piece = std::size_t{64} << 10;
@@ -32,10 +28,6 @@ constexpr std::uint64_t field_mask = (std::uint64_t{1} << 20) - 1;
 // Claims beyond the last piece (at most two per helper and one by the caller a copy) must not
 // reach the piece count.
 constexpr std::uint64_t max_pieces = field_mask / 2;
-
-#if defined(__linux__)
-constexpr int populate_write = 23; // MADV_POPULATE_WRITE (Linux 5.14), absent from older headers
-#endif
 
 void copy_piece(std::byte *destination, const std::byte *source, std::size_t length, CopyStores stores) {
     if (stores == CopyStores::Streaming) {
@@ -49,14 +41,9 @@ void copy_piece(std::byte *destination, const std::byte *source, std::size_t len
 void piece_work(std::byte *destination, const std::byte *source, std::size_t length, CopyStores stores) {
     if (source != nullptr) {
         copy_piece(destination, source, length, stores);
-        return;
+    } else {
+        populate_pages({destination, length});
     }
-#if defined(__linux__)
-    static_cast<void>(madvise(destination, length, populate_write));
-#else
-    static_cast<void>(destination);
-    static_cast<void>(length);
-#endif
 }
 
 std::chrono::microseconds default_spin() {
@@ -155,19 +142,14 @@ void CopyThreads::copy(std::byte *destination, const std::byte *source, std::siz
 }
 
 void CopyThreads::populate(std::byte *destination, std::size_t bytes, PopulateBy by) {
-    // Whole huge pages inside the range: madvise wants page-aligned starts, and pieces of huge
-    // pages keep them so.
-    const auto first = reinterpret_cast<std::uintptr_t>(destination);
-    const std::uintptr_t begin = (first + huge_page - 1) & ~(std::uintptr_t{huge_page} - 1);
-    const std::uintptr_t end = (first + bytes) & ~(std::uintptr_t{huge_page} - 1);
-    if (end <= begin) return;
-    auto *aligned = reinterpret_cast<std::byte *>(begin);
-    const std::size_t length = end - begin;
-    if (by == PopulateBy::Caller || length < populate_threshold || m_workers.empty()) {
-        piece_work(aligned, nullptr, length, CopyStores::Cached);
+    // Whole huge pages: madvise wants page-aligned starts, and pieces of huge pages keep them so.
+    const std::span<std::byte> pages = huge_pages_within(destination, bytes);
+    if (pages.empty()) return;
+    if (by == PopulateBy::Caller || m_workers.empty()) {
+        populate_pages(pages);
         return;
     }
-    run(aligned, nullptr, length, huge_page, CopyStores::Cached);
+    run(pages.data(), nullptr, pages.size(), huge_page, CopyStores::Cached);
 }
 
 void CopyThreads::prepare() {

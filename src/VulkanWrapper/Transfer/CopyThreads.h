@@ -73,9 +73,10 @@ public:
     // written with the stores asked for.
     void copy(std::byte *destination, const std::byte *source, std::size_t bytes,
               CopyStores stores = CopyStores::Cached);
-    // Faults in the pages of fresh memory about to be written (Linux: MADV_POPULATE_WRITE), by
-    // the caller or split between the participants, leaving its contents as they are. Advice
-    // only: where the kernel refuses, the pages fault in on first write as usual.
+    // Faults in the whole huge pages of fresh memory about to be written (huge_pages_within(),
+    // populate_pages() of FreshPages.h), by the caller or split between the participants,
+    // leaving its contents as they are. Advice only: where the kernel refuses, the pages fault
+    // in on first write as usual.
     void populate(std::byte *destination, std::size_t bytes, PopulateBy by = PopulateBy::AllParticipants);
     // Wakes sleeping helpers so that they poll for the copy that follows shortly (a readback's
     // copy-out, while the device still copies): its pieces start without a wake-up's latency.

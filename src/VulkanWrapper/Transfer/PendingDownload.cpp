@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "FreshPages.h"
 #include "PendingDownloadState.h"
 #include "VulkanWrapper/Utils/Error.h"
 
@@ -67,7 +68,13 @@ void PendingDownloadBase::take(std::span<std::byte> out) {
     });
 }
 
-void PendingDownloadBase::take(void (*append)(void *, const std::byte *, std::size_t), void *context) {
+void PendingDownloadBase::take(void (*append)(void *, const std::byte *, std::size_t), void *context,
+                               std::byte *reserved) {
+    // No copy threads here (this object may outlive its Transfer): the caller faults the pages
+    // in, while the device may still be copying.
+    const std::span<std::byte> pages = detail::huge_pages_within(reserved, static_cast<std::size_t>(size_bytes()));
+    detail::advise_huge_pages(pages);
+    detail::populate_pages(pages);
     take_with([&](const std::byte *bytes, std::size_t size) { append(context, bytes, size); });
 }
 

@@ -4,12 +4,9 @@
 #include <mutex>
 #include <thread>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include "CopyBarriers.h"
 #include "CopyThreads.h"
+#include "FreshPages.h"
 #include "HostRegistry.h"
 #include "ImageCopy.h"
 #include "PendingDownloadState.h"
@@ -77,22 +74,11 @@ vk::ImageSubresourceRange subresource(const Image &image, MipLevel level, ArrayL
 constexpr std::uint32_t min_shared_populate = 4;
 
 void prepare_destination(detail::CopyThreads &threads, std::byte *reserved, vk::DeviceSize size) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
-    if (reserved == nullptr || size < 2 * huge) return;
-    const auto begin = (reinterpret_cast<std::uintptr_t>(reserved) + huge - 1) & ~(huge - 1);
-    const auto end = (reinterpret_cast<std::uintptr_t>(reserved) + size) & ~(huge - 1);
-    // Advice only: the result does not matter, the copy is correct either way.
-    if (end > begin) static_cast<void>(madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE));
-    // And the faults themselves spread over the copy threads, before the one-thread copy.
-    threads.populate(reserved, static_cast<std::size_t>(size),
+    const std::span<std::byte> pages = detail::huge_pages_within(reserved, static_cast<std::size_t>(size));
+    detail::advise_huge_pages(pages);
+    threads.populate(pages.data(), pages.size(),
                      threads.participants() >= min_shared_populate ? detail::PopulateBy::AllParticipants
                                                                    : detail::PopulateBy::Caller);
-#else
-    static_cast<void>(threads);
-    static_cast<void>(reserved);
-    static_cast<void>(size);
-#endif
 }
 
 TransferOptions resolved(TransferOptions options) {
@@ -373,6 +359,7 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     if (impl.host_reads(buffer)) {
         impl.wait_for_host_read(waits);
         state->immediate.reserve(size);
+        prepare_destination(impl.threads, state->immediate.data(), size);
         impl.read_on_host(buffer, offset, size, [&](const std::byte *bytes, std::size_t length) {
             state->immediate.insert(state->immediate.end(), bytes, bytes + length);
         });

@@ -29,16 +29,12 @@
 #include <string_view>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include "VulkanWrapper/Transfer/CopyThreads.h"
+#include "VulkanWrapper/Transfer/FreshPages.h"
 
 namespace {
 
 constexpr std::size_t MiB = std::size_t{1} << 20;
-constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
 
 struct Options {
     std::vector<std::size_t> sizes{16 * MiB, 256 * MiB};
@@ -118,16 +114,6 @@ std::optional<Options> parse(int argc, char **argv) {
     return options;
 }
 
-#if defined(__linux__)
-// Huge pages for the whole 2 MiB pages inside the reserved storage, as download() asks for them.
-void advise_huge_pages(std::byte *storage, std::size_t size) {
-    const auto first = reinterpret_cast<std::uintptr_t>(storage);
-    const std::uintptr_t begin = (first + huge_page - 1) & ~(huge_page - 1);
-    const std::uintptr_t end = (first + size) & ~(huge_page - 1);
-    if (end > begin) static_cast<void>(madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE));
-}
-#endif
-
 // One way of making a new vector holding `source`; `populate` times the part before the copy.
 struct Method {
     std::string label;
@@ -179,7 +165,9 @@ int run(const Options &options) {
                 const auto start = std::chrono::steady_clock::now();
                 std::vector<std::byte> fresh;
                 fresh.reserve(size);
-                if (method.huge_pages) advise_huge_pages(fresh.data(), size);
+                if (method.huge_pages) {
+                    vw::detail::advise_huge_pages(vw::detail::huge_pages_within(fresh.data(), size));
+                }
                 if (threads) threads->populate(fresh.data(), size);
                 const double populated = milliseconds_since(start);
                 const auto copy_start = std::chrono::steady_clock::now();

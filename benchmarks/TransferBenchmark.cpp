@@ -12,7 +12,7 @@
 //              devices whose device-local memory is host-visible the default writes directly);
 //   download() the natural call, `std::vector<std::byte> v = transfer.download(buffer)`, a
 //              fresh vector every time (its allocation and page faults included), with the
-//              default options and with direct_access = false;
+//              default options and with direct_access = false; and download_async().get();
 //   memcpy     one std::memcpy between two ordinary vectors on one thread (the limit on a CPU
 //              device such as lavapipe);
 //   new vector the same copy into a new std::vector (its allocation and page faults included):
@@ -482,6 +482,7 @@ enum Row : std::size_t {
     ReadbackRegistered,
     ReadbackVector,
     ReadbackVectorStaged,
+    ReadbackAsyncVector,
     HostMemcpy,
     HostNewVector,
     RowCount,
@@ -502,6 +503,7 @@ constexpr std::array<const char *, RowCount> row_names{
     "readback registered dest. (staged eng.)",
     "readback download() -> new vector",
     "readback download() (direct_access=false)",
+    "readback download_async().get()",
     "host memcpy (1 thread)",
     "host copy into a new vector (1 thread)",
 };
@@ -642,6 +644,16 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
     };
     run_engine(engine, UploadEngine, ReadbackEngine, "engine (default options)");
     run_vector(engine, ReadbackVector, "download() (default options)");
+    // The asynchronous form, started and taken at once: its new vector is filled by get().
+    record(result, ReadbackAsyncVector, runs, [&] {
+        const auto start = std::chrono::steady_clock::now();
+        const std::vector<std::byte> back = engine.download_async(*device_local).get();
+        const double seconds = seconds_since(start);
+        if (back.size() != size || back.back() != source.back()) {
+            throw MismatchError("download_async().get() at " + format_size(size));
+        }
+        return seconds;
+    });
     run_engine(staged_engine, UploadEngineStaged, ReadbackEngineStaged,
                "engine (direct_access=false)");
     run_vector(staged_engine, ReadbackVectorStaged, "download() (direct_access=false)");
@@ -863,7 +875,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         Row numerator;
         Row denominator;
     };
-    constexpr std::array<RatioRow, 23> ratios{{
+    constexpr std::array<RatioRow, 24> ratios{{
         {"upload   engine / bus", UploadEngine, UploadBus},
         {"upload   engine / textbook", UploadEngine, UploadTextbook},
         {"upload   engine / memcpy", UploadEngine, HostMemcpy},
@@ -884,6 +896,7 @@ void print_report(std::ostream &out, const std::vector<SizeResult> &results) {
         {"readback registered / staged", ReadbackRegistered, ReadbackEngineStaged},
         {"readback download() / memcpy", ReadbackVector, HostMemcpy},
         {"readback download() / new vector", ReadbackVector, HostNewVector},
+        {"readback download_async().get() / memcpy", ReadbackAsyncVector, HostMemcpy},
         {"readback download() / textbook", ReadbackVector, ReadbackTextbook},
         {"readback download()(staged) / memcpy", ReadbackVectorStaged, HostMemcpy},
         {"readback download()(staged) / bus", ReadbackVectorStaged, ReadbackBus},

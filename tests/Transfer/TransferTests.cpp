@@ -595,6 +595,32 @@ TEST_F(TransferTests, NewVectorsHoldTheSameElementsWhoeverFaultsTheirPagesIn) {
     }
 }
 
+TEST_F(TransferTests, AsyncReadsOnTheHostKeepTheBytesOfTheMomentWithinTheBudgetAndPastIt) {
+    // A buffer the host reads itself: download_async() copies it at once, into a block of the
+    // arena while one fits the budget, else into memory of its own; later writes do not show.
+    using HostWords = Buffer<std::uint32_t, true, StorageBufferUsage>;
+    auto buffer = allocator->allocate<HostWords>(6 * 1024 * 1024 / 4);
+    std::vector<std::uint32_t> first(buffer->size());
+    for (std::uint32_t i = 0; i < first.size(); ++i) first[i] = i * 2654435761U;
+    std::vector<std::uint32_t> second(first.size(), 0xabcdef01U);
+    for (const vk::DeviceSize budget : {vk::DeviceSize{64} << 20, vk::DeviceSize{1} << 20}) {
+        TransferOptions options;
+        options.staging_budget = budget;
+        Transfer transfer(device, allocator, options);
+        SCOPED_TRACE(testing::Message() << "budget " << budget);
+        transfer.upload(*buffer, first);
+        auto pending = transfer.download_async(*buffer);
+        // 6 MiB is in an 8 MiB block of the arena within the larger budget, outside it otherwise.
+        EXPECT_EQ(transfer.staging_statistics().held_bytes >= buffer->size_bytes(), budget > buffer->size_bytes());
+        auto part = transfer.download_async(*buffer, 1000, 3);
+        transfer.upload(*buffer, second);
+        EXPECT_EQ(pending.get(), first);
+        EXPECT_EQ(part.get(), std::vector<std::uint32_t>(first.begin() + 1000, first.begin() + 1003));
+        EXPECT_EQ(transfer.download_async(*buffer).get(), second);
+        EXPECT_LE(transfer.staging_statistics().held_bytes, budget);
+    }
+}
+
 TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
     TransferOptions options = staging_options();
     options.staging_budget = 256 * 1024; // four 64 KiB blocks for every thread together

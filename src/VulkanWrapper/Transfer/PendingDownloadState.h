@@ -12,9 +12,11 @@
 
 namespace vw {
 
-/// What a readback in flight owns: either the GPU copy (a staging block of the Transfer's arena,
-/// with the command buffer recorded in it, and the ticket of its submission) or, when no GPU
-/// copy was needed, the bytes already read. Filled by Transfer, read by PendingDownloadBase.
+/// What a readback in flight owns: a staging block of the Transfer's arena holding the GPU copy
+/// (with the command buffer recorded in it, and the ticket of its submission) or, when no GPU
+/// copy was needed, the bytes the host already read, in such a block or (past the arena's
+/// budget) in `immediate`, with a ticket that is ready. Filled by Transfer, read by
+/// PendingDownloadBase.
 struct PendingDownloadBase::State {
     // Given back to the arena (which the lease keeps alive) once the data is taken.
     detail::StagingLease staging;

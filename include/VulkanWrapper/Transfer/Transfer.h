@@ -160,7 +160,9 @@ public:
         return upload_bytes_async(buffer, std::as_bytes(data), first_element * sizeof(T));
     }
 
-    /// The whole buffer, read back from the device. Any buffer kind.
+    /// The whole buffer, read back from the device, in a new vector (reserved, never zero-filled;
+    /// a large one's pages asked for as huge pages and faulted in before the copy, on Linux).
+    /// A loop reads faster into a vector it keeps: download(buffer, span). Any buffer kind.
     /// @tparam BufferType a Buffer type (any kind).
     template <typename BufferType>
         requires std::derived_from<BufferType, BufferBase>

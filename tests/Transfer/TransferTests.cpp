@@ -621,6 +621,26 @@ TEST_F(TransferTests, AsyncReadsOnTheHostKeepTheBytesOfTheMomentWithinTheBudgetA
     }
 }
 
+TEST_F(TransferTests, AsyncReadsOnTheHostNeedNoStagingWhenTheDeviceHasNoneToGive) {
+    if (!test::fault::available()) GTEST_SKIP() << "needs the fault-injection layer (VW_FAULT_LAYER=0)";
+    using HostWords = Buffer<std::uint32_t, true, StorageBufferUsage>;
+    auto buffer = allocator->allocate<HostWords>(300000);
+    std::vector<std::uint32_t> data(buffer->size());
+    for (std::uint32_t i = 0; i < data.size(); ++i) data[i] = i ^ 0x5a5a5a5aU;
+    Transfer transfer(device, allocator);
+    transfer.upload(*buffer, data);
+    // The arena is empty: its first block's buffer cannot be made.
+    test::fault::reset();
+    test::fault::arm("vkCreateBuffer", 1, vk::Result::eErrorOutOfDeviceMemory);
+    auto pending = transfer.download_async(*buffer);
+    EXPECT_EQ(test::fault::fired(), 1U);
+    test::fault::disarm();
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U);
+    EXPECT_EQ(pending.get(), data);
+    EXPECT_EQ(transfer.download_async(*buffer).get(), data);
+    EXPECT_GT(transfer.staging_statistics().held_bytes, 0U) << "the next one gets its block";
+}
+
 TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
     TransferOptions options = staging_options();
     options.staging_budget = 256 * 1024; // four 64 KiB blocks for every thread together

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "CopyBarriers.h"
@@ -360,9 +361,16 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
         impl.wait_for_host_read(waits);
         // The bytes as they are now: in a free block of the arena, or a new one within its
         // budget, whose pages are faulted in once (two fresh 1 MiB vectors, this copy and
-        // get()'s, took 0.6 ms on lavapipe against 0.04 so); past the budget in a vector of
-        // their own with huge pages (a transient block would be as fresh, in small pages).
-        if (auto block = impl.arena->try_acquire(detail::StagingKind::Readback, size)) {
+        // get()'s, took 0.6 ms on lavapipe against 0.04 so); past the budget, or when the
+        // device has no memory left for a block, in a vector of their own with huge pages (a
+        // transient block would be as fresh, in small pages).
+        std::optional<detail::StagingLease> block;
+        try {
+            block = impl.arena->try_acquire(detail::StagingKind::Readback, size);
+        } catch (const OutOfMemoryError &) {
+            // A block only makes the copy faster; host memory serves as well.
+        }
+        if (block) {
             state->staging = std::move(*block);
             std::size_t position = 0;
             impl.read_on_host(buffer, offset, size, [&](const std::byte *bytes, std::size_t length) {

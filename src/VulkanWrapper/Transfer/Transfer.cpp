@@ -483,11 +483,12 @@ std::vector<std::byte> Transfer::download(const Image &image, MipLevel level, Ar
     commands.end();
     const std::uint64_t value = impl.image_timeline.submit(commands, waits);
     lease.retire(impl.image_timeline.semaphore(), value);
-    impl.image_timeline.wait(value, bytes);
-
+    // The new vector's pages are faulted in while the device copies.
     std::vector<std::byte> result;
     result.reserve(bytes);
     prepare_destination(impl.threads, result.data(), bytes);
+    impl.image_timeline.wait(value, bytes);
+
     staging.invalidate(0, bytes);
     result.insert(result.end(), lease.data(), lease.data() + bytes);
     return result;

@@ -628,35 +628,31 @@ void measure(const Bench &bench, vw::Allocator &allocator, vw::Transfer &engine,
         }
     };
     // The natural call: a new vector each time, allocation and page faults included.
-    const auto run_vector = [&](vw::Transfer &transfer, Row row, const char *name) {
+    // `read` returns a new vector: download(), or download_async().get().
+    const auto run_vector = [&](Row row, const char *name, auto &&read) {
         try {
-            expect_equal(source, transfer.download(*device_local), std::string(name) + " at " + format_size(size));
+            expect_equal(source, read(), std::string(name) + " at " + format_size(size));
         } catch (const std::runtime_error &error) {
             throw MismatchError(error.what());
         }
         record(result, row, runs, [&] {
             const auto start = std::chrono::steady_clock::now();
-            const std::vector<std::byte> back = transfer.download(*device_local);
+            const std::vector<std::byte> back = read();
             const double seconds = seconds_since(start);
-            if (back.size() != size) throw MismatchError("download() returned the wrong size");
+            if (back.size() != size) throw MismatchError(std::string(name) + " returned the wrong size");
             return seconds;
         });
     };
+    const auto download_with = [&](vw::Transfer &transfer) {
+        return [engine_used = &transfer, &device_local] { return engine_used->download(*device_local); };
+    };
     run_engine(engine, UploadEngine, ReadbackEngine, "engine (default options)");
-    run_vector(engine, ReadbackVector, "download() (default options)");
+    run_vector(ReadbackVector, "download() (default options)", download_with(engine));
     // The asynchronous form, started and taken at once: its new vector is filled by get().
-    record(result, ReadbackAsyncVector, runs, [&] {
-        const auto start = std::chrono::steady_clock::now();
-        const std::vector<std::byte> back = engine.download_async(*device_local).get();
-        const double seconds = seconds_since(start);
-        if (back.size() != size || back.back() != source.back()) {
-            throw MismatchError("download_async().get() at " + format_size(size));
-        }
-        return seconds;
-    });
+    run_vector(ReadbackAsyncVector, "download_async().get()", [&] { return engine.download_async(*device_local).get(); });
     run_engine(staged_engine, UploadEngineStaged, ReadbackEngineStaged,
                "engine (direct_access=false)");
-    run_vector(staged_engine, ReadbackVectorStaged, "download() (direct_access=false)");
+    run_vector(ReadbackVectorStaged, "download() (direct_access=false)", download_with(staged_engine));
     run_engine(direct_engine, UploadEngineDirect, std::nullopt, "engine (direct writes, no limit)");
     // The copy threads alone: an upload into a persistently mapped host buffer is their memcpy
     // (wake-up and split included), nothing else.

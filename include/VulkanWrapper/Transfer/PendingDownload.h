@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <vulkan/vulkan.hpp>
@@ -11,8 +12,60 @@
 
 namespace vw {
 
+namespace detail {
+
+/// Appends `size` bytes, a whole number of T, to the std::vector<T> at `vector`.
+template <typename T>
+void append_elements(void *vector, const std::byte *bytes, std::size_t size) {
+    auto &out = *static_cast<std::vector<T> *>(vector);
+    const auto *first = reinterpret_cast<const T *>(bytes);
+    out.insert(out.end(), first, first + size / sizeof(T));
+}
+
+/// The bytes that download_async() of a buffer the host reads itself copied at the call, kept in
+/// the std::vector that PendingDownload<T>::get() then hands over without a second copy. Made
+/// and read by Transfer and PendingDownload only.
+class HostCopy {
+public:
+    virtual ~HostCopy() = default;
+    /// Reserves room for `size` bytes (whole elements; not written) and returns its first byte.
+    virtual std::byte *reserve(std::size_t size) = 0;
+    /// Appends `size` bytes (whole elements) within what reserve() gave.
+    virtual void append(const std::byte *bytes, std::size_t size) = 0;
+    /// The bytes appended.
+    [[nodiscard]] virtual const std::byte *data() const noexcept = 0;
+};
+
+/// A HostCopy in a std::vector<T>.
+template <typename T>
+class HostCopyOf final : public HostCopy {
+public:
+    std::byte *reserve(std::size_t size) override {
+        elements.reserve(size / sizeof(T));
+        return reinterpret_cast<std::byte *>(elements.data());
+    }
+    void append(const std::byte *bytes, std::size_t size) override { append_elements<T>(&elements, bytes, size); }
+    [[nodiscard]] const std::byte *data() const noexcept override {
+        return reinterpret_cast<const std::byte *>(elements.data());
+    }
+
+    std::vector<T> elements;
+};
+
+/// Makes an empty HostCopy of one element type.
+using HostCopyFactory = std::unique_ptr<HostCopy> (*)();
+
+/// The HostCopyFactory of elements of type T.
+template <typename T>
+std::unique_ptr<HostCopy> make_host_copy() {
+    return std::make_unique<HostCopyOf<T>>();
+}
+
+} // namespace detail
+
 /// A readback in flight, from Transfer::download_async(): the GPU copies into staging memory of
-/// its own while you go on. Move-only; it owns that staging memory and the command buffer, and
+/// its own while you go on (of a buffer the host reads itself, the bytes were copied at the call,
+/// into the vector that get() returns). Move-only; it owns that staging memory and the command buffer, and
 /// destroying it waits for the copy first (so they outlive it). It does not hold its Transfer:
 /// it may outlive it. Not thread-safe: one owner, like a std::future.
 class PendingDownloadBase {
@@ -42,10 +95,15 @@ protected:
     void take(void (*append)(void *, const std::byte *, std::size_t), void *context, std::byte *reserved);
     /// The bytes the readback returns (0 on a moved-from object).
     [[nodiscard]] vk::DeviceSize size_bytes() const noexcept;
+    /// The bytes copied at the call (a buffer the host reads), handed over as the data taken;
+    /// null, and nothing taken, for a readback of the device's. LogicError as for take().
+    [[nodiscard]] std::unique_ptr<detail::HostCopy> take_host_copy();
 
 private:
     friend class Transfer;
 
+    // LogicError on a moved-from object or one whose data was taken.
+    void check_takeable() const;
     template <typename Sink>
     void take_with(Sink &&sink);
 
@@ -66,19 +124,19 @@ public:
 
     /// Waits for the copy and returns the elements (filled from the staging memory, not
     /// zero-filled first; a large vector's pages are asked for as huge pages and faulted in
-    /// before the copy); once only (LogicError after).
+    /// before the copy; of a buffer the host reads, the vector filled at the call); once only
+    /// (LogicError after).
     [[nodiscard]] std::vector<T> get() {
+        if (const std::unique_ptr<detail::HostCopy> copy = take_host_copy()) {
+            if (auto *held = dynamic_cast<detail::HostCopyOf<T> *>(copy.get())) return std::move(held->elements);
+            // Bytes taken as another element type (download_bytes_async() made this object).
+            const auto *first = reinterpret_cast<const T *>(copy->data());
+            return std::vector<T>(first, first + size_bytes() / sizeof(T));
+        }
         std::vector<T> result;
         result.reserve(static_cast<std::size_t>(size_bytes() / sizeof(T)));
-        take(&append, &result, reinterpret_cast<std::byte *>(result.data()));
+        take(&detail::append_elements<T>, &result, reinterpret_cast<std::byte *>(result.data()));
         return result;
-    }
-
-private:
-    static void append(void *vector, const std::byte *bytes, std::size_t size) {
-        auto &out = *static_cast<std::vector<T> *>(vector);
-        const auto *first = reinterpret_cast<const T *>(bytes);
-        out.insert(out.end(), first, first + size / sizeof(T));
     }
 };
 

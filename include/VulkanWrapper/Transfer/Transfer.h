@@ -222,7 +222,8 @@ public:
         using T = typename BufferType::type;
         if (count == static_cast<std::size_t>(-1)) count = first <= buffer.size() ? buffer.size() - first : 0;
         check_elements(buffer.size(), first, count, "Transfer::download_async");
-        return PendingDownload<T>(download_bytes_async(buffer, first * sizeof(T), count * sizeof(T)));
+        return PendingDownload<T>(
+            start_download(buffer, first * sizeof(T), count * sizeof(T), {}, &detail::make_host_copy<T>));
     }
 
     /// Copies `data` into a slice of a packed buffer from element `first_element` on; returns
@@ -270,7 +271,7 @@ public:
         std::vector<T> result;
         result.reserve(count);
         download_appending(slice.buffer(), slice.offset() + first * sizeof(T), count * sizeof(T), sizeof(T), {},
-                           reinterpret_cast<std::byte *>(result.data()), &append_elements<T>, &result);
+                           reinterpret_cast<std::byte *>(result.data()), &detail::append_elements<T>, &result);
         return result;
     }
 
@@ -288,7 +289,8 @@ public:
         using T = typename BufferType::type;
         if (count == static_cast<std::size_t>(-1)) count = first <= buffer.size() ? buffer.size() - first : 0;
         check_elements(buffer.size(), first, count, "Transfer::download_async");
-        return PendingDownload<T>(download_bytes_async(buffer, first * sizeof(T), count * sizeof(T), waits));
+        return PendingDownload<T>(
+            start_download(buffer, first * sizeof(T), count * sizeof(T), waits, &detail::make_host_copy<T>));
     }
 
     /// Byte-level form of download_async(), waiting for `waits` first when there are any.
@@ -406,14 +408,6 @@ private:
     // A blocking buffer upload's wait: polls while the device copies `bytes` (wait_spin).
     void wait_for_upload(const TransferTicket &ticket, std::size_t bytes) const;
 
-    // Appends `size` bytes, a whole number of T, to the std::vector<T> at `vector`.
-    template <typename T>
-    static void append_elements(void *vector, const std::byte *bytes, std::size_t size) {
-        auto &out = *static_cast<std::vector<T> *>(vector);
-        const auto *first = reinterpret_cast<const T *>(bytes);
-        out.insert(out.end(), first, first + size / sizeof(T));
-    }
-
     // The vector downloads' one body: `count` elements from `first` on, after `waits`.
     template <typename BufferType>
     [[nodiscard]] std::vector<typename BufferType::type> download_vector(
@@ -424,7 +418,7 @@ private:
         std::vector<T> result;
         result.reserve(count);
         download_appending(buffer, first * sizeof(T), count * sizeof(T), sizeof(T), waits,
-                           reinterpret_cast<std::byte *>(result.data()), &append_elements<T>, &result);
+                           reinterpret_cast<std::byte *>(result.data()), &detail::append_elements<T>, &result);
         return result;
     }
 
@@ -435,6 +429,13 @@ private:
                             std::size_t granule, std::span<const vk::SemaphoreSubmitInfo> waits,
                             std::byte *reserved,
                             void (*append)(void *, const std::byte *, std::size_t), void *context);
+
+    // download_bytes_async() whose bytes, where the host reads the buffer itself, go at once
+    // into the HostCopy that `make_host_copy` makes (the vector the typed get() returns).
+    [[nodiscard]] PendingDownloadBase start_download(const BufferBase &buffer, vk::DeviceSize offset,
+                                                     vk::DeviceSize size,
+                                                     std::span<const vk::SemaphoreSubmitInfo> waits,
+                                                     detail::HostCopyFactory make_host_copy);
 
     // The arena, for a StagingBufferManager made from this Transfer.
     [[nodiscard]] const std::shared_ptr<detail::StagingArena> &staging_arena() const noexcept;

@@ -42,10 +42,21 @@ const TransferTicket &PendingDownloadBase::ticket() const {
 
 vk::DeviceSize PendingDownloadBase::size_bytes() const noexcept { return m_state ? m_state->size : 0; }
 
-template <typename Sink>
-void PendingDownloadBase::take_with(Sink &&sink) {
+void PendingDownloadBase::check_takeable() const {
     if (!m_state) throw LogicError("PendingDownload::get: the object is empty (moved from)");
     if (m_state->taken) throw LogicError("PendingDownload::get: the data was already taken");
+}
+
+std::unique_ptr<detail::HostCopy> PendingDownloadBase::take_host_copy() {
+    check_takeable();
+    if (!m_state->host_copy) return nullptr;
+    m_state->taken = true;
+    return std::move(m_state->host_copy);
+}
+
+template <typename Sink>
+void PendingDownloadBase::take_with(Sink &&sink) {
+    check_takeable();
     m_state->ticket.wait();
     const auto size = static_cast<std::size_t>(m_state->size);
     if (!m_state->staging.empty()) {
@@ -53,8 +64,8 @@ void PendingDownloadBase::take_with(Sink &&sink) {
         if (size != 0) sink(m_state->staging.data(), size);
         m_state->staging.reset(); // back to the arena now, not when this object goes
     } else if (size != 0) {
-        sink(m_state->immediate.data(), size);
-        m_state->immediate = {};
+        sink(m_state->host_copy->data(), size);
+        m_state->host_copy.reset();
     }
     m_state->taken = true;
 }

@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <memory>
-#include <vector>
 
 #include <vulkan/vulkan.hpp>
 
@@ -14,13 +13,12 @@ namespace vw {
 
 /// What a readback in flight owns: a staging block of the Transfer's arena holding the GPU copy
 /// (with the command buffer recorded in it, and the ticket of its submission) or, when no GPU
-/// copy was needed, the bytes the host already read, in such a block or (past the arena's
-/// budget) in `immediate`, with a ticket that is ready. Filled by Transfer, read by
-/// PendingDownloadBase.
+/// copy was needed, the bytes the host already read, in `host_copy` (the container get() hands
+/// over), with a ticket that is ready. Filled by Transfer, read by PendingDownloadBase.
 struct PendingDownloadBase::State {
     // Given back to the arena (which the lease keeps alive) once the data is taken.
     detail::StagingLease staging;
-    std::vector<std::byte> immediate;
+    std::unique_ptr<detail::HostCopy> host_copy;
     TransferTicket ticket;
     vk::DeviceSize size = 0;
     bool taken = false;

@@ -352,6 +352,12 @@ void Transfer::download_appending(const BufferBase &buffer, vk::DeviceSize offse
 PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk::DeviceSize offset,
                                                   vk::DeviceSize size,
                                                   std::span<const vk::SemaphoreSubmitInfo> waits) {
+    return start_download(buffer, offset, size, waits, &detail::make_host_copy<std::byte>);
+}
+
+PendingDownloadBase Transfer::start_download(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size,
+                                             std::span<const vk::SemaphoreSubmitInfo> waits,
+                                             detail::HostCopyFactory make_host_copy) {
     Impl &impl = *m_impl;
     impl.check_buffer(buffer, offset, size, "Transfer::download_async");
     auto state = std::make_unique<PendingDownloadBase::State>();
@@ -359,34 +365,14 @@ PendingDownloadBase Transfer::download_bytes_async(const BufferBase &buffer, vk:
     if (size == 0) return PendingDownloadBase(std::move(state));
     if (impl.host_reads(buffer)) {
         impl.wait_for_host_read(waits);
-        // The bytes as they are now: in a free block of the arena, or a new one within its
-        // budget, whose pages are faulted in once (two fresh 1 MiB vectors, this copy and
-        // get()'s, took 0.6 ms on lavapipe against 0.04 so); past the budget, or when the
-        // device has no memory left for a block, in a vector of their own with huge pages (a
-        // transient block would be as fresh, in small pages).
-        std::optional<detail::StagingLease> block;
-        try {
-            block = impl.arena->try_acquire(detail::StagingKind::Readback, size);
-        } catch (const OutOfMemoryError &) {
-            // A block only makes the copy faster; host memory serves as well.
-        }
-        if (block) {
-            state->staging = std::move(*block);
-            std::size_t position = 0;
-            impl.read_on_host(buffer, offset, size, [&](const std::byte *bytes, std::size_t length) {
-                impl.threads.copy(state->staging.data() + position, bytes, length);
-                position += length;
-            });
-            // get() invalidates the block before reading it: host writes to memory that is not
-            // coherent must be flushed before that, or they are undefined.
-            state->staging.buffer().flush(0, size);
-        } else {
-            state->immediate.reserve(size);
-            prepare_destination(impl.threads, state->immediate.data(), size);
-            impl.read_on_host(buffer, offset, size, [&](const std::byte *bytes, std::size_t length) {
-                state->immediate.insert(state->immediate.end(), bytes, bytes + length);
-            });
-        }
+        // The bytes as they are now, straight into the vector get() returns: one new vector a
+        // call, and no staging (a staging block and get()'s vector cost a second copy, and past
+        // the arena's budget a second new vector).
+        std::unique_ptr<detail::HostCopy> copy = make_host_copy();
+        prepare_destination(impl.threads, copy->reserve(static_cast<std::size_t>(size)), size);
+        impl.read_on_host(buffer, offset, size,
+                          [&](const std::byte *bytes, std::size_t length) { copy->append(bytes, length); });
+        state->host_copy = std::move(copy);
         return PendingDownloadBase(std::move(state));
     }
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferSrc)) {

@@ -49,6 +49,7 @@ public:
         return reinterpret_cast<const std::byte *>(elements.data());
     }
 
+    /// The elements appended; get() moves them out.
     std::vector<T> elements;
 };
 

@@ -37,9 +37,11 @@ const char *vwfault_type_name(std::uint32_t index);
 void vwfault_clear_lost();
 /// True while a sticky device loss is in effect.
 int vwfault_lost();
-/// While `on`, vkGetPhysicalDeviceMemoryProperties(2) report no memory type as host-coherent
-/// (the memory stays coherent), so that an allocator created meanwhile flushes and invalidates.
-void vwfault_set_non_coherent(int on);
+/// From now on vkGetPhysicalDeviceMemoryProperties(2) report no memory type with any of `flags`
+/// (a VkMemoryPropertyFlags mask; the memory is unchanged): without HOST_COHERENT an allocator
+/// created meanwhile flushes and invalidates, without HOST_CACHED the host does not read it
+/// directly. 0 ends it.
+void vwfault_hide_memory_properties(std::uint32_t flags);
 /// From now on vkGetPhysicalDeviceFormatProperties(2) report `format` without `features` (a
 /// VkFormatFeatureFlags mask) in every tiling; the device still has them. Format 0
 /// (VK_FORMAT_UNDEFINED) ends it.

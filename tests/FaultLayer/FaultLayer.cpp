@@ -133,7 +133,7 @@ std::atomic<bool> g_any_armed{false};
 std::atomic<std::uint64_t> g_fired{0};
 std::atomic<int> g_last_fired{-1};
 std::atomic<bool> g_lost{false};
-std::atomic<bool> g_non_coherent{false};
+std::atomic<VkMemoryPropertyFlags> g_hidden_memory_properties{0};
 // vwfault_hide_format_features: the format (VK_FORMAT_UNDEFINED: none) and the features hidden.
 std::mutex g_hidden_mutex;
 VkFormat g_hidden_format = VK_FORMAT_UNDEFINED;
@@ -319,20 +319,20 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceImageFormatProperties2(VkPhysica
         physical, info, properties);
 }
 
-// While vwfault_set_non_coherent is on, no memory type is reported host-coherent, so that the
-// allocator above flushes and invalidates. The memory is still coherent: nothing else changes.
-void hide_coherence(VkPhysicalDeviceMemoryProperties &properties) {
-    if (!g_non_coherent.load()) return;
-    for (std::uint32_t i = 0; i < properties.memoryTypeCount; ++i) {
-        properties.memoryTypes[i].propertyFlags &= ~static_cast<VkMemoryPropertyFlags>(VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
-    }
+// The memory property flags vwfault_hide_memory_properties names are reported on no memory type
+// (no host-coherent type: the allocator above flushes and invalidates; no host-cached one: it
+// reads through copies). The memory itself is unchanged.
+void hide_memory_properties(VkPhysicalDeviceMemoryProperties &properties) {
+    const VkMemoryPropertyFlags hidden = g_hidden_memory_properties.load();
+    if (hidden == 0) return;
+    for (std::uint32_t i = 0; i < properties.memoryTypeCount; ++i) properties.memoryTypes[i].propertyFlags &= ~hidden;
 }
 
 VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceMemoryProperties(VkPhysicalDevice physical,
                                                              VkPhysicalDeviceMemoryProperties *properties) {
     count(e_vkGetPhysicalDeviceMemoryProperties);
     inext<PFN_vkGetPhysicalDeviceMemoryProperties>(physical, e_vkGetPhysicalDeviceMemoryProperties)(physical, properties);
-    hide_coherence(*properties);
+    hide_memory_properties(*properties);
 }
 
 VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceMemoryProperties2(VkPhysicalDevice physical,
@@ -340,7 +340,7 @@ VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceMemoryProperties2(VkPhysicalDevice p
     count(e_vkGetPhysicalDeviceMemoryProperties2);
     inext<PFN_vkGetPhysicalDeviceMemoryProperties2>(physical, e_vkGetPhysicalDeviceMemoryProperties2)(physical,
                                                                                                       properties);
-    hide_coherence(properties->memoryProperties);
+    hide_memory_properties(properties->memoryProperties);
 }
 
 // While vwfault_hide_format_features is in effect, the chosen format reports fewer features
@@ -842,7 +842,7 @@ VWF_EXPORT std::uint32_t vwfault_type_count() { return type_count; }
 VWF_EXPORT const char *vwfault_type_name(std::uint32_t index) { return index < type_count ? type_names[index] : ""; }
 VWF_EXPORT void vwfault_clear_lost() { g_lost.store(false); }
 VWF_EXPORT int vwfault_lost() { return g_lost.load() ? 1 : 0; }
-VWF_EXPORT void vwfault_set_non_coherent(int on) { g_non_coherent.store(on != 0); }
+VWF_EXPORT void vwfault_hide_memory_properties(VkMemoryPropertyFlags flags) { g_hidden_memory_properties.store(flags); }
 VWF_EXPORT void vwfault_hide_format_features(std::int32_t format, std::uint32_t features) {
     std::lock_guard lock(g_hidden_mutex);
     g_hidden_format = static_cast<VkFormat>(format);

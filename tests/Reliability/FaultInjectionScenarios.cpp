@@ -104,8 +104,8 @@ void user_fill(ScenarioEnv &env, CommandBuffer &commands, const BufferBase &buff
 // Makes the fault layer report every memory type as not host-coherent while it lives, so that
 // VMA flushes and invalidates (lavapipe's memory is coherent: it never does otherwise).
 struct NonCoherentMemory {
-    NonCoherentMemory() { fault::set_non_coherent(true); }
-    ~NonCoherentMemory() { fault::set_non_coherent(false); }
+    NonCoherentMemory() { fault::hide_memory_properties(vk::MemoryPropertyFlagBits::eHostCoherent); }
+    ~NonCoherentMemory() { fault::hide_memory_properties({}); }
     NonCoherentMemory(const NonCoherentMemory &) = delete;
     NonCoherentMemory &operator=(const NonCoherentMemory &) = delete;
 };

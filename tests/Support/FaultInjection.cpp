@@ -75,7 +75,9 @@ std::map<std::string, std::int64_t> live_objects() {
 }
 void clear_lost() { VWF_CALL(vwfault_clear_lost)(); }
 bool lost() { return VWF_CALL(vwfault_lost)() != 0; }
-void set_non_coherent(bool on) { VWF_CALL(vwfault_set_non_coherent)(on ? 1 : 0); }
+void hide_memory_properties(vk::MemoryPropertyFlags flags) {
+    VWF_CALL(vwfault_hide_memory_properties)(static_cast<VkMemoryPropertyFlags>(flags));
+}
 
 HiddenFormatFeatures::HiddenFormatFeatures(vk::Format format, vk::FormatFeatureFlags features) {
     VWF_CALL(vwfault_hide_format_features)(static_cast<std::int32_t>(format),

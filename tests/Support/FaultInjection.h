@@ -34,9 +34,11 @@ std::map<std::string, std::int64_t> live_objects();
 /// Ends a sticky device loss; whether one is in effect.
 void clear_lost();
 bool lost();
-/// While `on`, the layer reports no memory type as host-coherent (allocators created meanwhile
-/// flush and invalidate; the memory itself stays coherent).
-void set_non_coherent(bool on);
+/// From now on the layer reports no memory type with any of `flags` (the memory itself is
+/// unchanged; allocators created meanwhile see it so): without eHostCoherent they flush and
+/// invalidate, without eHostCached a Transfer reads device-local memory through copies. Empty
+/// flags end it.
+void hide_memory_properties(vk::MemoryPropertyFlags flags);
 /// While alive, the layer reports `format` without `features` (the device keeps them), so that
 /// code that checks format support meets a device that lacks them. Needs available().
 class HiddenFormatFeatures {

@@ -658,6 +658,18 @@ TEST_F(TransferTests, AsyncReadsTakenAsAnotherElementTypeKeepTheirBytes) {
     std::memcpy(expected.data(), data.data(), 8);
     EXPECT_EQ(halves.get(), expected);
     EXPECT_THROW(static_cast<void>(halves.get()), LogicError);
+    // Six bytes are not a whole number of four-byte elements, read by the host or by a copy.
+    PendingDownload<std::uint32_t> odd(transfer.download_bytes_async(*buffer, 0, 6));
+    EXPECT_THROW(static_cast<void>(odd.get()), LogicError);
+    auto device_words = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(64);
+    TransferOptions staged;
+    staged.direct_access = false;
+    Transfer staging(device, allocator, staged);
+    staging.upload(*device_words, std::span<const std::uint32_t>(data.data(), 64));
+    PendingDownload<std::uint32_t> odd_copy(staging.download_bytes_async(*device_words, 0, 10));
+    EXPECT_THROW(static_cast<void>(odd_copy.get()), LogicError);
+    PendingDownload<std::uint32_t> whole_copy(staging.download_bytes_async(*device_words, 0, 16));
+    EXPECT_EQ(whole_copy.get(), std::vector<std::uint32_t>(data.begin(), data.begin() + 4));
 }
 
 TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
@@ -697,6 +709,7 @@ TEST_F(TransferTests, ImageBadInputIsALogicError) {
                      .setUsage(vk::ImageUsageFlagBits::eTransferDst | vk::ImageUsageFlagBits::eSampled)
                      .build();
     EXPECT_EQ(Transfer::subresource_bytes(*image, MipLevel{1}), 8U * 8U * 4U);
+    EXPECT_THROW(static_cast<void>(Transfer::subresource_bytes(*image, MipLevel{2})), LogicError);
     const Bytes level0(16 * 16 * 4);
     EXPECT_THROW(transfer.upload(*image, Bytes(16 * 16 * 4 - 1), MipLevel{0}, ArrayLayer{0}), LogicError);
     EXPECT_THROW(transfer.upload(*image, level0, MipLevel{2}, ArrayLayer{0}), LogicError);

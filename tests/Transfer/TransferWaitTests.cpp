@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "Support/FaultInjection.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
@@ -80,6 +83,42 @@ TEST_F(TransferWaitTests, AHostWrittenUploadWaitsOnTheHostFirst) {
     const vk::SemaphoreSubmitInfo again = done.submit_info(2);
     const auto back = transfer.download_async(*words, std::span(&again, 1)).get();
     for (std::size_t i = 0; i < back.size(); ++i) ASSERT_EQ(back[i], i < 16 ? 6U : 5U) << i;
+}
+
+TEST_F(TransferWaitTests, AHostWriteWaitsForTheEnginesCopyOfTheBuffer) {
+    // Device-local memory the host may write but not read directly (no host-cached type): a
+    // download_async() is a GPU copy, an upload a host write. The upload after it must not
+    // land before the copy has read the buffer.
+    if (!test::fault::available()) GTEST_SKIP() << "needs the fault-injection layer (VW_FAULT_LAYER=0)";
+    test::fault::hide_memory_properties(vk::MemoryPropertyFlagBits::eHostCached);
+    std::shared_ptr<Allocator> uncached;
+    try {
+        uncached = AllocatorBuilder(instance, device).build();
+    } catch (...) {
+        test::fault::hide_memory_properties({});
+        throw;
+    }
+    test::fault::hide_memory_properties({});
+    auto words = uncached->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(4096);
+    if (!words->allows_host_access()) GTEST_SKIP() << "device-local memory is not host-visible here";
+    Transfer transfer(device, uncached);
+    const std::vector<std::uint32_t> before(words->size(), 0x11111111U);
+    const std::vector<std::uint32_t> after(words->size(), 0x22222222U);
+    transfer.upload(*words, std::span<const std::uint32_t>(before));
+    Semaphore go(device, 0);
+    const vk::SemaphoreSubmitInfo wait = go.submit_info(1);
+    auto pending = transfer.download_async(*words, std::span(&wait, 1));
+    EXPECT_FALSE(pending.ready());
+    // The copy cannot start before `go` is signalled, which another thread does later; the
+    // upload waits for it (without the wait, the copy would read `after`).
+    std::thread signaller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        go.signal(1);
+    });
+    transfer.upload(*words, std::span<const std::uint32_t>(after));
+    signaller.join();
+    EXPECT_EQ(pending.get(), before);
+    EXPECT_EQ(transfer.download(*words), after);
 }
 
 TEST_F(TransferWaitTests, AnImageReadbackWaitsForTheCallersClear) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <utility>
@@ -22,12 +23,18 @@ void append_elements(void *vector, const std::byte *bytes, std::size_t size) {
     out.insert(out.end(), first, first + size / sizeof(T));
 }
 
+/// One object per element type, whose address names it (no RTTI needed).
+template <typename T>
+inline constexpr char element_tag = 0;
+
 /// The bytes that download_async() of a buffer the host reads itself copied at the call, kept in
 /// the std::vector that PendingDownload<T>::get() then hands over without a second copy. Made
 /// and read by Transfer and PendingDownload only.
 class HostCopy {
 public:
     virtual ~HostCopy() = default;
+    /// &element_tag<T> of the element type T it holds.
+    [[nodiscard]] virtual const void *element_type() const noexcept = 0;
     /// Reserves room for `size` bytes (whole elements; not written) and returns its first byte.
     virtual std::byte *reserve(std::size_t size) = 0;
     /// Appends `size` bytes (whole elements) within what reserve() gave.
@@ -40,17 +47,20 @@ public:
 template <typename T>
 class HostCopyOf final : public HostCopy {
 public:
+    [[nodiscard]] const void *element_type() const noexcept override { return &element_tag<T>; }
     std::byte *reserve(std::size_t size) override {
-        elements.reserve(size / sizeof(T));
-        return reinterpret_cast<std::byte *>(elements.data());
+        m_elements.reserve(size / sizeof(T));
+        return reinterpret_cast<std::byte *>(m_elements.data());
     }
-    void append(const std::byte *bytes, std::size_t size) override { append_elements<T>(&elements, bytes, size); }
+    void append(const std::byte *bytes, std::size_t size) override { append_elements<T>(&m_elements, bytes, size); }
     [[nodiscard]] const std::byte *data() const noexcept override {
-        return reinterpret_cast<const std::byte *>(elements.data());
+        return reinterpret_cast<const std::byte *>(m_elements.data());
     }
+    /// Hands the elements over (leaving none).
+    [[nodiscard]] std::vector<T> take() noexcept { return std::move(m_elements); }
 
-    /// The elements appended; get() moves them out.
-    std::vector<T> elements;
+private:
+    std::vector<T> m_elements;
 };
 
 /// Makes an empty HostCopy of one element type.
@@ -99,6 +109,9 @@ protected:
     /// The bytes copied at the call (a buffer the host reads), handed over as the data taken;
     /// null, and nothing taken, for a readback of the device's. LogicError as for take().
     [[nodiscard]] std::unique_ptr<detail::HostCopy> take_host_copy();
+    /// LogicError unless the bytes are a whole number of `element_size`-byte elements (a
+    /// PendingDownload made from download_bytes_async() of another size).
+    void check_element_size(std::size_t element_size) const;
 
 private:
     friend class Transfer;
@@ -126,13 +139,17 @@ public:
     /// Waits for the copy and returns the elements (filled from the staging memory, not
     /// zero-filled first; a large vector's pages are asked for as huge pages and faulted in
     /// before the copy; of a buffer the host reads, the vector filled at the call); once only
-    /// (LogicError after).
+    /// (LogicError after, and when the bytes are not a whole number of T).
     [[nodiscard]] std::vector<T> get() {
+        check_element_size(sizeof(T));
         if (const std::unique_ptr<detail::HostCopy> copy = take_host_copy()) {
-            if (auto *held = dynamic_cast<detail::HostCopyOf<T> *>(copy.get())) return std::move(held->elements);
-            // Bytes taken as another element type (download_bytes_async() made this object).
-            const auto *first = reinterpret_cast<const T *>(copy->data());
-            return std::vector<T>(first, first + size_bytes() / sizeof(T));
+            if (copy->element_type() == &detail::element_tag<T>) {
+                return static_cast<detail::HostCopyOf<T> &>(*copy).take();
+            }
+            // Bytes of another element type (download_bytes_async() made this object).
+            std::vector<T> result(static_cast<std::size_t>(size_bytes() / sizeof(T)));
+            std::memcpy(result.data(), copy->data(), static_cast<std::size_t>(size_bytes()));
+            return result;
         }
         std::vector<T> result;
         result.reserve(static_cast<std::size_t>(size_bytes() / sizeof(T)));

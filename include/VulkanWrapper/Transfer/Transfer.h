@@ -51,7 +51,8 @@ struct TransferOptions {
     /// trim(), at once).
     std::chrono::milliseconds staging_idle{1000};
     /// Threads that share each memcpy, the calling thread included; 0 picks the hardware's
-    /// thread count, at most 16.
+    /// thread count, at most 16. Where the system gives fewer threads (a process limit), the
+    /// Transfer works with those it got (copy_threads() says how many).
     std::uint32_t copy_threads = 0;
     /// Use the device's transfer-only queue family (a DMA engine) when it has one.
     bool use_transfer_queue = true;
@@ -358,6 +359,7 @@ public:
                                                   std::span<const vk::SemaphoreSubmitInfo> waits = {});
 
     /// The bytes one mip level of one array layer of `image` occupies, tightly packed.
+    /// LogicError for a level the image does not have.
     [[nodiscard]] static vk::DeviceSize subresource_bytes(const Image &image, MipLevel level);
 
     /// Registers the caller's host memory for zero-copy transfers: uploads from inside it and
@@ -394,7 +396,8 @@ public:
     [[nodiscard]] const std::shared_ptr<Device> &device() const noexcept;
     /// The queue buffer transfers run on (the transfer-only one when used).
     [[nodiscard]] Queue &queue() const noexcept;
-    /// Threads sharing each memcpy, the caller included.
+    /// Threads sharing each memcpy, the caller included: as asked for, or fewer when the system
+    /// gave fewer.
     [[nodiscard]] std::uint32_t copy_threads() const noexcept;
     /// The options in force (copy_threads resolved).
     [[nodiscard]] const TransferOptions &options() const noexcept;

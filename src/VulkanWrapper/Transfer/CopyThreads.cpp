@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <system_error>
 
 namespace vw::detail {
 
@@ -60,7 +61,15 @@ CopyThreads::CopyThreads(std::uint32_t participants, std::chrono::microseconds s
     : m_spin(spin) {
     const std::uint32_t extra = participants > 1 ? std::min<std::uint32_t>(participants - 1, max_pieces / 2) : 0;
     m_workers.reserve(extra);
-    for (std::uint32_t i = 0; i < extra; ++i) m_workers.emplace_back([this] { work(); });
+    for (std::uint32_t i = 0; i < extra; ++i) {
+        try {
+            m_workers.emplace_back([this] { work(); });
+        } catch (const std::system_error &) {
+            // The system has no thread to give (a process or container limit): the helpers are
+            // an aid to speed, and the copies go on with those already started.
+            break;
+        }
+    }
 }
 
 CopyThreads::~CopyThreads() {

@@ -1,6 +1,7 @@
 #include "VulkanWrapper/Transfer/PendingDownload.h"
 
 #include <cstring>
+#include <string>
 
 #include "FreshPages.h"
 #include "PendingDownloadState.h"
@@ -45,6 +46,13 @@ vk::DeviceSize PendingDownloadBase::size_bytes() const noexcept { return m_state
 void PendingDownloadBase::check_takeable() const {
     if (!m_state) throw LogicError("PendingDownload::get: the object is empty (moved from)");
     if (m_state->taken) throw LogicError("PendingDownload::get: the data was already taken");
+}
+
+void PendingDownloadBase::check_element_size(std::size_t element_size) const {
+    if (m_state && m_state->size % element_size != 0) {
+        throw LogicError("PendingDownload::get: " + std::to_string(m_state->size) + " bytes are not a whole number of " +
+                         std::to_string(element_size) + "-byte elements");
+    }
 }
 
 std::unique_ptr<detail::HostCopy> PendingDownloadBase::take_host_copy() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "CopyBarriers.h"
@@ -25,6 +26,7 @@
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Vulkan/Queue.h"
 
 namespace vw {
@@ -126,11 +128,37 @@ struct Transfer::Impl {
                (buffer.memory_properties() & vk::MemoryPropertyFlagBits::eHostCached);
     }
 
-    // Reads a buffer the host may map, handing `append` its bytes, after the asynchronous
-    // uploads submitted so far (one of them may be writing it).
+    // Waits on the host until every semaphore of `waits` reaches its value (a ready ticket's
+    // null semaphore is skipped). DeviceLostError on device loss.
+    void wait_on_host(std::span<const vk::SemaphoreSubmitInfo> waits) const {
+        std::vector<vk::Semaphore> semaphores;
+        std::vector<std::uint64_t> values;
+        for (const auto &wait : waits) {
+            if (!wait.semaphore) continue;
+            semaphores.push_back(wait.semaphore);
+            values.push_back(wait.value);
+        }
+        if (semaphores.empty()) return;
+        detail::throw_if_lost(*device, "vkWaitSemaphores");
+        const vk::SemaphoreWaitInfo info({}, semaphores, values);
+        detail::check_wait(*device, device->handle().waitSemaphores(&info, UINT64_MAX, device->dispatcher()),
+                           "vkWaitSemaphores");
+    }
+
+    // Before the host maps a buffer to read or write it: waits for this engine's copies that
+    // may still use it (a staged upload, a download_async() in flight), so that transfers
+    // through one engine take effect in their order.
+    void wait_for_engine_copies(const BufferBase &buffer) const {
+        const std::uint64_t last = buffer_timeline.last_submitted();
+        if (last == 0 || !AllocatorInternals::pending_work(*buffer.allocator()).busy(buffer.allocation())) return;
+        buffer_timeline.wait(last);
+    }
+
+    // Reads a buffer the host may map, handing `append` its bytes, after this engine's copies
+    // that use it.
     template <typename Append>
     void read_mapped(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size, Append &&append) {
-        buffer_timeline.wait(buffer_timeline.last_submitted());
+        wait_for_engine_copies(buffer);
         const ScopedMapping mapping(allocator->handle(), buffer.allocation());
         check(vmaInvalidateAllocation(allocator->handle(), buffer.allocation(), offset, size),
               "vmaInvalidateAllocation");
@@ -266,17 +294,8 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     if (bytes.empty()) return {};
     const bool direct = !buffer.is_host_visible() && impl.writes_directly(buffer, bytes.size());
     const bool host_writes = buffer.is_host_visible() || direct;
-    if (!waits.empty() && host_writes) {
-        // The host writes the memory itself: the caller's work on the device finishes first.
-        std::vector<vk::Semaphore> semaphores;
-        std::vector<std::uint64_t> values;
-        for (const auto &wait : waits) {
-            semaphores.push_back(wait.semaphore);
-            values.push_back(wait.value);
-        }
-        const vk::SemaphoreWaitInfo info({}, semaphores, values);
-        check(impl.device->handle().waitSemaphores(&info, UINT64_MAX), "vkWaitSemaphores");
-    }
+    // The host writes the memory itself: the caller's work on the device finishes first.
+    if (host_writes) impl.wait_on_host(waits);
 
     if (buffer.is_host_visible()) {
         impl.threads.copy(buffer.mapped_data() + offset, bytes.data(), bytes.size(),
@@ -285,6 +304,7 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
         return {};
     }
     if (direct) {
+        impl.wait_for_engine_copies(buffer);
         const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
         impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size(),
                           detail::stores_for(buffer.memory_properties()));
@@ -399,6 +419,10 @@ PendingDownloadBase Transfer::start_download(const BufferBase &buffer, vk::Devic
 }
 
 vk::DeviceSize Transfer::subresource_bytes(const Image &image, MipLevel level) {
+    if (value_of(level) >= image.mip_levels()) {
+        throw LogicError("Transfer::subresource_bytes: mip level " + std::to_string(value_of(level)) +
+                         " of an image of " + std::to_string(image.mip_levels()) + " levels");
+    }
     return detail::subresource_bytes(image, level);
 }
 

@@ -672,6 +672,37 @@ TEST_F(TransferTests, AsyncReadsTakenAsAnotherElementTypeKeepTheirBytes) {
     EXPECT_EQ(whole_copy.get(), std::vector<std::uint32_t>(data.begin(), data.begin() + 4));
 }
 
+TEST_F(TransferTests, SeveralThreadsReadOneBufferTheHostMapsAtOnce) {
+    // Device-local memory the host reads directly (lavapipe's) is mapped for each read; two
+    // Transfers and several threads map one allocation at once, a small one in a shared block
+    // and a large dedicated one.
+    std::vector<std::unique_ptr<DeviceBytes>> buffers;
+    buffers.push_back(allocator->allocate<DeviceBytes>(64 * 1024 + 3));
+    buffers.push_back(allocator->allocate<DeviceBytes>(24 * 1024 * 1024));
+    Transfer first(device, allocator);
+    Transfer second(device, allocator);
+    std::vector<Bytes> contents;
+    for (std::size_t b = 0; b < buffers.size(); ++b) {
+        contents.push_back(random_bytes(buffers[b]->size(), static_cast<std::uint32_t>(900 + b)));
+        first.upload(*buffers[b], contents[b]);
+    }
+    constexpr std::size_t threads = 4;
+    std::vector<int> failures(threads, 0);
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            Transfer &transfer = t % 2 == 0 ? first : second;
+            for (int round = 0; round < 8; ++round) {
+                for (std::size_t b = 0; b < buffers.size(); ++b) {
+                    if (transfer.download(*buffers[b]) != contents[b]) ++failures[t];
+                }
+            }
+        });
+    }
+    for (auto &worker : workers) worker.join();
+    for (std::size_t t = 0; t < threads; ++t) EXPECT_EQ(failures[t], 0) << t;
+}
+
 TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
     TransferOptions options = staging_options();
     options.staging_budget = 256 * 1024; // four 64 KiB blocks for every thread together

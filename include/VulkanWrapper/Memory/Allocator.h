@@ -219,6 +219,9 @@ private:
     std::array<VmaAllocationCreateInfo, 3> m_allocation_create_infos{}; // by HostAccess
     std::array<vk::MemoryPropertyFlags, VK_MAX_MEMORY_TYPES> m_memory_type_flags{};
     mutable std::mutex m_pools_mutex;
+    // vmaMapMemory and vmaUnmapMemory of allocations that are not persistently mapped (VMA
+    // leaves their map count unsynchronised).
+    mutable std::mutex m_mapping_mutex;
     std::vector<const Pool *> m_pools;
     VmaAllocator m_allocator = nullptr;
     std::unique_ptr<detail::DefragmentationGate> m_defragmentation_gate;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <source_location>
 #include <string>
@@ -74,6 +75,10 @@ public:
             info.pQueueFamilyIndices = families.data();
         }
         return info;
+    }
+    /// The lock around mapping and unmapping allocations that are not persistently mapped.
+    [[nodiscard]] static std::mutex &mapping_mutex(const Allocator &allocator) noexcept {
+        return allocator.m_mapping_mutex;
     }
     /// The library's GPU work on the allocator's allocations, which defragmentation waits out.
     [[nodiscard]] static detail::PendingWork &pending_work(const Allocator &allocator) {

@@ -22,6 +22,7 @@
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Memory/AllocatorInternals.h"
 #include "VulkanWrapper/Memory/PendingWork.h"
+#include "VulkanWrapper/Memory/ScopedMapping.h"
 #include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
@@ -34,28 +35,6 @@ namespace vw {
 namespace {
 
 constexpr std::uint32_t max_default_threads = 16;
-
-// A direct mapping of a host-visible allocation that is not persistently mapped. VMA counts
-// mappings of one allocation, so two threads may hold one each.
-class ScopedMapping {
-public:
-    ScopedMapping(VmaAllocator allocator, VmaAllocation allocation)
-        : m_allocator(allocator)
-        , m_allocation(allocation) {
-        void *data = nullptr;
-        check(vmaMapMemory(allocator, allocation, &data), "vmaMapMemory");
-        m_data = static_cast<std::byte *>(data);
-    }
-    ~ScopedMapping() { vmaUnmapMemory(m_allocator, m_allocation); }
-    ScopedMapping(const ScopedMapping &) = delete;
-    ScopedMapping &operator=(const ScopedMapping &) = delete;
-    [[nodiscard]] std::byte *data() const noexcept { return m_data; }
-
-private:
-    VmaAllocator m_allocator;
-    VmaAllocation m_allocation;
-    std::byte *m_data = nullptr;
-};
 
 constexpr vk::PipelineStageFlags2 any_stage = vk::PipelineStageFlagBits2::eAllCommands;
 constexpr vk::AccessFlags2 any_access = vk::AccessFlagBits2::eMemoryRead | vk::AccessFlagBits2::eMemoryWrite;
@@ -159,7 +138,7 @@ struct Transfer::Impl {
     template <typename Append>
     void read_mapped(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size, Append &&append) {
         wait_for_engine_copies(buffer);
-        const ScopedMapping mapping(allocator->handle(), buffer.allocation());
+        const detail::ScopedMapping mapping(*allocator, buffer.allocation());
         check(vmaInvalidateAllocation(allocator->handle(), buffer.allocation(), offset, size),
               "vmaInvalidateAllocation");
         append(mapping.data() + offset, static_cast<std::size_t>(size));
@@ -305,7 +284,7 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     }
     if (direct) {
         impl.wait_for_engine_copies(buffer);
-        const ScopedMapping mapping(impl.allocator->handle(), buffer.allocation());
+        const detail::ScopedMapping mapping(*impl.allocator, buffer.allocation());
         impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size(),
                           detail::stores_for(buffer.memory_properties()));
         check(vmaFlushAllocation(impl.allocator->handle(), buffer.allocation(), offset, bytes.size()),

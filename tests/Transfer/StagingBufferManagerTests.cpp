@@ -301,6 +301,31 @@ TEST_F(StagingBufferManagerTests, DestructionWithABatchNeverSubmittedReturnsAndF
     EXPECT_EQ(allocator->statistics().total.allocation_count, 0U);
 }
 
+TEST_F(StagingBufferManagerTests, ATransfersBlocksComeBackFromABatchNeverSubmitted) {
+    // A manager made from a Transfer retires its blocks on its own timeline; one destroyed with
+    // a batch nobody submits gives them back free, once the device is idle.
+    TransferOptions options;
+    options.staging_idle = std::chrono::hours(1);
+    Transfer transfer(device, allocator, options);
+    auto buffer = std::shared_ptr<DeviceWords>(allocator->allocate<DeviceWords>(4096));
+    const std::vector<std::uint32_t> data(4096, 0x4321U);
+    CommandPool pool(device, device->compute_queue().family_index());
+    CommandBuffer commands = pool.allocate();
+    {
+        StagingBufferManager manager(transfer);
+        manager.stage(buffer, std::span<const std::uint32_t>(data));
+        commands.begin();
+        const StagingFlush batch = manager.flush(commands);
+        commands.end();
+        ASSERT_TRUE(batch);
+    }
+    EXPECT_GT(transfer.staging_statistics().held_bytes, 0U);
+    transfer.trim();
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U) << "a block still waits for the batch";
+    transfer.upload(*buffer, data);
+    EXPECT_EQ(transfer.download(*buffer), data);
+}
+
 TEST_F(StagingBufferManagerTests, DestructionAfterOneBatchSubmittedAndTheNextNotKeepsTheSubmittedData) {
     Transfer transfer(device, allocator, TransferOptions{});
     auto first = std::shared_ptr<DeviceWords>(allocator->allocate<DeviceWords>(64 * 1024));

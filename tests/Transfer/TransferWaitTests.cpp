@@ -1,9 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "Support/FaultInjection.h"
@@ -105,18 +103,15 @@ TEST_F(TransferWaitTests, AHostWriteWaitsForTheEnginesCopyOfTheBuffer) {
     const std::vector<std::uint32_t> before(words->size(), 0x11111111U);
     const std::vector<std::uint32_t> after(words->size(), 0x22222222U);
     transfer.upload(*words, std::span<const std::uint32_t>(before));
-    Semaphore go(device, 0);
-    const vk::SemaphoreSubmitInfo wait = go.submit_info(1);
+    // The copy waits for the caller's fill of a large scratch buffer (milliseconds of device
+    // work); the host write after it must wait for the copy (without that wait it lands at
+    // once, and the copy reads `after`).
+    auto scratch = uncached->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(32 * 1024 * 1024);
+    Semaphore filled(device, 0);
+    user_fill(*scratch, 7U, filled, 1);
+    const vk::SemaphoreSubmitInfo wait = filled.submit_info(1);
     auto pending = transfer.download_async(*words, std::span(&wait, 1));
-    EXPECT_FALSE(pending.ready());
-    // The copy cannot start before `go` is signalled, which another thread does later; the
-    // upload waits for it (without the wait, the copy would read `after`).
-    std::thread signaller([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        go.signal(1);
-    });
     transfer.upload(*words, std::span<const std::uint32_t>(after));
-    signaller.join();
     EXPECT_EQ(pending.get(), before);
     EXPECT_EQ(transfer.download(*words), after);
 }

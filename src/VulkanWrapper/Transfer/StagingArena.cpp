@@ -47,7 +47,7 @@ CommandBuffer &StagingLease::commands(const std::shared_ptr<Device> &device, std
     return found->buffer;
 }
 
-void StagingLease::retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t value) const {
+void StagingLease::retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t value) const noexcept {
     m_block->semaphore = std::move(semaphore);
     m_block->value = value;
 }

@@ -81,7 +81,7 @@ public:
     CommandBuffer &commands(const std::shared_ptr<Device> &device, std::uint32_t family) const;
     /// Records that a submission signalling `value` of `semaphore` uses the block: given back,
     /// it is handed out again only once the value is reached.
-    void retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t value) const;
+    void retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t value) const noexcept;
     /// Waits for the value recorded by retire(). DeviceLostError on device loss.
     void wait() const;
     /// The value recorded by retire() (0 before the first).

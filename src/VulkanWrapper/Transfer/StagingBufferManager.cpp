@@ -87,12 +87,27 @@ StagingBufferManager::~StagingBufferManager() {
         // never signal: the timeline cannot tell them apart, but an idle device can, since it
         // has finished everything that was submitted. Waiting for the last value instead would
         // wait forever for a batch nobody submits.
-        if (!m_in_flight.empty()) m_device->wait_idle();
+        if (!m_in_flight.empty()) {
+            m_device->wait_idle();
+            settle_in_flight();
+        }
+    } catch (const DeviceLostError &) {
+        settle_in_flight(); // nothing runs any more
     } catch (const Exception &) {
-        // Device lost: nothing runs any more, and destruction must go on.
+        // The device did not go idle: the blocks stay retired on the timeline, and the arena
+        // hands them out again only once their batch has run.
     }
     // m_in_flight goes with the members: the staging memory and destinations of every batch,
     // whose blocks go back to the arena, every use of them finished.
+}
+
+void StagingBufferManager::settle_in_flight() noexcept {
+    // Every batch submitted has run; one never submitted never will: no block waits for either.
+    for (const Batch &batch : m_in_flight) {
+        for (const Copy &copy : batch.copies) {
+            if (copy.staging.block) copy.staging.block->retire(nullptr, 0);
+        }
+    }
 }
 
 void StagingBufferManager::check_elements(std::size_t size, std::size_t first, std::size_t count) {
@@ -281,6 +296,9 @@ StagingFlush StagingBufferManager::record(CommandBuffer &commands, ResourceTrack
 
     const std::uint64_t value = ++m_next_value;
     for (const Copy &copy : m_staged) {
+        // The arena itself then hands the block out again only once the batch has run, even if
+        // this manager lets go of it sooner (a failed wait at destruction).
+        if (copy.staging.block) copy.staging.block->retire(m_timeline, value);
         const auto *target = std::get_if<Copy::ToBuffer>(&copy.target);
         if (target != nullptr && target->borrowed) {
             AllocatorInternals::pending_work(*target->destination->allocator())

@@ -182,7 +182,9 @@ private:
 
     // The typed calls' range check (the one every Transfer entry point shares), out of line.
     static void check_elements(std::size_t size, std::size_t first, std::size_t count);
-    // Once the device is idle (or lost): the blocks of the batches in flight need no wait.
+    // The blocks of a batch that has run, or never will, wait for nothing more.
+    static void settle(const Batch &batch) noexcept;
+    // Once the device is idle (or lost): every batch in flight settled.
     void settle_in_flight() noexcept;
     // Checks the destination and the range, and copies `bytes` into fresh staging memory (an
     // empty buffer when `bytes` is empty). Takes nothing over, so that a failure leaves the

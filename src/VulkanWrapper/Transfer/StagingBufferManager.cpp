@@ -101,13 +101,15 @@ StagingBufferManager::~StagingBufferManager() {
     // whose blocks go back to the arena, every use of them finished.
 }
 
+void StagingBufferManager::settle(const Batch &batch) noexcept {
+    for (const Copy &copy : batch.copies) {
+        if (copy.staging.block) copy.staging.block->retire(nullptr, 0);
+    }
+}
+
 void StagingBufferManager::settle_in_flight() noexcept {
     // Every batch submitted has run; one never submitted never will: no block waits for either.
-    for (const Batch &batch : m_in_flight) {
-        for (const Copy &copy : batch.copies) {
-            if (copy.staging.block) copy.staging.block->retire(nullptr, 0);
-        }
-    }
+    for (const Batch &batch : m_in_flight) settle(batch);
 }
 
 void StagingBufferManager::check_elements(std::size_t size, std::size_t first, std::size_t count) {
@@ -160,7 +162,9 @@ void StagingBufferManager::stage_borrowed(BufferBase &buffer, std::span<const st
 }
 
 void StagingBufferManager::discard(const StagingFlush &flush) noexcept {
-    if (flush && !m_in_flight.empty() && m_in_flight.back().value == flush.signal().value) m_in_flight.pop_back();
+    if (!flush || m_in_flight.empty() || m_in_flight.back().value != flush.signal().value) return;
+    settle(m_in_flight.back()); // never submitted
+    m_in_flight.pop_back();
 }
 
 void StagingBufferManager::stage_bytes(std::shared_ptr<BufferBase> buffer, std::span<const std::byte> bytes,

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,15 @@ namespace {
 class TransferWaitTests : public test::AllocatorTest {
 protected:
     // The caller's own GPU work: fills `buffer` with `value` on the compute queue and signals
-    // `semaphore` at `signal`. Submitted before the readback that waits for it.
+    // `semaphore` at `signal`. Submitted before the transfer that waits for it. A 64 MiB fill
+    // of a scratch buffer goes first, so that the work lasts milliseconds: a host read or write
+    // that did not wait would come before it (lavapipe has one queue, where the engine's own
+    // submissions are ordered after the caller's anyway; there only the host's waits can be
+    // seen to be missing).
     void user_fill(const BufferBase &buffer, std::uint32_t value, Semaphore &semaphore, std::uint64_t signal) {
+        if (!m_delay) m_delay = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(16 * 1024 * 1024);
         commands.begin();
+        commands.handle().fillBuffer(m_delay->handle(), 0, VK_WHOLE_SIZE, value);
         commands.handle().fillBuffer(buffer.handle(), 0, VK_WHOLE_SIZE, value);
         commands.end();
         const vk::SemaphoreSubmitInfo info = semaphore.submit_info(signal);
@@ -30,6 +37,9 @@ protected:
 
     CommandPool pool{test::shared_device(), test::shared_device()->compute_queue().family_index()};
     CommandBuffer commands = pool.allocate();
+
+private:
+    std::unique_ptr<Buffer<std::uint32_t, false, StorageBufferUsage>> m_delay;
 };
 
 TEST_F(TransferWaitTests, AReadbackWaitsForTheCallersSubmission) {
@@ -103,12 +113,11 @@ TEST_F(TransferWaitTests, AHostWriteWaitsForTheEnginesCopyOfTheBuffer) {
     const std::vector<std::uint32_t> before(words->size(), 0x11111111U);
     const std::vector<std::uint32_t> after(words->size(), 0x22222222U);
     transfer.upload(*words, std::span<const std::uint32_t>(before));
-    // The copy waits for the caller's fill of a large scratch buffer (milliseconds of device
-    // work); the host write after it must wait for the copy (without that wait it lands at
-    // once, and the copy reads `after`).
-    auto scratch = uncached->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(32 * 1024 * 1024);
+    // The copy waits for the caller's fill (milliseconds of device work); the host write after
+    // it must wait for the copy (without that wait it lands at once, and the copy reads `after`).
+    auto other = uncached->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(16);
     Semaphore filled(device, 0);
-    user_fill(*scratch, 7U, filled, 1);
+    user_fill(*other, 7U, filled, 1);
     const vk::SemaphoreSubmitInfo wait = filled.submit_info(1);
     auto pending = transfer.download_async(*words, std::span(&wait, 1));
     transfer.upload(*words, std::span<const std::uint32_t>(after));

@@ -81,16 +81,17 @@ HostRegistry::HostRegistry(std::shared_ptr<Allocator> allocator, vk::DeviceSize 
 
 HostRegistry::~HostRegistry() { close(); }
 
-void HostRegistry::free_released(std::vector<Released> &released) noexcept {
-    for (Released &import : released) {
-        try {
-            if (import.semaphore && import.value != 0) import.semaphore->wait(import.value);
-        } catch (const Exception &) {
-            // Device lost: nothing runs any more, the import can go.
-        }
-        import.buffer.reset();
+void HostRegistry::free_import(Released &import) noexcept {
+    try {
+        if (import.semaphore && import.value != 0) import.semaphore->wait(import.value);
+    } catch (const Exception &) {
+        // Device lost: nothing runs any more, the import can go.
     }
-    released.clear();
+    import.buffer.reset();
+}
+
+HostRegistry::FreeOnExit::~FreeOnExit() {
+    for (Released &import : released) free_import(import);
 }
 
 void HostRegistry::import_locked(Entry &entry, std::vector<Released> &released) {
@@ -172,6 +173,7 @@ std::uint64_t HostRegistry::add(std::span<std::byte> memory) {
     if (memory.empty()) throw LogicError("Transfer::register_host_memory: the memory is empty");
     const auto begin = reinterpret_cast<std::uintptr_t>(memory.data());
     std::vector<Released> released;
+    const FreeOnExit free_on_exit{released};
     std::uint64_t id = 0;
     {
         const std::lock_guard lock(m_mutex);
@@ -204,12 +206,11 @@ std::uint64_t HostRegistry::add(std::span<std::byte> memory) {
         }
         ++m_statistics.registrations;
     }
-    free_released(released);
     return id;
 }
 
 void HostRegistry::remove(std::uint64_t id) noexcept {
-    std::vector<Released> released;
+    std::optional<Released> released; // no allocation: this may not throw
     {
         std::unique_lock lock(m_mutex);
         const auto found = m_entries.find(id);
@@ -218,13 +219,13 @@ void HostRegistry::remove(std::uint64_t id) noexcept {
         m_idle.wait(lock, [&] { return entry->users == 0; });
         if (entry->buffer) {
             m_statistics.imported_bytes -= entry->import_bytes;
-            released.push_back({std::move(entry->buffer), std::move(entry->semaphore), entry->value});
+            released.emplace(Released{std::move(entry->buffer), std::move(entry->semaphore), entry->value});
         }
         m_by_address.erase(reinterpret_cast<std::uintptr_t>(entry->begin));
         m_entries.erase(found);
         --m_statistics.registrations;
     }
-    free_released(released);
+    if (released) free_import(*released);
 }
 
 std::optional<HostRegistry::Use> HostRegistry::find(const std::byte *data, std::size_t size,
@@ -232,6 +233,7 @@ std::optional<HostRegistry::Use> HostRegistry::find(const std::byte *data, std::
     if (size == 0) return std::nullopt;
     const auto begin = reinterpret_cast<std::uintptr_t>(data);
     std::vector<Released> released;
+    const FreeOnExit free_on_exit{released};
     std::optional<Use> use;
     {
         const std::lock_guard lock(m_mutex);
@@ -250,12 +252,10 @@ std::optional<HostRegistry::Use> HostRegistry::find(const std::byte *data, std::
             use.emplace(*this, entry, entry->base_offset + (begin - entry_begin));
         }
     }
-    free_released(released);
     return use;
 }
 
 void HostRegistry::close() noexcept {
-    std::vector<Released> released;
     {
         std::unique_lock lock(m_mutex);
         m_closed = true;
@@ -264,14 +264,16 @@ void HostRegistry::close() noexcept {
         });
         for (auto &[id, entry] : m_entries) {
             if (entry->buffer) {
+                // Freed here, with no list to allocate: the Transfer waited for its copies first,
+                // so the wait returns at once.
                 m_statistics.imported_bytes -= entry->import_bytes;
-                released.push_back({std::move(entry->buffer), std::move(entry->semaphore), entry->value});
+                Released import{std::move(entry->buffer), std::move(entry->semaphore), entry->value};
+                free_import(import);
             }
             entry->reason = "the Transfer is gone";
             entry->permanent = true;
         }
     }
-    free_released(released);
 }
 
 bool HostRegistry::imported(std::uint64_t id) const {

@@ -88,8 +88,14 @@ private:
     // Imports `entry` with m_mutex held, evicting others first when the budget asks for it;
     // the evicted imports land in `released`, to be freed once the lock is dropped.
     void import_locked(Entry &entry, std::vector<Released> &released);
-    // Waits for the device to be done with each import, then frees it.
-    static void free_released(std::vector<Released> &released) noexcept;
+    // Waits for the device to be done with an import, then frees it.
+    static void free_import(Released &import) noexcept;
+    // Frees the imports an operation took out under m_mutex when it goes: after the lock is let
+    // go, on every way out (a throw after an eviction included).
+    struct FreeOnExit {
+        std::vector<Released> &released;
+        ~FreeOnExit();
+    };
 
     std::shared_ptr<Allocator> m_allocator;
     vk::DeviceSize m_budget;

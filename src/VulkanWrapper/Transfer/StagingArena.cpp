@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <new>
 #include <string>
 
 #include "VulkanWrapper/Memory/Allocator.h"
@@ -96,8 +97,8 @@ void StagingArena::collect(std::vector<std::unique_ptr<StagingBlock>> &freed, vk
         const bool room_needed = all || (block.bytes != 0 && m_held + wanted > m_budget);
         const bool expired = block.transient || now - block.released > m_idle;
         if (!block.leased && (room_needed || expired) && completed(block)) {
-            m_held -= block.bytes;
-            freed.push_back(std::move(*it));
+            freed.push_back(std::move(*it)); // first: a bad_alloc leaves the block where it was
+            m_held -= freed.back()->bytes;
             it = m_blocks.erase(it);
         } else {
             ++it;
@@ -194,7 +195,11 @@ void StagingArena::release(StagingBlock *block) noexcept {
     const std::lock_guard lock(m_mutex);
     block->leased = false;
     block->released = std::chrono::steady_clock::now();
-    collect(freed, 0, false); // `freed` is destroyed after the lock is let go
+    try {
+        collect(freed, 0, false); // `freed` is destroyed after the lock is let go
+    } catch (const std::bad_alloc &) {
+        // The idle blocks are freed by the next call instead.
+    }
 }
 
 vk::DeviceSize StagingArena::trim() {

@@ -45,7 +45,8 @@ struct TransferOptions {
     /// transfer together. The arena starts empty and grows with the traffic up to this; past
     /// it, a transfer reuses its own blocks in flight, and one that cannot wait (a readback the
     /// caller holds, a transfer larger than the budget) gets staging memory freed once it is
-    /// done. 0 keeps nothing between transfers.
+    /// done (at the next transfer call or trim() after that). 0 keeps no staging memory for
+    /// later transfers: a block is freed by the first call after its copy is done.
     vk::DeviceSize staging_budget = vk::DeviceSize{128} << 20;
     /// Staging blocks unused for longer than this are freed at the next transfer call (or by
     /// trim(), at once).

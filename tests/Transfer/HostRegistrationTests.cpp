@@ -85,7 +85,6 @@ TEST_F(HostRegistrationTests, UploadsFromRegisteredMemoryNeedNoStaging) {
     } else {
         ASSERT_TRUE(registration.imported()) << registration.fallback_reason();
         EXPECT_TRUE(registration.fallback_reason().empty());
-        EXPECT_GT(registration.import_time().count(), 0);
     }
 
     auto buffer = allocator->allocate<DeviceBytes>(registered.size() + 64);

@@ -125,6 +125,9 @@ TEST_P(TransferPathTests, AsyncDownloadsReturnTheDataOnGet) {
     auto moved = std::move(part);
     EXPECT_THROW((void)part.get(), LogicError);
     EXPECT_THROW((void)transfer.download_async(*buffer, 99999, 2), LogicError);
+    { const auto unread = std::move(dropped); } // destroyed unread: waits, and gives its block back
+    transfer.trim();
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, TransferPathTests, ::testing::Bool(), [](const auto &param_info) {
@@ -148,7 +151,9 @@ TEST_F(TransferTests, DefaultOptionsRoundTripTheAllocatorPage) {
     // ---
     ASSERT_EQ(back.size(), vertices.size());
     EXPECT_EQ(std::memcmp(back.data(), vertices.data(), vertices.size() * sizeof(Vertex)), 0);
+    EXPECT_EQ(transfer.copy_threads(), transfer.options().copy_threads);
     EXPECT_GE(transfer.copy_threads(), 1U);
+    EXPECT_LE(transfer.copy_threads(), 16U);
 }
 
 // More chunks than a 64-bit doubling survives: the chunk size ramps up and must stop at the slot

@@ -70,9 +70,10 @@ public:
     /// True when the device reaches the memory directly now; false when the import was refused
     /// (see fallback_reason()) or evicted (it is imported again when next used), or when empty.
     [[nodiscard]] bool imported() const;
-    /// Why the memory is not imported now; empty when it is.
+    /// Why the memory is not imported now; empty when it is. Throws only std::bad_alloc.
     [[nodiscard]] std::string fallback_reason() const;
-    /// How long the latest import took (the driver pinning the pages); zero before any.
+    /// How long the latest import took (the driver pinning the pages); zero before any. These
+    /// three take the registry's lock and throw nothing but fallback_reason()'s bad_alloc.
     [[nodiscard]] std::chrono::nanoseconds import_time() const;
     /// Waits for the device to finish the transfers that use the memory, releases the import
     /// and leaves the registration empty. Never throws (a lost device has nothing in flight).

@@ -34,8 +34,9 @@ class StagingArena;
 /// How a Transfer moves data. The defaults suit a discrete GPU; every field has a use on
 /// lavapipe too (tests force the staging path there with `direct_access = false`).
 struct TransferOptions {
-    /// Largest staging chunk: uploads and readbacks larger than this are cut into chunks, and
-    /// the CPU copy of chunk i+1 overlaps the GPU copy of chunk i. 16 MiB: four chunks in flight
+    /// Largest staging chunk: staged uploads and readbacks above 4 MiB (or above this, when it
+    /// is smaller) are cut into chunks of at most this, and the CPU copy of chunk i+1 overlaps
+    /// the GPU copy of chunk i. LogicError at construction when 0. 16 MiB: four chunks in flight
     /// each way fill the default staging budget exactly, so uploads and readbacks never evict
     /// each other's blocks.
     vk::DeviceSize chunk_bytes = vk::DeviceSize{16} << 20;
@@ -49,7 +50,7 @@ struct TransferOptions {
     /// later transfers: a block is freed by the first call after its copy is done.
     vk::DeviceSize staging_budget = vk::DeviceSize{128} << 20;
     /// Staging blocks unused for longer than this are freed at the next transfer call (or by
-    /// trim(), at once).
+    /// trim(), at once). LogicError at construction when negative.
     std::chrono::milliseconds staging_idle{1000};
     /// Threads that share each memcpy, the calling thread included; 0 picks the hardware's
     /// thread count, at most 16. Where the system gives fewer threads (a process limit), the
@@ -64,8 +65,8 @@ struct TransferOptions {
     /// resizable BAR (Allocator::resizable_bar()): below it, a host write across the bus beats
     /// a submission's latency; above it, the DMA engine's copy from staging or from registered
     /// memory beats the host's writes (on the H200: host writes cap near 34 GB/s; staged uploads
-    /// reached 33 at 4 MiB, 36 at 8 and 35 at 16). Unified memory (integrated GPUs, lavapipe) is
-    /// always written directly: staging there only adds a copy.
+    /// reached 33 at 4 MiB, 36 at 8 and 35 at 16). Unified memory (integrated GPUs, lavapipe), and
+    /// a buffer without TransferDstUsage (which no copy may write), are always written directly.
     vk::DeviceSize direct_write_limit = vk::DeviceSize{4} << 20;
     /// Host memory registered with register_host_memory() that the device may have imported
     /// (pinned) at once; past it, the least recently used registrations are released and
@@ -296,6 +297,10 @@ public:
     }
 
     /// Byte-level form of download_async(), waiting for `waits` first when there are any.
+    /// LogicError when the buffer
+    /// is empty or of another device, the range leaves it, or a staged copy is needed and the
+    /// buffer lacks TransferSrcUsage; OutOfMemoryError when no staging memory can be had;
+    /// DeviceLostError on device loss.
     [[nodiscard]] PendingDownloadBase download_bytes_async(const BufferBase &buffer,
                                                            vk::DeviceSize offset, vk::DeviceSize size,
                                                            std::span<const vk::SemaphoreSubmitInfo> waits = {});
@@ -317,15 +322,19 @@ public:
     }
 
     /// Byte-level upload into any buffer at byte `offset`, after `waits`; returns when done.
+    /// LogicError, nothing written,
+    /// when the buffer is empty or of another device, the range leaves it, or a staged copy is
+    /// needed and the buffer lacks TransferDstUsage; OutOfMemoryError when no staging memory can
+    /// be had; DeviceLostError on device loss.
     void upload_bytes(BufferBase &buffer, std::span<const std::byte> bytes, vk::DeviceSize offset,
                       std::span<const vk::SemaphoreSubmitInfo> waits = {});
-    /// Byte-level asynchronous upload; see upload_async().
+    /// Byte-level asynchronous upload; see upload_async(). Errors as for upload_bytes().
     [[nodiscard]] TransferTicket upload_bytes_async(BufferBase &buffer,
                                                     std::span<const std::byte> bytes,
                                                     vk::DeviceSize offset,
                                                     std::span<const vk::SemaphoreSubmitInfo> waits = {});
     /// Byte-level readback of `out.size()` bytes from byte `offset`, after `waits` (as for
-    /// download()); returns when done.
+    /// download()); returns when done. Errors as for download_bytes_async().
     void download_bytes(const BufferBase &buffer, std::span<std::byte> out, vk::DeviceSize offset,
                         std::span<const vk::SemaphoreSubmitInfo> waits = {});
 

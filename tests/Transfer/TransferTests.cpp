@@ -708,6 +708,37 @@ TEST_F(TransferTests, SeveralThreadsReadOneBufferTheHostMapsAtOnce) {
     for (std::size_t t = 0; t < threads; ++t) EXPECT_EQ(failures[t], 0) << t;
 }
 
+TEST_F(TransferTests, TrimSparesTheBlockOfAReadbackStillHeld) {
+    TransferOptions options = staging_options();
+    options.staging_idle = std::chrono::hours(1);
+    Transfer transfer(device, allocator, options);
+    auto buffer = allocator->allocate<DeviceBytes>(40000);
+    const Bytes data = random_bytes(buffer->size(), 77);
+    transfer.upload(*buffer, data);
+    auto pending = transfer.download_async(*buffer);
+    transfer.trim(); // frees the upload's block, not the readback's
+    EXPECT_GT(transfer.staging_statistics().held_bytes, 0U);
+    EXPECT_EQ(pending.get(), data);
+    EXPECT_GT(transfer.trim(), 0U) << "the readback's block, once given back";
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U);
+    EXPECT_EQ(transfer.trim(), 0U);
+}
+
+TEST_F(TransferTests, ABudgetSmallerThanOneBlockStillMovesEveryByte) {
+    TransferOptions options = staging_options();
+    options.staging_budget = 16 * 1024; // below the smallest block (64 KiB)
+    Transfer transfer(device, allocator, options);
+    auto buffer = allocator->allocate<DeviceBytes>(300 * 1000 + 7);
+    for (std::uint32_t round = 0; round < 3; ++round) {
+        const Bytes data = random_bytes(buffer->size(), 500 + round);
+        transfer.upload(*buffer, data);
+        EXPECT_EQ(transfer.download(*buffer), data);
+        EXPECT_EQ(transfer.download_async(*buffer, 1000, 5000).get(), Bytes(data.begin() + 1000, data.begin() + 6000));
+        transfer.trim();
+        EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U) << "round " << round;
+    }
+}
+
 TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
     TransferOptions options = staging_options();
     options.staging_budget = 256 * 1024; // four 64 KiB blocks for every thread together

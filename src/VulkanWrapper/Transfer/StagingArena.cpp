@@ -9,6 +9,8 @@
 #include "VulkanWrapper/Memory/BufferUsage.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Utils/Error.h"
+#include "VulkanWrapper/Vulkan/Device.h"
+#include "VulkanWrapper/Vulkan/DeviceAccess.h"
 
 namespace vw::detail {
 
@@ -81,13 +83,15 @@ StagingArena::~StagingArena() {
     }
 }
 
-bool StagingArena::completed(const StagingBlock &block) {
-    if (!block.semaphore || block.value == 0) return true;
-    try {
-        return block.semaphore->value() >= block.value;
-    } catch (const Exception &) {
-        return true; // a lost device runs nothing
-    }
+bool StagingArena::completed(const StagingBlock &block) const noexcept {
+    if (!block.semaphore || block.value == 0 || m_device->is_lost()) return true;
+    std::uint64_t current = 0;
+    const vk::Result result =
+        m_device->handle().getSemaphoreCounterValue(block.semaphore->handle(), &current, m_device->dispatcher());
+    if (result == vk::Result::eSuccess) return current >= block.value;
+    if (result != vk::Result::eErrorDeviceLost) return false;
+    DeviceAccess::mark_lost(*m_device);
+    return true;
 }
 
 void StagingArena::collect(std::vector<std::unique_ptr<StagingBlock>> &freed, vk::DeviceSize wanted, bool all) {

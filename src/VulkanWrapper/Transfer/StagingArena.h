@@ -139,7 +139,9 @@ private:
     // Under the lock: frees (into `freed`, destroyed outside it) idle completed blocks, all of
     // them or those idle for longer than m_idle, until `wanted` more bytes fit the budget.
     void collect(std::vector<std::unique_ptr<StagingBlock>> &freed, vk::DeviceSize wanted, bool all);
-    [[nodiscard]] static bool completed(const StagingBlock &block);
+    // Whether the block's last submission has ended, by one counter query that never waits
+    // (it runs under the lock): a failed query keeps the block, a lost device frees it.
+    [[nodiscard]] bool completed(const StagingBlock &block) const noexcept;
     [[nodiscard]] StagingLease allocate(StagingKind kind, vk::DeviceSize bytes, bool transient);
 
     std::shared_ptr<Device> m_device;

@@ -12,8 +12,10 @@
 
 #include "Support/IndependentCopies.h"
 #include "Support/RandomBytes.h"
+#include "Support/SlowFill.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Allocator.h"
+#include "VulkanWrapper/Synchronization/Semaphore.h"
 #include "VulkanWrapper/Transfer/HostRegistration.h"
 #include "VulkanWrapper/Transfer/Transfer.h"
 #include "VulkanWrapper/Vulkan/Device.h"
@@ -239,6 +241,39 @@ TEST_F(HostRegistrationTests, ReleasingARegistrationWaitsForTheUploadsFromIt) {
     ticket.wait();
     EXPECT_EQ(read_back(*buffer), host);
     EXPECT_EQ(transfer.registration_statistics().imported_bytes, 0U);
+}
+
+TEST_F(HostRegistrationTests, AnImportEvictedWithAnUploadInFlightOutlivesTheCopy) {
+    if (!supported) GTEST_SKIP() << "the device lacks VK_EXT_external_memory_host";
+    ASSERT_EQ(AlignedMemory::page % alignment, 0U);
+    TransferOptions options = staged_options();
+    options.registration_budget = AlignedMemory::page; // room for one import
+    Transfer transfer(device, allocator, options);
+    AlignedMemory memory(2);
+    const Bytes data = random_bytes(AlignedMemory::page, 8);
+    std::copy(data.begin(), data.end(), memory.data);
+    HostRegistration first = transfer.register_host_memory(memory.page_span(0, 1));
+    ASSERT_TRUE(first.imported());
+
+    // The upload from the import waits for the caller's fill, which lasts milliseconds.
+    auto buffer = allocator->allocate<DeviceBytes>(AlignedMemory::page);
+    Semaphore filled(device, 0);
+    test::SlowFill fill(device, *allocator);
+    fill.submit(*buffer, 0xFFFFFFFFU, filled, 1);
+    const vk::SemaphoreSubmitInfo wait = filled.submit_info(1);
+    const TransferTicket ticket =
+        transfer.upload_async(*buffer, std::span<const std::byte>(memory.page_span(0, 1)), std::span(&wait, 1));
+
+    // The second registration evicts the first while its copy may still run: the import is
+    // freed only after the copy (the validation layer reports a buffer destroyed in use else).
+    HostRegistration second = transfer.register_host_memory(memory.page_span(1, 1));
+    EXPECT_TRUE(second.imported());
+    EXPECT_FALSE(first.imported());
+    EXPECT_EQ(transfer.registration_statistics().evictions, 1U);
+    EXPECT_EQ(transfer.registration_statistics().zero_copy_uploads, 1U);
+    EXPECT_TRUE(ticket.ready()) << "the eviction waited for the upload from the import";
+    EXPECT_EQ(filled.value(), 1U);
+    EXPECT_EQ(read_back(*buffer), data);
 }
 
 TEST_F(HostRegistrationTests, ARegistrationMayOutliveItsTransfer) {

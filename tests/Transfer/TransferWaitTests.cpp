@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "Support/FaultInjection.h"
+#include "Support/SlowFill.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
 #include "VulkanWrapper/Command/CommandPool.h"
@@ -19,27 +20,17 @@ namespace {
 
 class TransferWaitTests : public test::AllocatorTest {
 protected:
-    // The caller's own GPU work: fills `buffer` with `value` on the compute queue and signals
-    // `semaphore` at `signal`. Submitted before the transfer that waits for it. A 64 MiB fill
-    // of a scratch buffer goes first, so that the work lasts milliseconds: a host read or write
-    // that did not wait would come before it (lavapipe has one queue, where the engine's own
-    // submissions are ordered after the caller's anyway; there only the host's waits can be
-    // seen to be missing).
+    // The caller's own GPU work, lasting milliseconds (test::SlowFill).
     void user_fill(const BufferBase &buffer, std::uint32_t value, Semaphore &semaphore, std::uint64_t signal) {
-        if (!m_delay) m_delay = allocator->allocate<Buffer<std::uint32_t, false, StorageBufferUsage>>(16 * 1024 * 1024);
-        commands.begin();
-        commands.handle().fillBuffer(m_delay->handle(), 0, VK_WHOLE_SIZE, value);
-        commands.handle().fillBuffer(buffer.handle(), 0, VK_WHOLE_SIZE, value);
-        commands.end();
-        const vk::SemaphoreSubmitInfo info = semaphore.submit_info(signal);
-        commands.submit(device->compute_queue(), {}, std::span(&info, 1));
+        if (!m_fill) m_fill = std::make_unique<test::SlowFill>(device, *allocator);
+        m_fill->submit(buffer, value, semaphore, signal);
     }
 
     CommandPool pool{test::shared_device(), test::shared_device()->compute_queue().family_index()};
     CommandBuffer commands = pool.allocate();
 
 private:
-    std::unique_ptr<Buffer<std::uint32_t, false, StorageBufferUsage>> m_delay;
+    std::unique_ptr<test::SlowFill> m_fill;
 };
 
 TEST_F(TransferWaitTests, AReadbackWaitsForTheCallersSubmission) {

@@ -13,6 +13,7 @@
 #include "Support/IndependentCopies.h"
 #include "Support/RandomBytes.h"
 #include "Support/SlowFill.h"
+#include "Support/StagedOptions.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Memory/Allocator.h"
 #include "VulkanWrapper/Synchronization/Semaphore.h"
@@ -29,6 +30,7 @@ using DeviceBytes = Buffer<std::byte, false, StorageBufferUsage>;
 using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
 
 using test::random_bytes;
+using test::staged_options;
 
 // Page-aligned host memory the tests register, freed with std::free.
 struct AlignedMemory {
@@ -45,16 +47,6 @@ struct AlignedMemory {
     std::size_t pages;
     std::byte *data;
 };
-
-// Staged transfers (direct_access off): the path registrations replace.
-TransferOptions staged_options() {
-    TransferOptions options;
-    options.chunk_bytes = 64 * 1024;
-    options.staging_slots = 3;
-    options.copy_threads = 2;
-    options.direct_access = false;
-    return options;
-}
 
 class HostRegistrationTests : public test::AllocatorTest {
 protected:

@@ -12,9 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "Support/FaultInjection.h"
 #include "Support/IndependentCopies.h"
 #include "Support/RandomBytes.h"
-#include "Support/FaultInjection.h"
+#include "Support/StagedOptions.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Transfer/StagingStream.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
@@ -34,16 +35,7 @@ using DeviceBytes = Buffer<std::byte, false, StorageBufferUsage>;
 using DeviceWords = Buffer<std::uint32_t, false, StorageBufferUsage>;
 
 using test::random_bytes;
-
-// Small chunks and a short ring, so that modest sizes exercise chunking and ring reuse.
-TransferOptions staging_options() {
-    TransferOptions options;
-    options.chunk_bytes = 64 * 1024;
-    options.staging_slots = 3;
-    options.copy_threads = 2;
-    options.direct_access = false;
-    return options;
-}
+using test::staged_options;
 
 class TransferTests : public test::AllocatorTest {
 protected:
@@ -57,7 +49,7 @@ protected:
 class TransferPathTests : public TransferTests, public ::testing::WithParamInterface<bool> {
 protected:
     TransferOptions options() const {
-        TransferOptions options = staging_options();
+        TransferOptions options = staged_options();
         options.direct_access = GetParam();
         return options;
     }
@@ -159,7 +151,7 @@ TEST_F(TransferTests, DefaultOptionsRoundTripTheAllocatorPage) {
 // More chunks than a 64-bit doubling survives: the chunk size ramps up and must stop at the slot
 // size (before the fix it wrapped to 0 after 48 chunks and the upload looped forever).
 TEST_F(TransferTests, UploadsOfManyMoreChunksThanTheRampRoundTrip) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     constexpr std::size_t bytes = 200 * 64 * 1024; // 200 chunks of 64 KiB
     const Bytes data = random_bytes(bytes, 11);
     auto buffer = allocator->allocate<Buffer<std::byte, false, StorageBufferUsage>>(bytes);
@@ -169,7 +161,7 @@ TEST_F(TransferTests, UploadsOfManyMoreChunksThanTheRampRoundTrip) {
 }
 
 TEST_F(TransferTests, HostVisibleBuffersAreWrittenAndReadDirectly) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     auto staging = allocator->allocate<Buffer<std::uint32_t, true, UniformBufferUsage>>(5000);
     auto readback = allocator->allocate<ReadbackBuffer<std::uint32_t>>(5000);
     std::vector<std::uint32_t> data(5000);
@@ -184,7 +176,7 @@ TEST_F(TransferTests, HostVisibleBuffersAreWrittenAndReadDirectly) {
 }
 
 TEST_F(TransferTests, BadRangesAreLogicErrorsAndWriteNothing) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     auto buffer = allocator->allocate<DeviceWords>(100);
     const Bytes original = random_bytes(400, 5);
     write_independently(*buffer, original);
@@ -204,7 +196,7 @@ TEST_F(TransferTests, BadRangesAreLogicErrorsAndWriteNothing) {
 }
 
 TEST_F(TransferTests, BuffersWithoutTransferUsageAreRefused) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     auto vertex_only = allocator->allocate_buffer(256, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT, HostAccess::None);
     const Bytes data(16, std::byte{1});
     EXPECT_THROW(transfer.upload_bytes(vertex_only, data, 0), LogicError);
@@ -215,7 +207,7 @@ TEST_F(TransferTests, BuffersWithoutTransferUsageAreRefused) {
 }
 
 TEST_F(TransferTests, ASpinningEngineMovesTheSameBytes) {
-    TransferOptions options = staging_options();
+    TransferOptions options = staged_options();
     options.wait_spin = std::chrono::microseconds(200);
     Transfer transfer(device, allocator, options);
     auto buffer = allocator->allocate<DeviceBytes>(3 * 1024 * 1024 + 5);
@@ -231,7 +223,7 @@ TEST_F(TransferTests, ASpinningEngineMovesTheSameBytes) {
         EXPECT_GE(test::fault::calls("vkGetSemaphoreCounterValue"), 1U) << "the ticket's wait polls";
     }
     // An engine that does not poll waits in vkWaitSemaphores alone.
-    TransferOptions sleeping = staging_options();
+    TransferOptions sleeping = staged_options();
     sleeping.wait_spin = std::chrono::microseconds(0);
     Transfer sleeper(device, allocator, sleeping);
     const TransferTicket slept = sleeper.upload_async(*buffer, std::span(data).first(4096), 1);
@@ -265,7 +257,7 @@ TEST_F(TransferTests, InvalidOptionsAndArgumentsAreLogicErrors) {
 }
 
 TEST_F(TransferTests, YourSubmissionCanWaitOnAnAsyncUpload) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     auto buffer = allocator->allocate<DeviceBytes>(512 * 1024);
     auto readback = allocator->allocate<ReadbackBuffer<std::byte>>(512 * 1024);
     const Bytes data = random_bytes(buffer->size(), 6);
@@ -289,7 +281,7 @@ TEST_F(TransferTests, YourSubmissionCanWaitOnAnAsyncUpload) {
 }
 
 TEST_F(TransferTests, SeveralThreadsUploadToDifferentBuffersAtOnce) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     constexpr std::size_t threads = 4;
     std::vector<std::unique_ptr<DeviceBytes>> buffers;
     std::vector<Bytes> last(threads);
@@ -334,7 +326,7 @@ public:
 };
 
 TEST_F(TransferTests, ReadbacksAreNotBlockedByAnUploadInFlightOnAnotherThread) {
-    Transfer transfer(device, allocator, staging_options()); // 64 KiB chunks: the upload has 8
+    Transfer transfer(device, allocator, staged_options()); // 64 KiB chunks: the upload has 8
     auto big = allocator->allocate<DeviceBytes>(512 * 1024);
     auto small = allocator->allocate<DeviceWords>(256);
     const Bytes upload_data = random_bytes(big->size(), 21);
@@ -398,7 +390,7 @@ TEST_P(ImageTransferTests, EveryLevelAndLayerRoundTrips) {
                      .setArrayLayers(c.layers)
                      .setUsage(usage)
                      .build();
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     std::vector<std::vector<Bytes>> data(c.levels, std::vector<Bytes>(c.layers));
     for (std::uint32_t level = 0; level < c.levels; ++level) {
         for (std::uint32_t layer = 0; layer < c.layers; ++layer) {
@@ -427,7 +419,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto &param_info) { return vk::to_string(param_info.param.format); });
 
 TEST_F(TransferTests, AsyncImageUploadsCompleteOnTheirTicket) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     auto image = ImageBuilder()
                      .setDevice(device)
                      .setAllocator(allocator)
@@ -459,7 +451,7 @@ struct Texel3 {
 };
 
 TEST_F(TransferTests, StagingArenaAllocatesNothingOnceWarm) {
-    TransferOptions options = staging_options(); // staged, 64 KiB chunks
+    TransferOptions options = staged_options(); // staged, 64 KiB chunks
     options.staging_idle = std::chrono::hours(1);  // no block ages out, however slow the machine
     Transfer transfer(device, allocator, options);
     auto words = allocator->allocate<DeviceWords>(100000);
@@ -509,7 +501,7 @@ TEST_F(TransferTests, StagingArenaAllocatesNothingOnceWarm) {
 }
 
 TEST_F(TransferTests, StagingMemoryStaysWithinItsBudgetAndTrimGivesItBack) {
-    TransferOptions options = staging_options();
+    TransferOptions options = staged_options();
     options.chunk_bytes = 256 * 1024;
     options.staging_slots = 4;                 // 1 MiB of chunks in flight wanted...
     options.staging_budget = 512 * 1024;       // ...half of it allowed
@@ -536,7 +528,7 @@ TEST_F(TransferTests, StagingMemoryStaysWithinItsBudgetAndTrimGivesItBack) {
 }
 
 TEST_F(TransferTests, IdleStagingBlocksAreFreedAtTheNextTransfer) {
-    TransferOptions options = staging_options();
+    TransferOptions options = staged_options();
     options.staging_idle = std::chrono::milliseconds(0);
     Transfer transfer(device, allocator, options);
     auto big = allocator->allocate<DeviceBytes>(1024 * 1024);
@@ -555,7 +547,7 @@ TEST_F(TransferTests, IdleStagingBlocksAreFreedAtTheNextTransfer) {
 
 TEST_F(TransferTests, DownloadedVectorsOfElementsThatDoNotDivideTheChunk) {
     // 12-byte elements, 64 KiB chunks: each chunk ends on a whole element.
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     auto texels = allocator->allocate<Buffer<Texel3, false, StorageBufferUsage>>(50001);
     std::vector<Texel3> data(texels->size());
     for (std::uint32_t i = 0; i < data.size(); ++i) data[i] = {i, ~i, i * 2654435761U};
@@ -585,7 +577,7 @@ TEST_F(TransferTests, NewVectorsHoldTheSameElementsWhoeverFaultsTheirPagesIn) {
     for (const std::uint32_t threads : {2U, 4U}) {
         for (const bool small_chunks : {true, false}) {
             for (const bool direct : {false, true}) {
-                TransferOptions options = small_chunks ? staging_options() : TransferOptions{};
+                TransferOptions options = small_chunks ? staged_options() : TransferOptions{};
                 options.copy_threads = threads;
                 options.direct_access = direct;
                 Transfer transfer(device, allocator, options);
@@ -709,7 +701,7 @@ TEST_F(TransferTests, SeveralThreadsReadOneBufferTheHostMapsAtOnce) {
 }
 
 TEST_F(TransferTests, TrimSparesTheBlockOfAReadbackStillHeld) {
-    TransferOptions options = staging_options();
+    TransferOptions options = staged_options();
     options.staging_idle = std::chrono::hours(1);
     Transfer transfer(device, allocator, options);
     auto buffer = allocator->allocate<DeviceBytes>(40000);
@@ -725,7 +717,7 @@ TEST_F(TransferTests, TrimSparesTheBlockOfAReadbackStillHeld) {
 }
 
 TEST_F(TransferTests, ABudgetSmallerThanOneBlockStillMovesEveryByte) {
-    TransferOptions options = staging_options();
+    TransferOptions options = staged_options();
     options.staging_budget = 16 * 1024; // below the smallest block (64 KiB)
     Transfer transfer(device, allocator, options);
     auto buffer = allocator->allocate<DeviceBytes>(300 * 1000 + 7);
@@ -740,7 +732,7 @@ TEST_F(TransferTests, ABudgetSmallerThanOneBlockStillMovesEveryByte) {
 }
 
 TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
-    TransferOptions options = staging_options();
+    TransferOptions options = staged_options();
     options.staging_budget = 256 * 1024; // four 64 KiB blocks for every thread together
     Transfer transfer(device, allocator, options);
     constexpr std::size_t threads = 4;
@@ -766,7 +758,7 @@ TEST_F(TransferTests, SeveralThreadsShareOneSmallStagingArena) {
 }
 
 TEST_F(TransferTests, ImageBadInputIsALogicError) {
-    Transfer transfer(device, allocator, staging_options());
+    Transfer transfer(device, allocator, staged_options());
     auto image = ImageBuilder()
                      .setDevice(device)
                      .setAllocator(allocator)

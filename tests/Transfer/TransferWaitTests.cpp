@@ -26,10 +26,34 @@ protected:
         m_fill->submit(buffer, value, semaphore, signal);
     }
 
-    CommandPool pool{test::shared_device(), test::shared_device()->compute_queue().family_index()};
-    CommandBuffer commands = pool.allocate();
+    // The caller's own clear of all of an 8×8 RGBA8 image to `color` on the compute queue, from
+    // an undefined layout to TransferDstOptimal, signalling `semaphore` at `signal`.
+    std::unique_ptr<Image> user_cleared_image(const std::array<float, 4> &color, Semaphore &semaphore,
+                                              std::uint64_t signal) {
+        auto image = ImageBuilder()
+                         .setDevice(device)
+                         .setAllocator(allocator)
+                         .setFormat(vk::Format::eR8G8B8A8Unorm)
+                         .setExtent(Width{8}, Height{8})
+                         .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
+                         .build();
+        m_commands.begin();
+        const vk::ImageMemoryBarrier2 to_clear({}, {}, vk::PipelineStageFlagBits2::eClear,
+                                               vk::AccessFlagBits2::eTransferWrite, vk::ImageLayout::eUndefined,
+                                               vk::ImageLayout::eTransferDstOptimal, VK_QUEUE_FAMILY_IGNORED,
+                                               VK_QUEUE_FAMILY_IGNORED, image->handle(), image->full_range());
+        m_commands.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, {}, to_clear));
+        m_commands.handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
+                                          vk::ClearColorValue(color), image->full_range());
+        m_commands.end();
+        const vk::SemaphoreSubmitInfo info = semaphore.submit_info(signal);
+        m_commands.submit(device->compute_queue(), {}, std::span(&info, 1));
+        return image;
+    }
 
 private:
+    CommandPool m_pool{test::shared_device(), test::shared_device()->compute_queue().family_index()};
+    CommandBuffer m_commands = m_pool.allocate();
     std::unique_ptr<test::SlowFill> m_fill;
 };
 
@@ -117,25 +141,8 @@ TEST_F(TransferWaitTests, AHostWriteWaitsForTheEnginesCopyOfTheBuffer) {
 }
 
 TEST_F(TransferWaitTests, AnImageReadbackWaitsForTheCallersClear) {
-    auto image = ImageBuilder()
-                     .setDevice(device)
-                     .setAllocator(allocator)
-                     .setFormat(vk::Format::eR8G8B8A8Unorm)
-                     .setExtent(Width{8}, Height{8})
-                     .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
-                     .build();
     Semaphore done(device, 0);
-    commands.begin();
-    const vk::ImageMemoryBarrier2 to_clear({}, {}, vk::PipelineStageFlagBits2::eClear,
-                                           vk::AccessFlagBits2::eTransferWrite, vk::ImageLayout::eUndefined,
-                                           vk::ImageLayout::eTransferDstOptimal, VK_QUEUE_FAMILY_IGNORED,
-                                           VK_QUEUE_FAMILY_IGNORED, image->handle(), image->full_range());
-    commands.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, {}, to_clear));
-    commands.handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
-                                      vk::ClearColorValue(std::array{1.0F, 0.0F, 1.0F, 1.0F}), image->full_range());
-    commands.end();
-    const vk::SemaphoreSubmitInfo signal = done.submit_info(1);
-    commands.submit(device->compute_queue(), {}, std::span(&signal, 1));
+    const auto image = user_cleared_image({1.0F, 0.0F, 1.0F, 1.0F}, done, 1);
     Transfer transfer(device, allocator);
     const vk::SemaphoreSubmitInfo wait = done.submit_info(1);
     const std::vector<std::byte> texels =
@@ -210,27 +217,10 @@ TEST_P(TransferSyncWaitTests, AnUploadWaitsForTheCallersFillBeforeWriting) {
 }
 
 TEST_P(TransferSyncWaitTests, AnImageUploadWaitsForTheCallersClear) {
-    auto image = ImageBuilder()
-                     .setDevice(device)
-                     .setAllocator(allocator)
-                     .setFormat(vk::Format::eR8G8B8A8Unorm)
-                     .setExtent(Width{8}, Height{8})
-                     .setUsage(vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eTransferDst)
-                     .build();
     // The caller clears the image on its own queue; the upload, which overwrites the clear,
     // must come after it (else the clear would win).
     Semaphore done(device, 0);
-    commands.begin();
-    const vk::ImageMemoryBarrier2 to_clear({}, {}, vk::PipelineStageFlagBits2::eClear,
-                                           vk::AccessFlagBits2::eTransferWrite, vk::ImageLayout::eUndefined,
-                                           vk::ImageLayout::eTransferDstOptimal, VK_QUEUE_FAMILY_IGNORED,
-                                           VK_QUEUE_FAMILY_IGNORED, image->handle(), image->full_range());
-    commands.handle().pipelineBarrier2(vk::DependencyInfo({}, {}, {}, to_clear));
-    commands.handle().clearColorImage(image->handle(), vk::ImageLayout::eTransferDstOptimal,
-                                      vk::ClearColorValue(std::array{1.0F, 1.0F, 1.0F, 1.0F}), image->full_range());
-    commands.end();
-    const vk::SemaphoreSubmitInfo signal = done.submit_info(1);
-    commands.submit(device->compute_queue(), {}, std::span(&signal, 1));
+    const auto image = user_cleared_image({1.0F, 1.0F, 1.0F, 1.0F}, done, 1);
     Transfer transfer(device, allocator, options());
     std::vector<std::byte> texels(256);
     for (std::size_t i = 0; i < texels.size(); ++i) texels[i] = std::byte(i);

@@ -9,7 +9,11 @@
 //   the same with huge pages asked for (madvise(MADV_HUGEPAGE) on the reserved storage);
 //   huge pages faulted in first by the library's copy threads (MADV_POPULATE_WRITE, as
 //     download() does), with 1, 2, 4, 8 and 16 participants, then the one-thread copy; the
-//     populate and copy parts apart.
+//     populate and copy parts apart;
+//   huge pages, the vector value-initialized (`resize`: the calling thread faults the pages in
+//     and zeroes them) and overwritten by 1..16 copy threads, without and with the populate
+//     first: the ways a download() into a new vector can share its copy between the threads
+//     (the copy column holds the memset and the shared copy).
 // Below glibc's mmap threshold (it rises to 32 MiB as large blocks are freed) a new vector gets
 // the memory the previous one freed, pages already touched: the 16 MiB rows show reuse, not
 // fresh pages. Each vector's last byte is checked against the source. No Vulkan device is used: this is the
@@ -93,7 +97,8 @@ std::optional<Options> parse(int argc, char **argv) {
         if (argument == "--help") {
             std::cout << "Usage: vw-bench-fresh-pages [--sizes=16M,256M] [--threads=1,2,4,8,16] [--runs=11]\n"
                          "Times a copy into fresh memory: into a new std::vector with 4 KiB pages, with huge\n"
-                         "pages asked for, and with the pages faulted in first by 1..16 copy threads.\n";
+                         "pages asked for, with the pages faulted in first by 1..16 copy threads, and with\n"
+                         "them faulted in, zeroed and copied into by 1..16 copy threads.\n";
             return std::nullopt;
         }
         if (argument.starts_with("--sizes=")) {
@@ -118,7 +123,9 @@ std::optional<Options> parse(int argc, char **argv) {
 struct Method {
     std::string label;
     bool huge_pages = false;
-    std::uint32_t participants = 0; // 0: no populate, the copy faults the pages in
+    std::uint32_t participants = 0; // copy threads (0: none, the copy is std::vector::insert)
+    bool populate = false;          // pages faulted in first by the participants
+    bool shared_copy = false;       // value-initialized, then copied by the participants
 };
 
 void print_row(const std::string &label, std::size_t size, const Timing &total, double populate, double copy) {
@@ -137,7 +144,16 @@ int run(const Options &options) {
     for (const std::uint32_t participants : options.participants) {
         methods.push_back({"huge pages, populated by " + std::to_string(participants) + " thread" +
                                (participants == 1 ? "" : "s") + " + copy",
-                           true, participants});
+                           true, participants, true, false});
+    }
+    for (const std::uint32_t participants : options.participants) {
+        methods.push_back({"huge pages, zeroed, copied by " + std::to_string(participants), true, participants,
+                           false, true});
+    }
+    for (const std::uint32_t participants : options.participants) {
+        methods.push_back({"populated by " + std::to_string(participants) + ", zeroed, copied by " +
+                               std::to_string(participants),
+                           true, participants, true, true});
     }
     for (const std::size_t size : options.sizes) {
         std::vector<std::byte> source(size);
@@ -168,13 +184,18 @@ int run(const Options &options) {
                 if (method.huge_pages) {
                     vw::detail::advise_huge_pages(vw::detail::huge_pages_within(fresh.data(), size));
                 }
-                if (threads) threads->populate(fresh.data(), size);
+                if (method.populate) threads->populate(fresh.data(), size);
                 const double populated = milliseconds_since(start);
                 const auto copy_start = std::chrono::steady_clock::now();
-                fresh.insert(fresh.end(), source.begin(), source.end());
+                if (method.shared_copy) {
+                    fresh.resize(size);
+                    threads->copy(fresh.data(), source.data(), size);
+                } else {
+                    fresh.insert(fresh.end(), source.begin(), source.end());
+                }
                 const double copied = milliseconds_since(copy_start);
                 const double total = milliseconds_since(start);
-                if (fresh.size() != size || fresh.back() != source.back()) {
+                if (fresh.size() != size || fresh.front() != source.front() || fresh.back() != source.back()) {
                     throw std::runtime_error("a new vector holds the wrong bytes");
                 }
                 if (run == 0) continue;
@@ -182,7 +203,7 @@ int run(const Options &options) {
                 populates.push_back(populated);
                 copies.push_back(copied);
             }
-            print_row(method.label, size, summarize(totals), method.participants > 0 ? summarize(populates).median : -1,
+            print_row(method.label, size, summarize(totals), method.populate ? summarize(populates).median : -1,
                       summarize(copies).median);
         }
     }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "Support/FaultInjection.h"
 #include "Support/RandomBytes.h"
 #include "Support/VulkanFixture.h"
 #include "VulkanWrapper/Command/CommandBuffer.h"
@@ -324,6 +325,39 @@ TEST_F(StagingBufferManagerTests, ATransfersBlocksComeBackFromABatchNeverSubmitt
     EXPECT_EQ(transfer.staging_statistics().held_bytes, 0U) << "a block still waits for the batch";
     transfer.upload(*buffer, data);
     EXPECT_EQ(transfer.download(*buffer), data);
+}
+
+TEST_F(StagingBufferManagerTests, ABlockOfABatchThatMayNeverRunIsNeitherReusedNorWaitedFor) {
+    // The device does not go idle when the manager goes: its unsubmitted batch may never run, so
+    // the Transfer, whose whole budget that block holds, must neither wait for it (the uploads
+    // would hang) nor reuse it.
+    if (!test::fault::available()) GTEST_SKIP() << "needs the fault-injection layer (VW_FAULT_LAYER=0)";
+    TransferOptions options;
+    options.direct_access = false;
+    options.staging_budget = 1024 * 1024; // the manager's one packing block
+    Transfer transfer(device, allocator, options);
+    auto buffer = std::shared_ptr<DeviceWords>(allocator->allocate<DeviceWords>(4096));
+    CommandPool pool(device, device->compute_queue().family_index());
+    CommandBuffer commands = pool.allocate();
+    test::fault::reset();
+    {
+        StagingBufferManager manager(transfer);
+        manager.stage(buffer, std::span<const std::uint32_t>(std::vector<std::uint32_t>(4096, 1U)));
+        commands.begin();
+        const StagingFlush batch = manager.flush(commands);
+        commands.end();
+        ASSERT_TRUE(batch);
+        test::fault::arm("vkDeviceWaitIdle", 1, vk::Result::eErrorOutOfHostMemory);
+    }
+    EXPECT_EQ(test::fault::fired(), 1U);
+    test::fault::reset();
+    EXPECT_EQ(transfer.trim(), 0U) << "the abandoned block is not freed before its batch runs";
+    EXPECT_EQ(transfer.staging_statistics().held_bytes, options.staging_budget);
+    for (std::uint32_t round = 0; round < 3; ++round) {
+        const std::vector<std::uint32_t> data(4096, 0x100U + round);
+        transfer.upload(*buffer, std::span<const std::uint32_t>(data));
+        EXPECT_EQ(transfer.download(*buffer), data) << "round " << round;
+    }
 }
 
 TEST_F(StagingBufferManagerTests, DestructionAfterOneBatchSubmittedAndTheNextNotKeepsTheSubmittedData) {

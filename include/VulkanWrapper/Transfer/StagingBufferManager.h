@@ -184,6 +184,8 @@ private:
     static void check_elements(std::size_t size, std::size_t first, std::size_t count);
     // The blocks of a batch that has run, or never will, wait for nothing more.
     static void settle(const Batch &batch) noexcept;
+    // When the device did not go idle: the batch's blocks are never reused nor waited for.
+    static void abandon(const Batch &batch) noexcept;
     // Once the device is idle (or lost): every batch in flight settled.
     void settle_in_flight() noexcept;
     // Checks the destination and the range, and copies `bytes` into fresh staging memory (an

@@ -128,7 +128,9 @@ void HostRegistry::import_locked(Entry &entry, std::vector<Released> &released) 
             ++m_statistics.refusals;
             return;
         }
-        released.push_back({std::move(oldest->buffer), std::move(oldest->semaphore), oldest->value});
+        // The slot first: a bad_alloc then leaves the import where it was, not freed unwaited.
+        Released &slot = released.emplace_back();
+        slot = {std::move(oldest->buffer), std::move(oldest->semaphore), oldest->value};
         oldest->value = 0;
         oldest->reason = "evicted to stay within TransferOptions::registration_budget";
         m_statistics.imported_bytes -= oldest->import_bytes;
@@ -195,9 +197,9 @@ std::uint64_t HostRegistry::add(std::span<std::byte> memory) {
         entry->begin = memory.data();
         entry->size = memory.size();
         entry->last_used = ++m_clock;
-        m_entries.emplace(id, entry);
-        m_by_address.emplace(begin, id);
         try {
+            m_entries.emplace(id, entry);
+            m_by_address.emplace(begin, id);
             import_locked(*entry, released);
         } catch (...) {
             m_by_address.erase(begin);

@@ -31,7 +31,8 @@ enum class RegisteredDirection { Upload, Download };
 /// each registration is imported at once, within a budget of imported bytes kept by evicting
 /// the least recently used imports that no transfer is using (evicted ones are imported again
 /// when next used). Thread-safe: one lock, held for bookkeeping and for imports (rare: at
-/// registration and after an eviction), never across a wait for the device.
+/// registration and after an eviction), never across a wait for the device but in close(),
+/// which runs after the Transfer has waited for its copies.
 class HostRegistry {
     struct Entry;
     struct Released;

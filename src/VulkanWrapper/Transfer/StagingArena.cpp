@@ -55,6 +55,11 @@ void StagingLease::retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t va
     m_block->value = value;
 }
 
+void StagingLease::abandon() const noexcept {
+    m_block->transient = true;
+    m_block->abandoned = true;
+}
+
 void StagingLease::wait() const {
     if (m_block->semaphore && m_block->value != 0) m_block->semaphore->wait(m_block->value);
 }
@@ -73,10 +78,20 @@ StagingArena::StagingArena(std::shared_ptr<Device> device, std::shared_ptr<Alloc
     , m_idle(idle) {}
 
 StagingArena::~StagingArena() {
-    // Every holder is gone; what was submitted last with a block must end before it is freed.
+    // Every holder is gone; what was submitted with a block must end before it is freed. An
+    // abandoned block's value may never be signalled: an idle device has ended all that was.
+    const bool running = std::any_of(m_blocks.begin(), m_blocks.end(), [&](const auto &block) { return !completed(*block); });
+    if (!running || m_device->is_lost()) return;
+    try {
+        m_device->wait_idle();
+        return;
+    } catch (const Exception &) {
+    }
+    // No idle device: the engine's own blocks were all submitted, so their values come.
     for (const auto &block : m_blocks) {
+        if (block->abandoned || !block->semaphore || block->value == 0) continue;
         try {
-            if (block->semaphore && block->value != 0) block->semaphore->wait(block->value);
+            block->semaphore->wait(block->value);
         } catch (const Exception &) {
             // Device lost: nothing runs any more.
         }
@@ -111,13 +126,14 @@ void StagingArena::collect(std::vector<std::unique_ptr<StagingBlock>> &freed, vk
 }
 
 StagingLease StagingArena::allocate(StagingKind kind, vk::DeviceSize bytes, bool transient) {
-    // The bytes were counted in m_held by the caller, under the lock.
-    auto block = std::make_unique<StagingBlock>();
-    block->kind = kind;
-    block->bytes = bytes;
-    block->leased = true;
-    block->transient = transient;
+    // The bytes were counted in m_held by the caller, under the lock: every failure gives them back.
+    std::unique_ptr<StagingBlock> block; // destroyed, on failure, after the lock is let go
     try {
+        block = std::make_unique<StagingBlock>();
+        block->kind = kind;
+        block->bytes = bytes;
+        block->leased = true;
+        block->transient = transient;
         if (kind != StagingKind::Commands) {
             const bool upload = kind == StagingKind::Upload;
             block->buffer = m_allocator->allocate_buffer(
@@ -132,9 +148,14 @@ StagingLease StagingArena::allocate(StagingKind kind, vk::DeviceSize bytes, bool
     }
     StagingBlock *raw = block.get();
     const std::lock_guard lock(m_mutex);
+    try {
+        m_blocks.push_back(std::move(block));
+    } catch (...) {
+        m_held -= bytes;
+        throw;
+    }
     if (kind != StagingKind::Commands) ++m_allocations;
     m_peak = std::max(m_peak, m_held);
-    m_blocks.push_back(std::move(block));
     return {shared_from_this(), raw};
 }
 

@@ -48,7 +48,8 @@ struct StagingBlock {
     std::vector<Commands> commands;
     // Guarded by the arena's lock.
     bool leased = false;
-    bool transient = false; // made over the budget: freed when given back
+    bool transient = false; // made over the budget, or abandoned: freed when given back
+    bool abandoned = false; // its value may never be signalled (StagingLease::abandon)
     std::shared_ptr<Semaphore> semaphore;
     std::uint64_t value = 0;
     std::chrono::steady_clock::time_point released;
@@ -82,6 +83,10 @@ public:
     /// Records that a submission signalling `value` of `semaphore` uses the block: given back,
     /// it is handed out again only once the value is reached.
     void retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t value) const noexcept;
+    /// For a block whose retired value may never be signalled (a batch that may never be
+    /// submitted): given back, it is neither handed out again nor waited for, only freed once
+    /// its value is reached, or by the arena's destruction after the device is idle.
+    void abandon() const noexcept;
     /// Waits for the value recorded by retire(). DeviceLostError on device loss.
     void wait() const;
     /// The value recorded by retire() (0 before the first).

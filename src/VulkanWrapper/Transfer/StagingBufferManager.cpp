@@ -94,8 +94,10 @@ StagingBufferManager::~StagingBufferManager() {
     } catch (const DeviceLostError &) {
         settle_in_flight(); // nothing runs any more
     } catch (const Exception &) {
-        // The device did not go idle: the blocks stay retired on the timeline, and the arena
-        // hands them out again only once their batch has run.
+        // The device did not go idle: a batch may still run, or never be submitted. Its blocks
+        // stay retired on the timeline and are abandoned: the arena frees them once their batch
+        // has run, and never hands them out nor waits for them.
+        for (const Batch &batch : m_in_flight) abandon(batch);
     }
     // m_in_flight goes with the members: the staging memory and destinations of every batch,
     // whose blocks go back to the arena, every use of them finished.
@@ -104,6 +106,12 @@ StagingBufferManager::~StagingBufferManager() {
 void StagingBufferManager::settle(const Batch &batch) noexcept {
     for (const Copy &copy : batch.copies) {
         if (copy.staging.block) copy.staging.block->retire(nullptr, 0);
+    }
+}
+
+void StagingBufferManager::abandon(const Batch &batch) noexcept {
+    for (const Copy &copy : batch.copies) {
+        if (copy.staging.block) copy.staging.block->abandon();
     }
 }
 

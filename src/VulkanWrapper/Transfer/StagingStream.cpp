@@ -129,6 +129,7 @@ std::uint64_t UploadStream::upload(const BufferBase &destination, std::span<cons
     // with the next value signalled, which covers every earlier submission; a block needed
     // sooner than planned (the arena's budget gave fewer blocks) gets a signal of its own then.
     std::vector<std::size_t> unsignalled;
+    unsignalled.reserve(m_slots); // no allocation between a submission and its record below
     const auto cover = [&](std::uint64_t value) {
         for (const std::size_t slot : unsignalled) held[slot].retire(m_timeline.semaphore(), value);
         unsignalled.clear();

@@ -138,8 +138,11 @@ struct Transfer::Impl {
     template <typename Append>
     void read_mapped(const BufferBase &buffer, vk::DeviceSize offset, vk::DeviceSize size, Append &&append) {
         wait_for_engine_copies(buffer);
-        const detail::ScopedMapping mapping(*allocator, buffer.allocation());
-        check(vmaInvalidateAllocation(allocator->handle(), buffer.allocation(), offset, size),
+        // The buffer's own allocator (another one of the device's may have made it): VMA's
+        // calls and the mapping lock are its.
+        const Allocator &owner = *buffer.allocator();
+        const detail::ScopedMapping mapping(owner, buffer.allocation());
+        check(vmaInvalidateAllocation(owner.handle(), buffer.allocation(), offset, size),
               "vmaInvalidateAllocation");
         append(mapping.data() + offset, static_cast<std::size_t>(size));
     }
@@ -284,10 +287,11 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
     }
     if (direct) {
         impl.wait_for_engine_copies(buffer);
-        const detail::ScopedMapping mapping(*impl.allocator, buffer.allocation());
+        const Allocator &owner = *buffer.allocator();
+        const detail::ScopedMapping mapping(owner, buffer.allocation());
         impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size(),
                           detail::stores_for(buffer.memory_properties()));
-        check(vmaFlushAllocation(impl.allocator->handle(), buffer.allocation(), offset, bytes.size()),
+        check(vmaFlushAllocation(owner.handle(), buffer.allocation(), offset, bytes.size()),
               "vmaFlushAllocation");
         return {};
     }

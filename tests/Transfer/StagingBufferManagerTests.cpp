@@ -330,19 +330,21 @@ TEST_F(StagingBufferManagerTests, ATransfersBlocksComeBackFromABatchNeverSubmitt
 TEST_F(StagingBufferManagerTests, ABlockOfABatchThatMayNeverRunIsNeitherReusedNorWaitedFor) {
     // The device does not go idle when the manager goes: its unsubmitted batch may never run, so
     // the Transfer, whose whole budget that block holds, must neither wait for it (the uploads
-    // would hang) nor reuse it.
+    // would hang) nor reuse it, and the destination the manager took over stays with the block.
     if (!test::fault::available()) GTEST_SKIP() << "needs the fault-injection layer (VW_FAULT_LAYER=0)";
     TransferOptions options;
     options.direct_access = false;
     options.staging_budget = 1024 * 1024; // the manager's one packing block
-    Transfer transfer(device, allocator, options);
+    auto transfer = std::make_unique<Transfer>(device, allocator, options);
     auto buffer = std::shared_ptr<DeviceWords>(allocator->allocate<DeviceWords>(4096));
+    const auto before = allocator->statistics().total.allocation_count;
     CommandPool pool(device, device->compute_queue().family_index());
     CommandBuffer commands = pool.allocate();
     test::fault::reset();
     {
-        StagingBufferManager manager(transfer);
+        StagingBufferManager manager(*transfer);
         manager.stage(buffer, std::span<const std::uint32_t>(std::vector<std::uint32_t>(4096, 1U)));
+        manager.stage(allocator->allocate<DeviceWords>(1024), std::span<const std::uint32_t>(std::vector<std::uint32_t>(1024, 2U)));
         commands.begin();
         const StagingFlush batch = manager.flush(commands);
         commands.end();
@@ -351,13 +353,16 @@ TEST_F(StagingBufferManagerTests, ABlockOfABatchThatMayNeverRunIsNeitherReusedNo
     }
     EXPECT_EQ(test::fault::fired(), 1U);
     test::fault::reset();
-    EXPECT_EQ(transfer.trim(), 0U) << "the abandoned block is not freed before its batch runs";
-    EXPECT_EQ(transfer.staging_statistics().held_bytes, options.staging_budget);
+    EXPECT_EQ(allocator->statistics().total.allocation_count, before + 2) << "the block and the taken-over buffer";
+    EXPECT_EQ(transfer->trim(), 0U) << "the abandoned block is not freed before its batch runs";
+    EXPECT_EQ(transfer->staging_statistics().held_bytes, options.staging_budget);
     for (std::uint32_t round = 0; round < 3; ++round) {
         const std::vector<std::uint32_t> data(4096, 0x100U + round);
-        transfer.upload(*buffer, std::span<const std::uint32_t>(data));
-        EXPECT_EQ(transfer.download(*buffer), data) << "round " << round;
+        transfer->upload(*buffer, std::span<const std::uint32_t>(data));
+        EXPECT_EQ(transfer->download(*buffer), data) << "round " << round;
     }
+    transfer.reset(); // the arena goes after the device is idle, and the block and buffer with it
+    EXPECT_EQ(allocator->statistics().total.allocation_count, before);
 }
 
 TEST_F(StagingBufferManagerTests, DestructionAfterOneBatchSubmittedAndTheNextNotKeepsTheSubmittedData) {

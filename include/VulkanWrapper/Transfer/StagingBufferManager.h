@@ -85,7 +85,11 @@ public:
     /// manager. VulkanException when the timeline semaphore cannot be created.
     explicit StagingBufferManager(const Transfer &transfer);
     /// Bounded: with batches still pending, waits until the device is idle (Device::wait_idle,
-    /// which also waits for other work on it), then frees every batch, submitted or not.
+    /// which also waits for other work on it), then frees every batch, submitted or not. Where
+    /// that wait fails (not a device loss), the staging blocks of pending batches and the
+    /// destinations the manager holds for them stay, the blocks never reused: they are freed
+    /// once their batch has run, or with the staging memory (the Transfer's arena, after its
+    /// last user), after the device is idle. Never throws.
     ~StagingBufferManager();
     StagingBufferManager(const StagingBufferManager &) = delete;
     StagingBufferManager &operator=(const StagingBufferManager &) = delete;
@@ -184,8 +188,9 @@ private:
     static void check_elements(std::size_t size, std::size_t first, std::size_t count);
     // The blocks of a batch that has run, or never will, wait for nothing more.
     static void settle(const Batch &batch) noexcept;
-    // When the device did not go idle: the batch's blocks are never reused nor waited for.
-    static void abandon(const Batch &batch) noexcept;
+    // When the device did not go idle: the batch's blocks are never reused nor waited for, and
+    // its destinations go with them, once the batch has run or the device is idle.
+    static void abandon(Batch &batch) noexcept;
     // Once the device is idle (or lost): every batch in flight settled.
     void settle_in_flight() noexcept;
     // Checks the destination and the range, and copies `bytes` into fresh staging memory (an

@@ -55,9 +55,10 @@ void StagingLease::retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t va
     m_block->value = value;
 }
 
-void StagingLease::abandon() const noexcept {
+void StagingLease::abandon(std::shared_ptr<void> kept) const noexcept {
     m_block->transient = true;
     m_block->abandoned = true;
+    if (kept) m_block->kept = std::move(kept);
 }
 
 void StagingLease::wait() const {

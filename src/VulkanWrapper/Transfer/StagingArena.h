@@ -50,6 +50,7 @@ struct StagingBlock {
     bool leased = false;
     bool transient = false; // made over the budget, or abandoned: freed when given back
     bool abandoned = false; // its value may never be signalled (StagingLease::abandon)
+    std::shared_ptr<void> kept; // what the abandoned block's submission uses, freed with it
     std::shared_ptr<Semaphore> semaphore;
     std::uint64_t value = 0;
     std::chrono::steady_clock::time_point released;
@@ -85,8 +86,9 @@ public:
     void retire(std::shared_ptr<Semaphore> semaphore, std::uint64_t value) const noexcept;
     /// For a block whose retired value may never be signalled (a batch that may never be
     /// submitted): given back, it is neither handed out again nor waited for, only freed once
-    /// its value is reached, or by the arena's destruction after the device is idle.
-    void abandon() const noexcept;
+    /// its value is reached, or by the arena's destruction after the device is idle; `kept`
+    /// (what that submission uses besides the block, if anything) is freed with it.
+    void abandon(std::shared_ptr<void> kept) const noexcept;
     /// Waits for the value recorded by retire(). DeviceLostError on device loss.
     void wait() const;
     /// The value recorded by retire() (0 before the first).

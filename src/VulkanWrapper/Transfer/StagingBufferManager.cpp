@@ -1,7 +1,10 @@
 #include "VulkanWrapper/Transfer/StagingBufferManager.h"
 
+#include <memory>
+#include <new>
 #include <numeric>
 #include <variant>
+#include <vector>
 
 #include <vulkan/vulkan_format_traits.hpp>
 
@@ -95,9 +98,9 @@ StagingBufferManager::~StagingBufferManager() {
         settle_in_flight(); // nothing runs any more
     } catch (const Exception &) {
         // The device did not go idle: a batch may still run, or never be submitted. Its blocks
-        // stay retired on the timeline and are abandoned: the arena frees them once their batch
-        // has run, and never hands them out nor waits for them.
-        for (const Batch &batch : m_in_flight) abandon(batch);
+        // stay retired on the timeline and are abandoned, its destinations with them: the arena
+        // frees them once the batch has run, and never hands them out nor waits for them.
+        for (Batch &batch : m_in_flight) abandon(batch);
     }
     // m_in_flight goes with the members: the staging memory and destinations of every batch,
     // whose blocks go back to the arena, every use of them finished.
@@ -109,10 +112,19 @@ void StagingBufferManager::settle(const Batch &batch) noexcept {
     }
 }
 
-void StagingBufferManager::abandon(const Batch &batch) noexcept {
-    for (const Copy &copy : batch.copies) {
-        if (copy.staging.block) copy.staging.block->abandon();
+void StagingBufferManager::abandon(Batch &batch) noexcept {
+    std::shared_ptr<std::vector<Copy>> kept;
+    try {
+        kept = std::make_shared<std::vector<Copy>>();
+    } catch (const std::bad_alloc &) {
+        // The blocks are still kept; the destinations go with the batch.
     }
+    for (Copy &copy : batch.copies) {
+        if (!copy.staging.block) continue;
+        copy.staging.block->abandon(kept);
+        copy.staging.block.reset(); // the lease goes back: the kept copies hold no block
+    }
+    if (kept) *kept = std::move(batch.copies);
 }
 
 void StagingBufferManager::settle_in_flight() noexcept {

@@ -378,5 +378,29 @@ TEST(VmaAssertionPolicyTests, AnImageBuildAfterAFailedAssertionThrowsItToo) {
     EXPECT_NE(build(), nullptr);
 }
 
+TEST_F(AllocatorTests, NamesChangeWhileAnotherThreadReadsTheJson) {
+    // vmaSetAllocationName frees the old name, which the detailed map reads: under
+    // ThreadSanitizer (and AddressSanitizer), renaming without the allocator's lock reports it.
+    std::vector<std::unique_ptr<DeviceLocalBytes>> buffers;
+    for (int i = 0; i < 8; ++i) buffers.push_back(allocator->allocate<DeviceLocalBytes>(4096, "first"));
+    std::atomic<bool> done{false};
+    std::thread renamer([&] {
+        for (int round = 0; round < 200; ++round) {
+            for (auto &buffer : buffers) buffer->set_name("round " + std::to_string(round) + std::string(40, 'x'));
+        }
+        done = true;
+    });
+    std::size_t reads = 0;
+    while (!done) {
+        const std::string json = allocator->json(true);
+        EXPECT_TRUE(json.find("round ") != std::string::npos || json.find("first") != std::string::npos) << reads;
+        ++reads;
+    }
+    renamer.join();
+    const std::string final_json = allocator->json(true);
+    EXPECT_NE(final_json.find("round 199"), std::string::npos);
+    for (auto &buffer : buffers) EXPECT_EQ(buffer->name(), "round 199" + std::string(40, 'x'));
+}
+
 } // namespace
 } // namespace vw

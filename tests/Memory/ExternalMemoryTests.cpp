@@ -497,6 +497,21 @@ TEST_F(ExternalMemoryTests, MemoryNotDedicatedImportsAsBuffersAtTheirOffsets) {
     std::vector<std::uint32_t> seen(1024);
     std::memcpy(seen.data(), static_cast<std::byte *>(mapped) + (128 << 10), 4096);
     EXPECT_EQ(seen, pattern(1024, 2, 2));
+    {
+        // A device-local view of the same bytes, which a Transfer writes and reads on the host
+        // where the memory allows it (lavapipe): at the offset, not at the memory's start.
+        ExportedMemory at_half_again = descriptor();
+        at_half_again.offset = 128 << 10;
+        auto device_view = ExternalMemory::import_buffer<DeviceBuffer>(*other, at_half_again, 1024);
+        EXPECT_EQ(device_view->allocation_offset(), vk::DeviceSize{128} << 10);
+        Transfer transfer(m_second_device, other);
+        transfer.upload(*device_view, std::span<const std::uint32_t>(pattern(1024, 5, 7)));
+        std::memcpy(seen.data(), static_cast<std::byte *>(mapped) + (128 << 10), 4096);
+        EXPECT_EQ(seen, pattern(1024, 5, 7));
+        std::memcpy(seen.data(), mapped, 4096);
+        EXPECT_EQ(seen, first) << "the bytes before the offset are untouched";
+        EXPECT_EQ(transfer.download(*device_view), pattern(1024, 5, 7));
+    }
     // Past the end: the buffer does not fit after the offset.
     ExportedMemory past = descriptor();
     past.offset = bytes - 1024;

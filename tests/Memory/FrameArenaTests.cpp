@@ -141,6 +141,9 @@ TEST_F(FrameArenaTests, BadInputIsALogicError) {
     FrameArena arena(allocator, FrameArenaOptions().setCapacity(4 * KiB));
     EXPECT_THROW((void)arena.allocate<std::uint32_t>(0), LogicError);
     EXPECT_THROW((void)arena.allocate<std::uint64_t>(SIZE_MAX / 4), LogicError);
+    for (const vk::DeviceSize huge : {vk::DeviceSize{1} << 61, vk::DeviceSize{1} << 63, ~vk::DeviceSize{0}}) {
+        EXPECT_THROW((void)arena.allocate_bytes(huge), LogicError) << huge; // the growth would wrap
+    }
     EXPECT_THROW((void)arena.allocate<std::uint32_t>(4, 3), LogicError);
     EXPECT_THROW((void)arena.allocate_bytes(0), LogicError);
     EXPECT_THROW(arena.end_frame(vk::Semaphore{}, 1), LogicError);

@@ -42,7 +42,9 @@ public:
     [[nodiscard]] bool is_dedicated() const;
     /// Names the object for reports, the JSON, the memory map and (with debug utils)
     /// validation messages; "" clears it. LogicError, nothing changed, when empty or for a
-    /// name with control characters or invalid UTF-8. Not thread-safe for the same object.
+    /// name with control characters or invalid UTF-8. Not thread-safe for the same object
+    /// (Vulkan's object naming needs that); safe against Allocator::json() and MemoryMap,
+    /// which read names meanwhile.
     void set_name(std::string_view name);
     /// The name ("" when unnamed or empty).
     [[nodiscard]] std::string name() const;

@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <source_location>
 #include <string_view>
@@ -222,6 +223,9 @@ private:
     // vmaMapMemory and vmaUnmapMemory of allocations that are not persistently mapped (VMA
     // leaves their map count unsynchronised).
     mutable std::mutex m_mapping_mutex;
+    // Allocation names: vmaSetAllocationName frees the old string, which vmaBuildStatsString's
+    // detailed map and vmaGetAllocationInfo read (VMA leaves them unsynchronised).
+    mutable std::shared_mutex m_names_mutex;
     std::vector<const Pool *> m_pools;
     VmaAllocator m_allocator = nullptr;
     std::unique_ptr<detail::DefragmentationGate> m_defragmentation_gate;

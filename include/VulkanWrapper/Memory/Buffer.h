@@ -98,6 +98,10 @@ public:
     /// ShaderDeviceAddressUsage, or on a device without bufferDeviceAddress.
     [[nodiscard]] vk::DeviceAddress device_address() const;
 
+    /// Where the buffer starts within its VMA allocation: 0, but for imported memory bound at
+    /// an offset (ExternalMemory::import_buffer with MemoryDescriptor::offset). flush(),
+    /// invalidate() and mapped_data() account for it already.
+    [[nodiscard]] vk::DeviceSize allocation_offset() const noexcept { return m_allocation_offset; }
     /// The persistent mapping of a host-visible buffer; nullptr otherwise. After writing through
     /// it, call flush(); before reading, invalidate() (both no-ops on coherent memory).
     [[nodiscard]] std::byte *mapped_data() const noexcept { return m_mapped; }
@@ -120,17 +124,20 @@ private:
     friend class ExternalMemory; // adopts exported and imported memory
 
     // Adopts `buffer` and `allocation`, made by `allocator`, into this empty buffer; `mapped` is
-    // the persistent mapping of host-visible memory, `host_mappable` whether VMA allows the host
-    // to map it.
+    // the persistent mapping of host-visible memory (of the buffer's first byte), `host_mappable`
+    // whether VMA allows the host to map it, `allocation_offset` where the buffer starts within
+    // the allocation.
     void adopt(std::shared_ptr<const Allocator> allocator, VkBuffer buffer,
                VmaAllocation allocation, vk::DeviceSize size_bytes, vk::BufferUsageFlags usage,
-               HostAccess host_access, void *mapped, bool host_mappable) noexcept {
+               HostAccess host_access, void *mapped, bool host_mappable,
+               vk::DeviceSize allocation_offset = 0) noexcept {
         Allocation::adopt(std::move(allocator), allocation, reinterpret_cast<std::uint64_t>(buffer));
         m_size_bytes = size_bytes;
         m_usage = usage;
         m_host_access = host_access;
         m_mapped = static_cast<std::byte *>(mapped);
         m_host_mappable = host_mappable;
+        m_allocation_offset = allocation_offset;
     }
     void check_range(vk::DeviceSize offset, vk::DeviceSize size, const char *operation) const;
 
@@ -139,6 +146,7 @@ private:
     HostAccess m_host_access = HostAccess::None;
     std::byte *m_mapped = nullptr;
     bool m_host_mappable = false;
+    vk::DeviceSize m_allocation_offset = 0;
 };
 
 /// A buffer of `T` (trivially copyable) with its usage fixed at compile time.

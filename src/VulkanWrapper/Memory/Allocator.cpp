@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <shared_mutex>
 
 #include "VulkanWrapper/Vulkan/DeviceLoss.h"
 #include "VulkanWrapper/Utils/Utf8.h"
@@ -359,7 +360,10 @@ std::vector<HeapBudget> Allocator::budget() const {
 
 std::string Allocator::json(bool detailed_map) const {
     char *raw = nullptr;
-    vmaBuildStatsString(m_allocator, &raw, detailed_map ? VK_TRUE : VK_FALSE);
+    {
+        const std::shared_lock names(m_names_mutex);
+        vmaBuildStatsString(m_allocator, &raw, detailed_map ? VK_TRUE : VK_FALSE);
+    }
     struct Release {
         VmaAllocator allocator;
         char *text;
@@ -389,11 +393,10 @@ void Allocator::set_allocation_name(VmaAllocation allocation, std::string_view n
                                     vk::ObjectType type, std::uint64_t handle) const {
     if (allocation == nullptr) throw LogicError("Allocator::set_allocation_name: no allocation");
     validate_name(name, "set_name");
-    if (name.empty()) {
-        vmaSetAllocationName(m_allocator, allocation, nullptr);
-    } else {
-        const std::string terminated(name);
-        vmaSetAllocationName(m_allocator, allocation, terminated.c_str());
+    const std::string terminated(name);
+    {
+        const std::unique_lock names(m_names_mutex);
+        vmaSetAllocationName(m_allocator, allocation, name.empty() ? nullptr : terminated.c_str());
     }
     if (type != vk::ObjectType::eUnknown && handle != 0) {
         m_device->set_object_name(type, handle, name);
@@ -402,6 +405,7 @@ void Allocator::set_allocation_name(VmaAllocation allocation, std::string_view n
 
 std::string Allocator::allocation_name(VmaAllocation allocation) const {
     if (allocation == nullptr) return {};
+    const std::shared_lock names(m_names_mutex);
     VmaAllocationInfo info{};
     vmaGetAllocationInfo(m_allocator, allocation, &info);
     return info.pName != nullptr ? std::string(info.pName) : std::string();

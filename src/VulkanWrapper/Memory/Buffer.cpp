@@ -101,7 +101,8 @@ BufferBase::BufferBase(BufferBase &&other) noexcept
     , m_usage(std::exchange(other.m_usage, {}))
     , m_host_access(std::exchange(other.m_host_access, HostAccess::None))
     , m_mapped(std::exchange(other.m_mapped, nullptr))
-    , m_host_mappable(std::exchange(other.m_host_mappable, false)) {}
+    , m_host_mappable(std::exchange(other.m_host_mappable, false))
+    , m_allocation_offset(std::exchange(other.m_allocation_offset, 0)) {}
 
 BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
     if (this != &other) {
@@ -111,6 +112,7 @@ BufferBase &BufferBase::operator=(BufferBase &&other) noexcept {
         m_host_access = std::exchange(other.m_host_access, HostAccess::None);
         m_mapped = std::exchange(other.m_mapped, nullptr);
         m_host_mappable = std::exchange(other.m_host_mappable, false);
+        m_allocation_offset = std::exchange(other.m_allocation_offset, 0);
     }
     return *this;
 }
@@ -147,13 +149,14 @@ void BufferBase::check_range(vk::DeviceSize offset, vk::DeviceSize size,
 void BufferBase::flush(vk::DeviceSize offset, vk::DeviceSize size) const {
     check_range(offset, size, "BufferBase::flush");
     if (size == 0) return;
-    check(vmaFlushAllocation(allocator()->handle(), allocation(), offset, size), "vmaFlushAllocation");
+    check(vmaFlushAllocation(allocator()->handle(), allocation(), m_allocation_offset + offset, size),
+          "vmaFlushAllocation");
 }
 
 void BufferBase::invalidate(vk::DeviceSize offset, vk::DeviceSize size) const {
     check_range(offset, size, "BufferBase::invalidate");
     if (size == 0) return;
-    check(vmaInvalidateAllocation(allocator()->handle(), allocation(), offset, size),
+    check(vmaInvalidateAllocation(allocator()->handle(), allocation(), m_allocation_offset + offset, size),
           "vmaInvalidateAllocation");
 }
 

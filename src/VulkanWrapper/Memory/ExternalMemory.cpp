@@ -287,7 +287,7 @@ void ExternalMemory::import_fd(Allocator &allocator, BufferBase &into, ExportedM
     const auto type_flags = device.physical_device().memory_properties().memoryTypes[memory.memory_type_index].propertyFlags;
     const VmaAllocationCreateFlags flags = allocator.allocation_create_info(access).flags;
     into.adopt(ExternalOwner::holder(std::move(owner)), buffer, allocation, bytes, usage, access, mapped,
-               detail::may_map(flags, type_flags));
+               detail::may_map(flags, type_flags), memory.offset);
     if (!name.empty()) {
         try {
             into.set_name(name);

@@ -241,6 +241,11 @@ ArenaChunkBase FrameArena::allocate_bytes(vk::DeviceSize size_bytes, vk::DeviceS
                     " frames ended and not yet signalled)",
                 size_bytes, ring->buffer.memory_type_index(), std::source_location::current());
         }
+        // Checked before the doubling, which would wrap past 2^63.
+        if (size_bytes > closed / 8 || ring->capacity > closed / 8) {
+            throw LogicError("FrameArena::allocate: " + std::to_string(size_bytes) +
+                             " bytes would grow the arena past its largest capacity");
+        }
         vk::DeviceSize capacity = ring->capacity * 2;
         while (capacity < size_bytes + alignment) capacity *= 2;
         if (capacity > closed / 4) {

@@ -95,8 +95,15 @@ Pool::Pool(const PoolBuilder &builder)
     }
     check(result, "vmaCreatePool");
     if (!m_name.empty()) vmaSetPoolName(m_allocator->handle(), m_pool, m_name.c_str());
-    m_allocator->register_pool(*this);
-    AllocatorInternals::check_invariants("PoolBuilder::build");
+    // No destructor runs if the constructor throws: the pool goes by hand, and is registered
+    // (the allocator's statistics walk its pools) only once nothing more can throw.
+    try {
+        AllocatorInternals::check_invariants("PoolBuilder::build");
+        m_allocator->register_pool(*this);
+    } catch (...) {
+        vmaDestroyPool(m_allocator->handle(), m_pool);
+        throw;
+    }
 }
 
 Pool::~Pool() {

@@ -142,9 +142,9 @@ struct Transfer::Impl {
         // calls and the mapping lock are its.
         const Allocator &owner = *buffer.allocator();
         const detail::ScopedMapping mapping(owner, buffer.allocation());
-        check(vmaInvalidateAllocation(owner.handle(), buffer.allocation(), offset, size),
-              "vmaInvalidateAllocation");
-        append(mapping.data() + offset, static_cast<std::size_t>(size));
+        const vk::DeviceSize start = buffer.allocation_offset() + offset;
+        check(vmaInvalidateAllocation(owner.handle(), buffer.allocation(), start, size), "vmaInvalidateAllocation");
+        append(mapping.data() + start, static_cast<std::size_t>(size));
     }
 
     [[nodiscard]] bool host_reads(const BufferBase &buffer) const {
@@ -289,10 +289,10 @@ TransferTicket Transfer::upload_bytes_async(BufferBase &buffer, std::span<const 
         impl.wait_for_engine_copies(buffer);
         const Allocator &owner = *buffer.allocator();
         const detail::ScopedMapping mapping(owner, buffer.allocation());
-        impl.threads.copy(mapping.data() + offset, bytes.data(), bytes.size(),
+        const vk::DeviceSize start = buffer.allocation_offset() + offset;
+        impl.threads.copy(mapping.data() + start, bytes.data(), bytes.size(),
                           detail::stores_for(buffer.memory_properties()));
-        check(vmaFlushAllocation(owner.handle(), buffer.allocation(), offset, bytes.size()),
-              "vmaFlushAllocation");
+        check(vmaFlushAllocation(owner.handle(), buffer.allocation(), start, bytes.size()), "vmaFlushAllocation");
         return {};
     }
     if (!(buffer.usage() & vk::BufferUsageFlagBits::eTransferDst)) {

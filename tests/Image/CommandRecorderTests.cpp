@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "Image/CommandRecorderFixture.h"
@@ -155,6 +156,16 @@ TEST_F(CommandRecorderTests, BadInputThrowsWithNothingRecordedOrTracked) {
     EXPECT_THROW(recorder.copy(*source, *target, std::span(&outside, 1)), LogicError);
     const vk::BufferImageCopy too_long(16, 0, 0, mip_layers(*target, MipLevel{0}), {0, 0, 0}, {4, 4, 1});
     EXPECT_THROW(recorder.copy(*source, *target, std::span(&too_long, 1)), LogicError);
+    // Buffer strides whose byte count wraps 64 bits (to 4 bytes, which the buffer holds).
+    auto layered = image(vk::Format::eR8G8B8A8Unorm, 4, 4, 1, 9);
+    const vk::BufferImageCopy wrapping(0, 1U << 30, 1U << 31, {vk::ImageAspectFlagBits::eColor, 0, 0, 9}, {0, 0, 0},
+                                       {1, 1, 1});
+    try {
+        recorder.copy(*source, *layered, std::span(&wrapping, 1));
+        ADD_FAILURE() << "no LogicError";
+    } catch (const LogicError &error) {
+        EXPECT_NE(error.message().find("do not fit in 64 bits"), std::string::npos) << error.message();
+    }
     EXPECT_THROW(recorder.fill(*source, 2, 4, 0), LogicError);
     EXPECT_THROW(recorder.fill(*source, 0, 68, 0), LogicError);
     const vk::BufferCopy overlapping(0, 8, 16);

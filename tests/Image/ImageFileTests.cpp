@@ -223,6 +223,10 @@ TEST(ImageFileTests, BadInputThrowsImageFileErrorNamingTheFile) {
     const std::string big =
         image_file_error([&] { (void)load_image(test::png_header_only(4096, 4096), ImageLoadOptions{0, 1 << 20}, "big.png"); });
     EXPECT_NE(big.find("big.png: 4096 x 4096 decodes to 67108864 bytes"), std::string::npos) << big;
+    // One channel asked for: the decoder still holds the file's four first.
+    const std::string grey =
+        image_file_error([&] { (void)load_image(test::png_header_only(4096, 4096), ImageLoadOptions{1, 32 << 20}, "grey.png"); });
+    EXPECT_NE(grey.find("grey.png: 4096 x 4096 decodes to 67108864 bytes"), std::string::npos) << grey;
     try {
         (void)load_image(dir / "missing.png");
     } catch (const ImageFileError &error) {
@@ -238,6 +242,9 @@ TEST(ImageFileTests, SaveImageReportsUnwritablePathsAndBadPixels) {
     EXPECT_THROW((void)encode_png(wrong), LogicError);
     EXPECT_THROW((void)encode_png(PixelImage{}), LogicError);
     EXPECT_THROW((void)encode_hdr(PixelImage{2, 2, 5, PixelType::UInt8, std::vector<std::byte>(20)}), LogicError);
+    // Sizes whose byte count wraps 64 bits (to 0, the size of the empty pixels).
+    EXPECT_THROW((void)encode_png(PixelImage{1U << 30, 1U << 30, 4, PixelType::Float32, {}}), LogicError);
+    EXPECT_THROW((void)encode_hdr(PixelImage{1U << 30, 1U << 30, 4, PixelType::Float32, {}}), LogicError);
 }
 
 TEST(ImageFileTests, FloatPixelsAreClampedToEightBitsInPng) {
@@ -263,6 +270,8 @@ TEST(ImageFileTests, TexelsOfBgraAndHalfFormatsBecomePixels) {
                  NotSupportedError);
     EXPECT_THROW((void)pixels_from_texels(std::as_bytes(std::span(bgra)), vk::Format::eR8G8B8A8Unorm, {3, 1}),
                  LogicError);
+    // 2^61 texels of 8 bytes: the byte count wraps to 0, the size of an empty span.
+    EXPECT_THROW((void)pixels_from_texels({}, vk::Format::eR16G16B16A16Sfloat, {1U << 31, 1U << 30}), LogicError);
 }
 
 TEST(ImageFileTests, RgbPixelsArePaddedToOpaqueRgbaTexels) {

@@ -83,8 +83,9 @@ struct ImageLoadOptions {
     /// Channels wanted: 0 keeps the file's count; 1 to 4 converts (grey to RGB, alpha added
     /// as opaque, colour to luminance, as stb_image does).
     std::uint32_t channels = 0;
-    /// Decoded pictures larger than this (width × height × channels × value bytes) are
-    /// refused with ImageFileError before anything is decoded. Default 1 GiB.
+    /// Decoded pictures larger than this (width × height × channels × value bytes, with the
+    /// file's channels where it has more than those asked for: the decoder holds them first)
+    /// are refused with ImageFileError before anything is decoded. Default 1 GiB.
     std::size_t max_bytes = std::size_t{1} << 30;
 };
 

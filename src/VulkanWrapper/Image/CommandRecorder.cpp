@@ -1,6 +1,7 @@
 #include "VulkanWrapper/Image/CommandRecorder.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "VulkanWrapper/Synchronization/ImageSubresourceMap.h"
 #include "VulkanWrapper/Synchronization/IntervalMap.h"
 #include "VulkanWrapper/Synchronization/ResourceTracker.h"
+#include "VulkanWrapper/Utils/CheckedArithmetic.h"
 
 namespace vw {
 
@@ -107,20 +109,25 @@ void check_box(const Image &image, const vk::ImageSubresourceLayers &layers, vk:
     }
 }
 
-// Bytes [bufferOffset, bufferOffset + footprint) a buffer-image copy reads or writes.
-vk::DeviceSize footprint(const Image &image, const vk::BufferImageCopy &region) {
+// Bytes [bufferOffset, bufferOffset + footprint) a buffer-image copy reads or writes; nothing
+// when the count does not fit in 64 bits (a bufferRowLength or bufferImageHeight far too large).
+std::optional<vk::DeviceSize> footprint(const Image &image, const vk::BufferImageCopy &region) {
     const auto block = vk::blockExtent(image.format());
-    auto blocks = [](std::uint32_t texels, std::uint32_t per) { return (texels + per - 1) / per; };
+    auto blocks = [](std::uint64_t texels, std::uint64_t per) { return (texels + per - 1) / per; };
     const vk::DeviceSize bytes = block_bytes(image.format(), region.imageSubresource.aspectMask);
     const std::uint32_t row_length = region.bufferRowLength ? region.bufferRowLength : region.imageExtent.width;
     const std::uint32_t image_height = region.bufferImageHeight ? region.bufferImageHeight : region.imageExtent.height;
     const vk::DeviceSize row_blocks = blocks(row_length, block[0]);
     const vk::DeviceSize rows = blocks(region.imageExtent.height, block[1]);
     const vk::DeviceSize height_rows = blocks(image_height, block[1]);
-    const vk::DeviceSize slices = vk::DeviceSize(blocks(region.imageExtent.depth, block[2])) *
-                                  region.imageSubresource.layerCount;
-    return ((slices - 1) * height_rows + rows - 1) * row_blocks * bytes +
-           blocks(region.imageExtent.width, block[0]) * bytes;
+    const vk::DeviceSize slices = blocks(region.imageExtent.depth, block[2]) * region.imageSubresource.layerCount;
+    // ((slices - 1) * height_rows + rows - 1) * row_blocks * bytes + width_blocks * bytes
+    const auto earlier_rows = detail::checked_product({slices - 1, height_rows});
+    const auto row_count = earlier_rows ? detail::checked_add(*earlier_rows, rows - 1) : std::nullopt;
+    if (!row_count) return std::nullopt;
+    const auto before_last = detail::checked_product({*row_count, row_blocks, bytes});
+    if (!before_last) return std::nullopt;
+    return detail::checked_add(*before_last, blocks(region.imageExtent.width, block[0]) * bytes);
 }
 
 void check_buffer_image(const BufferBase &buffer, const Image &image,
@@ -140,7 +147,15 @@ void check_buffer_image(const BufferBase &buffer, const Image &image,
             throw LogicError(std::string(operation) + ": bufferRowLength or bufferImageHeight is "
                              "smaller than the region");
         }
-        const vk::DeviceSize size = footprint(image, region);
+        const std::optional<vk::DeviceSize> counted = footprint(image, region);
+        if (!counted) {
+            throw LogicError(std::string(operation) + ": the region's bytes in the buffer (bufferRowLength " +
+                             std::to_string(region.bufferRowLength) + ", bufferImageHeight " +
+                             std::to_string(region.bufferImageHeight) + ", " +
+                             std::to_string(region.imageSubresource.layerCount) +
+                             " layers) do not fit in 64 bits");
+        }
+        const vk::DeviceSize size = *counted;
         check_bytes(buffer, region.bufferOffset, size, operation);
         bytes.insert(region.bufferOffset, region.bufferOffset + size);
         subresources.insert(range_of(region.imageSubresource));

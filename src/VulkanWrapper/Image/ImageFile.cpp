@@ -13,6 +13,7 @@
 
 #include "VulkanWrapper/Image/ImageFileFormats.h"
 #include "VulkanWrapper/Image/StbCodec.h"
+#include "VulkanWrapper/Utils/CheckedArithmetic.h"
 
 namespace vw {
 
@@ -42,12 +43,19 @@ void check_image(const PixelImage &image, const char *operation) {
         image.height > static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
         throw LogicError(std::string(operation) + ": the image is too large to encode");
     }
-    const std::uint64_t expected = pixel_count(image.width, image.height) * image.pixel_bytes();
-    if (image.pixels.size() != expected) {
+    // The encoders take a row's bytes as an int.
+    const auto row_bytes = detail::checked_product({image.width, image.pixel_bytes()});
+    const auto expected = detail::checked_product({image.width, image.height, image.pixel_bytes()});
+    if (!row_bytes || !expected || *row_bytes > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+        throw LogicError(std::string(operation) + ": the image is too large to encode (" +
+                         std::to_string(image.width) + " x " + std::to_string(image.height) + " x " +
+                         std::to_string(image.pixel_bytes()) + " bytes)");
+    }
+    if (image.pixels.size() != *expected) {
         throw LogicError(std::string(operation) + ": " + std::to_string(image.pixels.size()) +
                          " bytes of pixels where " + std::to_string(image.width) + " x " +
                          std::to_string(image.height) + " x " + std::to_string(image.channels) + " values need " +
-                         std::to_string(expected));
+                         std::to_string(*expected));
     }
 }
 
@@ -205,10 +213,13 @@ PixelImage load_image(std::span<const std::byte> bytes, const ImageLoadOptions &
     }
     const ImageFileInfo info = image_file_info(bytes, name);
     const std::uint32_t channels = options.channels ? options.channels : info.channels;
-    const std::uint64_t decoded = pixel_count(info.width, info.height) * channels * value_bytes_of(info.type);
-    if (decoded > options.max_bytes) {
+    // The decoder holds the file's channels first, then converts to those asked for.
+    const std::optional<std::uint64_t> decoded = detail::checked_product(
+        {info.width, info.height, std::max(channels, info.channels), value_bytes_of(info.type)});
+    if (!decoded || *decoded > options.max_bytes) {
         throw ImageFileError(std::string(name), std::to_string(info.width) + " x " + std::to_string(info.height) +
-                                                    " decodes to " + std::to_string(decoded) +
+                                                    " decodes to " +
+                                                    (decoded ? std::to_string(*decoded) : std::string("over 2^64")) +
                                                     " bytes, above the limit of " +
                                                     std::to_string(options.max_bytes));
     }
@@ -230,7 +241,7 @@ PixelImage load_image(std::span<const std::byte> bytes, const ImageLoadOptions &
     image.channels = channels;
     image.type = info.type;
     const auto *begin = static_cast<const std::byte *>(pixels.get());
-    image.pixels.assign(begin, begin + decoded);
+    image.pixels.assign(begin, begin + pixel_count(info.width, info.height) * image.pixel_bytes()); // within *decoded
     return image;
 }
 
@@ -295,7 +306,8 @@ PixelImage pixels_from_texels(std::span<const std::byte> texels, vk::Format form
     }
     const std::uint64_t count = pixel_count(extent.width, extent.height);
     const std::size_t texel_bytes = std::size_t{layout->channels} * detail::storage_bytes(layout->storage);
-    if (count == 0 || texels.size() != count * texel_bytes) {
+    const std::optional<std::uint64_t> expected = detail::checked_product({count, texel_bytes});
+    if (count == 0 || !expected || texels.size() != *expected) {
         throw LogicError("pixels_from_texels: " + std::to_string(texels.size()) + " bytes for " +
                          std::to_string(extent.width) + " x " + std::to_string(extent.height) + " texels of " +
                          vk::to_string(format));

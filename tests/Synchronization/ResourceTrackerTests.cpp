@@ -105,6 +105,20 @@ TEST(ResourceTrackerTests, WriteAfterReadAndWriteAfterWrite) {
                                           A::eTransferWrite, buffer_b, 0, 1024)}));
 }
 
+TEST(ResourceTrackerTests, EveryWriteAccessCountsAsAWrite) {
+    // Accesses of extensions count as writes too: a read after them waits for them.
+    for (const auto &[stage, access] : {std::pair{S::eMicromapBuildEXT, A::eMicromapWriteEXT},
+                                        std::pair{S::eOpticalFlowNV, A::eOpticalFlowWriteNV},
+                                        std::pair{S::eAccelerationStructureBuildKHR, A::eAccelerationStructureWriteKHR}}) {
+        ResourceTracker tracker;
+        tracker.track(buffer_a, BufferUse{stage, access});
+        tracker.request(buffer_a, compute_read);
+        EXPECT_EQ(buffers_of(tracker), (std::vector{buffer_barrier(stage, access, S::eComputeShader,
+                                                                   A::eShaderStorageRead, buffer_a, 0, 1024)}))
+            << vk::to_string(access);
+    }
+}
+
 TEST(ResourceTrackerTests, PartialOverlapsSplitAndAdjacentNeedsShareOneBarrier) {
     ResourceTracker tracker;
     tracker.track(buffer_a, 0, 256, transfer_write);

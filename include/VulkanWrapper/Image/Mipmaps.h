@@ -33,7 +33,8 @@ class ResourceTracker;
 /// LogicError (nothing recorded) when `commands` is not recording, the image is empty, lacks
 /// transfer-source or transfer-destination usage, or is multisampled; NotSupportedError
 /// (nothing recorded) when the device cannot blit the format with its tiling, or cannot filter
-/// it linearly and `filter` is eLinear. One level: nothing to do.
+/// it linearly and `filter` is eLinear. One level: no blit is recorded (the tracker's pending
+/// barriers are still flushed into `commands`).
 void generate_mipmaps(CommandBuffer &commands, ResourceTracker &tracker, const Image &image,
                       vk::Filter filter = vk::Filter::eLinear);
 

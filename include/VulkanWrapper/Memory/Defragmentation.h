@@ -54,7 +54,9 @@ struct DefragmentationOptions {
     std::function<void(const DefragmentationMove &)> on_move;
     /// The layout each image is in when defragment() is called (the library does not track
     /// layouts); the moved image is left in the same layout with the same contents. Unset, or
-    /// returning vk::ImageLayout::eUndefined for an image, keeps that image where it is.
+    /// returning vk::ImageLayout::eUndefined for an image, keeps that image where it is. Called
+    /// on the calling thread while the pass holds off other threads' allocations and frees: it
+    /// must not allocate, free or move resources of the allocator (that would deadlock).
     std::function<vk::ImageLayout(const Allocation &image)> image_layout;
 };
 

@@ -36,7 +36,8 @@ constexpr vk::AccessFlags2 write_accesses =
     Access::eTransferWrite | Access::eHostWrite | Access::eMemoryWrite | Access::eShaderStorageWrite |
     Access::eAccelerationStructureWriteKHR | Access::eTransformFeedbackWriteEXT |
     Access::eTransformFeedbackCounterWriteEXT | Access::eCommandPreprocessWriteNV |
-    Access::eVideoDecodeWriteKHR;
+    Access::eVideoDecodeWriteKHR | Access::eMicromapWriteEXT |
+    Access::eOpticalFlowWriteNV;
 
 bool writes(vk::AccessFlags2 access) noexcept { return bool(access & write_accesses); }
 
